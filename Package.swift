@@ -1,0 +1,57 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "m4top",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "m4top", targets: ["m4top"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // ncursesw as a system library; the shim exposes macros Swift cannot import.
+        .systemLibrary(name: "CNcursesw", providers: [.apt(["libncursesw5-dev"])]),
+        // The only module that calls ncurses.
+        .target(name: "Curses", dependencies: ["CNcursesw"]),
+        // quickstats_get: signing, request, transport, XML -> model, errors. No terminal code.
+        .target(name: "M4API", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Pure dashboard logic: state, update, history, diffs, view into a canvas, keys, themes.
+        .target(name: "Dashboard", dependencies: [
+            "M4API",
+            .product(name: "DequeModule", package: "swift-collections"),
+            .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
+        // The embedded M4 server.
+        .target(name: "Simulator", dependencies: [
+            "M4API",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // CLI, configuration, one-shot output and the live wiring (timer, stdin, signals, curses).
+        .target(name: "App", dependencies: [
+            "M4API", "Dashboard", "Simulator", "Curses",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
+        .executableTarget(name: "m4top", dependencies: ["App"]),
+
+        .testTarget(name: "M4APITests", dependencies: ["M4API", "Simulator"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "M4API"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "M4API"]),
+        .testTarget(name: "AppTests", dependencies: ["App", "M4API", "Simulator"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["m4top", "Simulator", "M4API"]),
+    ]
+)

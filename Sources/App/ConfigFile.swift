@@ -1,0 +1,214 @@
+import Dashboard
+import Foundation
+
+/// A configuration mistake: names the file (and line where known), the key, and what is wrong.
+public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// One server's settings as written in the config file; every field optional.
+public struct ProfileConfig: Sendable, Equatable {
+    public var url: String?
+    public var users: [String]?
+    public var adminName: String?
+    public var method: String?
+    public var secretFile: String?
+    public var secretCommand: String?
+    public var secret: String?
+    public var interval: Double?
+    public var timeout: Double?
+    public var theme: String?
+    public var insecure: Bool?
+    public var noHash: Bool?
+
+    public init() {}
+}
+
+/// `config.toml`: top-level keys form the unnamed profile; `[profiles.NAME]` tables name others.
+///
+/// ```toml
+/// default_profile = "prod"
+/// [profiles.prod]
+/// url = "https://pbx.example.com/billing"
+/// users = ["admin", "alice"]
+/// secret_file = "~/.config/m4top/prod.secret"
+/// ```
+public struct ConfigFile: Sendable {
+    public let path: String
+    public let defaultProfile: String?
+    public let base: ProfileConfig
+    public let profiles: [String: ProfileConfig]
+    /// Owner-only (0600 or stricter): required before a `secret` written in the file is used.
+    public let isPrivate: Bool
+    let document: TOMLDocument
+
+    static let profileKeys = ["url", "users", "admin_name", "method", "secret_file", "secret_command", "secret",
+                              "interval", "timeout", "theme", "insecure", "no_hash"]
+
+    /// `$XDG_CONFIG_HOME/m4top/config.toml`, or `~/.config/m4top/config.toml`.
+    public static func defaultPath(environment: [String: String]) -> String {
+        configDirectory(environment: environment) + "/config.toml"
+    }
+
+    public static func configDirectory(environment: [String: String]) -> String {
+        if let xdg = environment["XDG_CONFIG_HOME"], !xdg.isEmpty { return xdg + "/m4top" }
+        return (environment["HOME"] ?? NSHomeDirectory()) + "/.config/m4top"
+    }
+
+    public static func load(path: String) throws(ConfigError) -> ConfigFile {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ConfigError("\(path): cannot read the config file (\(FileAccess.reason(for: path)))")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError("\(path): the config file is not UTF-8 text")
+        }
+        let document: TOMLDocument
+        do {
+            document = try TOMLDocument(path: path, text: text)
+        } catch {
+            throw ConfigError("\(error.path):\(error.line): invalid TOML: \(error.reason)")
+        }
+        return try ConfigFile(document: document, isPrivate: FileAccess.isOwnerOnly(path))
+    }
+
+    init(document: TOMLDocument, isPrivate: Bool) throws(ConfigError) {
+        self.document = document
+        self.path = document.path
+        self.isPrivate = isPrivate
+        var defaultProfile: String?
+        var profiles: [String: ProfileConfig] = [:]
+        var baseEntries: [(String, TOMLDocument.Value)] = []
+        for (key, value) in document.root {
+            switch key {
+            case "default_profile":
+                guard case .string(let name) = value else { throw Self.typeError(document, key, value, "a string") }
+                defaultProfile = name
+            case "profiles":
+                guard let tables = value.tableEntries else { throw Self.typeError(document, key, value, "a table of profiles") }
+                for (name, profile) in tables {
+                    guard let entries = profile.tableEntries else {
+                        throw Self.typeError(document, "profiles.\(name)", profile, "a table")
+                    }
+                    profiles[name] = try Self.profile(entries, prefix: "profiles.\(name).", document: document)
+                }
+            default:
+                baseEntries.append((key, value))
+            }
+        }
+        self.base = try Self.profile(baseEntries, prefix: "", document: document)
+        self.defaultProfile = defaultProfile
+        self.profiles = profiles
+        if let defaultProfile, profiles[defaultProfile] == nil {
+            throw ConfigError("\(document.location(ofKey: "default_profile")): key 'default_profile': no [profiles.\(defaultProfile)] in the file")
+        }
+    }
+
+    /// The profile to use: `--profile`, else `default_profile`, else the top-level keys.
+    public func profile(named name: String?) throws(ConfigError) -> ProfileConfig {
+        guard let wanted = name ?? defaultProfile else { return base }
+        guard let profile = profiles[wanted] else {
+            let known = profiles.keys.sorted()
+            throw ConfigError("\(path): no profile '\(wanted)'" + (known.isEmpty ? " (the file defines none)" : " (known: \(known.joined(separator: ", ")))"))
+        }
+        return profile.merged(over: base)
+    }
+
+    private static func profile(_ entries: [(String, TOMLDocument.Value)], prefix: String,
+                                document: TOMLDocument) throws(ConfigError) -> ProfileConfig {
+        var profile = ProfileConfig()
+        for (key, value) in entries {
+            let name = prefix + key
+            func string() throws(ConfigError) -> String {
+                guard case .string(let text) = value else { throw typeError(document, name, value, "a string") }
+                return text
+            }
+            func number() throws(ConfigError) -> Double {
+                switch value {
+                case .integer(let n): return Double(n)
+                case .float(let n): return n
+                default: throw typeError(document, name, value, "a number of seconds")
+                }
+            }
+            func flag() throws(ConfigError) -> Bool {
+                guard case .boolean(let on) = value else { throw typeError(document, name, value, "true or false") }
+                return on
+            }
+            switch key {
+            case "url": profile.url = try string()
+            case "users":
+                switch value {
+                case .string(let one): profile.users = [one]
+                case .array(let list):
+                    var users: [String] = []
+                    for item in list {
+                        guard case .string(let user) = item, !user.isEmpty else {
+                            throw typeError(document, name, value, "a list of user names")
+                        }
+                        users.append(user)
+                    }
+                    guard !users.isEmpty else { throw ConfigError("\(document.location(ofKey: key)): key '\(name)': the list is empty") }
+                    profile.users = users
+                default: throw typeError(document, name, value, "a list of user names")
+                }
+            case "admin_name": profile.adminName = try string()
+            case "method":
+                let method = try string().lowercased()
+                guard method == "post" || method == "get" else {
+                    throw ConfigError("\(document.location(ofKey: key)): key '\(name)': must be \"post\" or \"get\", not \"\(method)\"")
+                }
+                profile.method = method
+            case "secret_file": profile.secretFile = try string()
+            case "secret_command": profile.secretCommand = try string()
+            case "secret": profile.secret = try string()
+            case "interval":
+                let seconds = try number()
+                guard seconds >= 1 else { throw ConfigError("\(document.location(ofKey: key)): key '\(name)': must be at least 1 second") }
+                profile.interval = seconds
+            case "timeout":
+                let seconds = try number()
+                guard seconds > 0 else { throw ConfigError("\(document.location(ofKey: key)): key '\(name)': must be more than 0 seconds") }
+                profile.timeout = seconds
+            case "theme": profile.theme = try string()
+            case "insecure": profile.insecure = try flag()
+            case "no_hash": profile.noHash = try flag()
+            default:
+                throw ConfigError("\(document.location(ofKey: key)): unknown key '\(name)' (known: \(profileKeys.joined(separator: ", ")), default_profile, [profiles.NAME])")
+            }
+        }
+        return profile
+    }
+
+    private static func typeError(_ document: TOMLDocument, _ name: String, _ value: TOMLDocument.Value,
+                                  _ wanted: String) -> ConfigError {
+        let key = name.split(separator: ".").last.map(String.init) ?? name
+        return ConfigError("\(document.location(ofKey: key)): key '\(name)': must be \(wanted), not \(value.typeName)")
+    }
+}
+
+extension ProfileConfig {
+    /// This profile's keys, falling back to `base` for those it does not set.
+    func merged(over base: ProfileConfig) -> ProfileConfig {
+        var result = self
+        result.url = url ?? base.url
+        result.users = users ?? base.users
+        result.adminName = adminName ?? base.adminName
+        result.method = method ?? base.method
+        // A profile that names any secret source replaces the base's secret entirely.
+        if secretFile == nil && secretCommand == nil && secret == nil {
+            result.secretFile = base.secretFile
+            result.secretCommand = base.secretCommand
+            result.secret = base.secret
+        }
+        result.interval = interval ?? base.interval
+        result.timeout = timeout ?? base.timeout
+        result.theme = theme ?? base.theme
+        result.insecure = insecure ?? base.insecure
+        result.noHash = noHash ?? base.noHash
+        return result
+    }
+}

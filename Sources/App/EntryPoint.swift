@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+
+/// The program's entry: parses, runs, and maps every ending to the contract's exit status.
+public enum Main {
+    public static func run() async -> Never {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            var command = try M4TopCommand.parseAsRoot(arguments)
+            if var async = command as? AsyncParsableCommand {
+                try await async.run()
+            } else {
+                try command.run()
+            }
+            exit(0)
+        } catch let request as ExitRequest {
+            exit(request.status.rawValue)
+        } catch {
+            let code = M4TopCommand.exitCode(for: error)
+            if code == .success {
+                // --help, --version
+                print(M4TopCommand.fullMessage(for: error))
+                exit(0)
+            }
+            let message = M4TopCommand.fullMessage(for: error)
+            if wantsJSON(arguments) {
+                print(OneShotOutput.jsonError(kind: "config", message: message.split(separator: "\n").first.map(String.init) ?? message))
+            }
+            Console.error(message)
+            // Bad flags are usage errors: 2, as the contract says (ArgumentParser would use 64).
+            exit(code == .validationFailure || code.rawValue == 64 ? ExitStatus.usage.rawValue : code.rawValue)
+        }
+    }
+
+    static func wantsJSON(_ arguments: [String]) -> Bool {
+        if arguments.contains("--format=json") { return true }
+        if let index = arguments.firstIndex(of: "--format"), index + 1 < arguments.count { return arguments[index + 1] == "json" }
+        return false
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import M4API
+
+/// Everything a run needs, resolved from flags, then the config file, then defaults.
+public struct RunSettings: Sendable {
+    public enum Target: Sendable, Equatable {
+        case server(URL)
+        /// The embedded simulator; `automatic` when chosen because nothing else was configured.
+        case demo(automatic: Bool)
+    }
+
+    public var target: Target
+    public var users: [String]
+    public var adminName: String
+    public var method: RequestMethod
+    public var hashDisabled: Bool
+    public var insecureTLS: Bool
+    public var timeout: Double
+    public var interval: Double
+    public var theme: String?
+    public var secret: String?
+    public var profileName: String?
+
+    public func connection(methodURL: URL) -> ConnectionSettings {
+        ConnectionSettings(methodURL: methodURL, method: method,
+                           signer: RequestSigner(adminName: adminName, hashDisabled: hashDisabled),
+                           timeoutSeconds: timeout, insecureTLS: insecureTLS)
+    }
+}
+
+/// The connection flags as parsed, before the config file is consulted.
+public struct ConnectionFlags: Sendable, Equatable {
+    public var url: String?
+    public var users: [String] = []
+    public var secretFile: String?
+    public var adminName: String?
+    public var get = false
+    public var noHash = false
+    public var insecure = false
+    public var timeout: Double?
+    public var interval: Double?
+    public var configPath: String?
+    public var profile: String?
+    public var theme: String?
+    public var demo = false
+
+    public init() {}
+}
+
+public enum SettingsResolver {
+    public static let demoUsers = ["admin", "alice", "bob", "carol"]
+
+    public static func resolve(_ flags: ConnectionFlags, environment: [String: String]) throws(ConfigError) -> RunSettings {
+        let defaultPath = ConfigFile.defaultPath(environment: environment)
+        let configPath = flags.configPath.map { FileAccess.expandTilde($0, environment: environment) }
+        var config: ConfigFile?
+        if let configPath {
+            config = try ConfigFile.load(path: configPath)  // named explicitly: must exist
+        } else if FileManager.default.fileExists(atPath: defaultPath) {
+            config = try ConfigFile.load(path: defaultPath)
+        }
+        if flags.profile != nil && config == nil {
+            throw ConfigError("--profile \(flags.profile!): no config file (looked for \(configPath ?? defaultPath))")
+        }
+        let profile = try config?.profile(named: flags.profile) ?? ProfileConfig()
+        let where_ = config?.path ?? "config"
+
+        let target: RunSettings.Target
+        if flags.demo {
+            target = .demo(automatic: false)
+        } else if let url = flags.url ?? profile.url {
+            do {
+                target = .server(try QuickStatsEndpoint.methodURL(fromBase: url))
+            } catch {
+                throw ConfigError(flags.url != nil ? "--url: \(error)" : "\(where_): key 'url': \(error)")
+            }
+        } else if config == nil {
+            target = .demo(automatic: true)
+        } else {
+            throw ConfigError("\(where_): no url for this profile: set url = \"https://host/billing\" or pass --url")
+        }
+
+        var isDemo = false
+        if case .demo = target { isDemo = true }
+        var users = flags.users.isEmpty ? (profile.users ?? []) : flags.users
+        if users.isEmpty { users = isDemo ? demoUsers : ["admin"] }
+        if let empty = users.first(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            throw ConfigError("--user: empty user name '\(empty)'")
+        }
+        var unique: [String] = []
+        for user in users where !unique.contains(user) { unique.append(user) }
+
+        let interval = flags.interval ?? profile.interval ?? 5
+        guard interval >= 1, interval.isFinite else { throw ConfigError("--interval: must be at least 1 second, not \(interval)") }
+        let timeout = flags.timeout ?? profile.timeout ?? 10
+        guard timeout > 0, timeout.isFinite else { throw ConfigError("--timeout: must be more than 0 seconds, not \(timeout)") }
+
+        let hashDisabled = flags.noHash || (profile.noHash ?? false)
+        var secret: String?
+        if !isDemo {
+            secret = try SecretSource.resolve(flagFile: flags.secretFile, environment: environment, profile: profile, config: config)
+            if secret == nil && !hashDisabled {
+                throw ConfigError("no API secret: set M4TOP_SECRET, pass --secret-file PATH, or set secret_file in \(config?.path ?? defaultPath) (or --no-hash if the server has hash checking off)")
+            }
+        }
+        return RunSettings(target: target, users: unique, adminName: flags.adminName ?? profile.adminName ?? "admin",
+                           method: flags.get || profile.method == "get" ? .get : .post,
+                           hashDisabled: hashDisabled, insecureTLS: flags.insecure || (profile.insecure ?? false),
+                           timeout: timeout, interval: interval, theme: flags.theme ?? profile.theme,
+                           secret: secret, profileName: flags.profile ?? config?.defaultProfile)
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import TOMLKit
+
+/// A TOML file read into plain Sendable values, with the source text kept so that errors can
+/// name the line a key is on. Config and theme files both go through it.
+public struct TOMLDocument: Sendable {
+    public indirect enum Value: Sendable, Equatable {
+        case string(String)
+        case integer(Int)
+        case float(Double)
+        case boolean(Bool)
+        case array([Value])
+        case table([(String, Value)])
+        case other(String)
+
+        public static func == (lhs: Value, rhs: Value) -> Bool { String(describing: lhs) == String(describing: rhs) }
+
+        public var typeName: String {
+            switch self {
+            case .string: return "a string"
+            case .integer: return "an integer"
+            case .float: return "a number"
+            case .boolean: return "true or false"
+            case .array: return "a list"
+            case .table: return "a table"
+            case .other(let name): return name
+            }
+        }
+
+        public var tableEntries: [(String, Value)]? {
+            if case .table(let entries) = self { return entries }
+            return nil
+        }
+    }
+
+    public struct ParseError: Error, Sendable, CustomStringConvertible {
+        public let path: String
+        public let line: Int
+        public let column: Int
+        public let reason: String
+        public var description: String { "\(path):\(line):\(column): \(reason)" }
+    }
+
+    public let path: String
+    public let root: [(String, Value)]
+    private let lines: [Substring]
+
+    public init(path: String, text: String) throws(ParseError) {
+        self.path = path
+        self.lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        do {
+            let table = try TOMLTable(string: text)
+            self.root = Self.entries(of: table)
+        } catch let error as TOMLParseError {
+            throw ParseError(path: path, line: error.source.begin.line, column: error.source.begin.column,
+                             reason: error.description)
+        } catch {
+            throw ParseError(path: path, line: 0, column: 0, reason: String(describing: error))
+        }
+    }
+
+    /// The 1-based line on which `key` is assigned (first match), for error messages.
+    public func line(ofKey key: String) -> Int? {
+        for (index, line) in lines.enumerated() {
+            let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
+            let quoted = "\"\(key)\""
+            for candidate in [key, quoted] where trimmed.hasPrefix(candidate) {
+                let rest = trimmed.dropFirst(candidate.count).drop(while: { $0 == " " || $0 == "\t" })
+                if rest.hasPrefix("=") { return index + 1 }
+            }
+        }
+        return nil
+    }
+
+    /// `file:line` for a key, or just the file when the line cannot be found.
+    public func location(ofKey key: String) -> String {
+        line(ofKey: key).map { "\(path):\($0)" } ?? path
+    }
+
+    private static func entries(of table: TOMLTable) -> [(String, Value)] {
+        table.keys.compactMap { key in table[key].map { (key, value(of: $0)) } }
+    }
+
+    private static func value(of node: any TOMLValueConvertible) -> Value {
+        switch node.type {
+        case .string: return .string(node.string ?? "")
+        case .int: return .integer(node.int ?? 0)
+        case .double: return .float(node.double ?? 0)
+        case .bool: return .boolean(node.bool ?? false)
+        case .array: return .array(node.array.map { $0.map(value(of:)) } ?? [])
+        case .table: return .table(node.table.map(entries(of:)) ?? [])
+        default: return .other(String(describing: node.type))
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+
+/// The documented `<error>` texts of `quickstats_get`.
+public enum APIErrorKind: String, Sendable, CaseIterable {
+    case apiDisabled = "API Requests are disabled"
+    case getDisabled = "GET Requests are disabled"
+    case accessDenied = "Access Denied"
+    case badLogin = "Bad login"
+    case incorrectHash = "Incorrect hash"
+    case elasticsearchDown = "Cannot connect to Elasticsearch"
+
+    /// Recognises a documented text, ignoring case and surrounding space.
+    public init?(serverText: String) {
+        let wanted = serverText.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        guard let match = Self.allCases.first(where: { $0.rawValue.lowercased() == wanted }) else { return nil }
+        self = match
+    }
+
+    /// What the operator should do about it.
+    public var hint: String {
+        switch self {
+        case .apiDisabled: return "enable \"Allow API globally\" in MAINTENANCE > Settings > API"
+        case .getDisabled: return "use POST (drop --get), or enable \"Allow GET API\" on the server"
+        case .accessDenied: return "this user may not use quickstats_get (a manager needs the Quick Stats permission)"
+        case .badLogin: return "the username is missing or unknown: check --user"
+        case .incorrectHash: return "check the API secret (MAINTENANCE > Settings > API); the admin's name is not hashed, see --admin-name"
+        case .elasticsearchDown: return "the server's statistics store is down: transient, last data kept, retrying"
+        }
+    }
+
+    /// Worth retrying on its own: the server is fine, its data store is not.
+    public var isTransient: Bool { self == .elasticsearchDown }
+}
+
+/// The server answered, with an `<error>`.
+public struct APIError: Sendable, Equatable {
+    /// The server's text, verbatim apart from control characters.
+    public let text: String
+    /// Nil for a text the documentation does not list.
+    public let kind: APIErrorKind?
+
+    public init(text: String) {
+        self.text = TerminalSafeText.clean(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        self.kind = APIErrorKind(serverText: text)
+    }
+
+    public var hint: String? { kind?.hint }
+}
+
+/// The request did not get an answer.
+public enum TransportFailure: Sendable, Equatable {
+    case cannotConnect(host: String, port: Int, reason: String)
+    case hostNotFound(host: String)
+    case timedOut(seconds: Double)
+    case tls(reason: String)
+    case connectionClosed
+    case other(reason: String)
+}
+
+/// An answer came, but not one `quickstats_get` gives.
+public enum ResponseFailure: Sendable, Equatable {
+    case httpStatus(code: Int, reason: String, isHTML: Bool)
+    case redirect(code: Int, location: String?)
+    case htmlPage
+    case empty
+    case notXML(preview: String)
+    case truncated
+    case malformedXML(detail: String)
+    case tooLarge(limitBytes: Int)
+    case unexpectedXML(root: String)
+}
+
+/// Everything a fetch can end in besides numbers. Messages are safe to print.
+public enum FetchError: Error, Sendable, Equatable, CustomStringConvertible {
+    case api(APIError)
+    case transport(TransportFailure)
+    case response(ResponseFailure)
+
+    /// `api`, `transport` or `response`: the `kind` in the JSON error shape.
+    public var kind: String {
+        switch self {
+        case .api: return "api"
+        case .transport: return "transport"
+        case .response: return "response"
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .api(let error):
+            return error.text
+        case .transport(let failure):
+            switch failure {
+            case .cannotConnect(let host, let port, let reason):
+                return "cannot connect to \(host):\(port): \(reason)"
+            case .hostNotFound(let host):
+                return "host not found: \(host) (DNS lookup failed)"
+            case .timedOut(let seconds):
+                return "no answer within \(Self.format(seconds)) s (timeout)"
+            case .tls(let reason):
+                return "TLS failed: \(reason)"
+            case .connectionClosed:
+                return "the server closed the connection before answering in full"
+            case .other(let reason):
+                return "request failed: \(reason)"
+            }
+        case .response(let failure):
+            switch failure {
+            case .httpStatus(let code, let reason, let isHTML):
+                return "HTTP \(code) \(reason)" + (isHTML ? " (an HTML error page, not an API answer)" : "")
+            case .redirect(let code, let location):
+                return "HTTP \(code) redirect" + (location.map { " to \($0)" } ?? "")
+            case .htmlPage:
+                return "the server sent an HTML page, not an API answer"
+            case .empty:
+                return "the server sent an empty answer"
+            case .notXML(let preview):
+                return "the answer is not XML: \"\(preview)\""
+            case .truncated:
+                return "the answer was cut off (incomplete XML)"
+            case .malformedXML(let detail):
+                return "the answer is not well-formed XML: \(detail)"
+            case .tooLarge(let limit):
+                return "the answer is larger than \(limit / 1024) KiB; stopped reading"
+            case .unexpectedXML(let root):
+                return "the answer is XML but not a quickstats answer (root <\(root)>)"
+            }
+        }
+    }
+
+    public var hint: String? {
+        switch self {
+        case .api(let error): return error.hint
+        case .transport(.cannotConnect): return "is the server up, and the URL's host and port right?"
+        case .transport(.hostNotFound): return "check the host name in --url"
+        case .transport(.timedOut): return "the server or the link is slow: raise --timeout, or check the server"
+        case .transport(.tls): return "for a self-signed certificate use --insecure (only on a network you trust)"
+        case .response(.redirect): return "use the URL the server redirects to as --url"
+        case .response(.httpStatus(404, _, _)): return "check the URL: it should be the GUI base, e.g. https://host/billing"
+        case .response(.htmlPage), .response(.httpStatus): return "a proxy or the web server answered instead of the M4 API: check the URL"
+        default: return nil
+        }
+    }
+
+    /// True for errors worth retrying by themselves (everything but a refusal by the API).
+    public var isTransient: Bool {
+        if case .api(let error) = self { return error.kind?.isTransient ?? false }
+        return true
+    }
+
+    public var description: String {
+        hint.map { "\(message) (\($0))" } ?? message
+    }
+
+    private static func format(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(format: "%.1f", seconds)
+    }
+}

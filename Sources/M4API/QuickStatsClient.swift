@@ -1,0 +1,183 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// How to reach one M4 server.
+public struct ConnectionSettings: Sendable, Equatable {
+    public var methodURL: URL
+    public var method: RequestMethod
+    public var signer: RequestSigner
+    /// Whole-request limit, connect to last byte.
+    public var timeoutSeconds: Double
+    /// Accept any TLS certificate (self-signed servers). Off unless the user asks.
+    public var insecureTLS: Bool
+    /// Answers larger than this are refused without reading further.
+    public var maxBodyBytes: Int
+
+    public init(methodURL: URL, method: RequestMethod = .post, signer: RequestSigner = RequestSigner(),
+                timeoutSeconds: Double = 10, insecureTLS: Bool = false, maxBodyBytes: Int = 1 << 20) {
+        self.methodURL = methodURL
+        self.method = method
+        self.signer = signer
+        self.timeoutSeconds = timeoutSeconds
+        self.insecureTLS = insecureTLS
+        self.maxBodyBytes = maxBodyBytes
+    }
+}
+
+/// Calls `quickstats_get` over HTTP(S). One instance per server; `shutdown()` before exit.
+public final class QuickStatsClient: Sendable {
+    public let settings: ConnectionSettings
+    private let secret: String?
+    private let http: HTTPClient
+    private let logger: Logger
+
+    /// `secret` may be nil only when the signer has hashing disabled.
+    public init(settings: ConnectionSettings, secret: String?, logger: Logger = Logger(label: "m4top.api")) {
+        self.settings = settings
+        self.secret = secret
+        self.logger = logger
+        var configuration = HTTPClient.Configuration()
+        let timeout = TimeAmount.milliseconds(Int64(settings.timeoutSeconds * 1000))
+        configuration.timeout = .init(connect: timeout, read: timeout)
+        // A redirect would turn the POST into a GET and hide a wrong URL: report it instead.
+        configuration.redirectConfiguration = .disallow
+        configuration.decompression = .disabled
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if settings.insecureTLS { tls.certificateVerification = .none }
+        configuration.tlsConfiguration = tls
+        self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }
+
+    public func shutdown() async {
+        try? await http.shutdown()
+    }
+
+    /// The request that `fetch` sends for `user` (the hash included).
+    public func request(for user: String) -> QuickStatsRequest {
+        QuickStatsRequest(methodURL: settings.methodURL, method: settings.method, user: user,
+                          hash: secret.flatMap { settings.signer.hash(user: user, secret: $0) })
+    }
+
+    /// Fetches and parses one answer. Returns within the timeout, whatever the server does.
+    public func fetch(user: String) async throws(FetchError) -> QuickStats {
+        let body = try await fetchBody(user: user)
+        switch try QuickStatsParser.parse(body) {
+        case .stats(let stats): return stats
+        case .apiError(let error): throw .api(error)
+        }
+    }
+
+    /// The raw body of one call, after HTTP-level checks.
+    public func fetchBody(user: String) async throws(FetchError) -> Data {
+        let call = request(for: user)
+        let seconds = settings.timeoutSeconds
+        logger.debug("quickstats_get", metadata: ["user": "\(user)", "method": "\(call.method.rawValue)"])
+        do {
+            // The deadline bounds the exchange; the race below also bounds reading the body.
+            return try await withThrowingTaskGroup(of: Data.self) { group in
+                group.addTask { try await self.exchange(call) }
+                group.addTask {
+                    try await Task.sleep(nanoseconds: UInt64((seconds + 0.25) * 1_000_000_000))
+                    throw FetchError.transport(.timedOut(seconds: seconds))
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next() else { throw FetchError.transport(.timedOut(seconds: seconds)) }
+                return first
+            }
+        } catch let error as FetchError {
+            logger.debug("quickstats_get failed", metadata: ["user": "\(user)", "error": "\(error.message)"])
+            throw error
+        } catch {
+            let mapped = Self.classify(error, url: settings.methodURL, timeout: seconds, limit: settings.maxBodyBytes)
+            logger.debug("quickstats_get failed", metadata: ["user": "\(user)", "error": "\(mapped.message)"])
+            throw mapped
+        }
+    }
+
+    private func exchange(_ call: QuickStatsRequest) async throws -> Data {
+        var request = HTTPClientRequest(url: call.requestURL.absoluteString)
+        request.method = call.method == .post ? .POST : .GET
+        request.headers.add(name: "User-Agent", value: "m4top")
+        request.headers.add(name: "Accept", value: "application/xml, text/xml, */*")
+        if let body = call.body {
+            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        let deadline = NIODeadline.now() + .milliseconds(Int64(settings.timeoutSeconds * 1000))
+        let response = try await http.execute(request, deadline: deadline, logger: logger)
+        if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > settings.maxBodyBytes {
+            throw FetchError.response(.tooLarge(limitBytes: settings.maxBodyBytes))
+        }
+        let buffer = try await response.body.collect(upTo: settings.maxBodyBytes)
+        let body = Data(buffer.readableBytesView)
+        let code = Int(response.status.code)
+        switch code {
+        case 200: return body
+        case 300..<400:
+            throw FetchError.response(.redirect(code: code, location: response.headers.first(name: "Location").map(TerminalSafeText.clean)))
+        default:
+            let isHTML = String(decoding: body.prefix(512), as: UTF8.self).lowercased().contains("<html")
+            throw FetchError.response(.httpStatus(code: code, reason: TerminalSafeText.clean(response.status.reasonPhrase), isHTML: isHTML))
+        }
+    }
+
+    /// Names a failure from the HTTP stack in the user's terms.
+    static func classify(_ error: any Error, url: URL, timeout: Double, limit: Int) -> FetchError {
+        let host = url.host ?? "?"
+        let port = url.port ?? (url.scheme == "https" ? 443 : 80)
+        switch error {
+        case let error as HTTPClientError:
+            switch error {
+            case .connectTimeout, .deadlineExceeded, .readTimeout, .writeTimeout, .tlsHandshakeTimeout,
+                 .getConnectionFromPoolTimeout, .cancelled:
+                return .transport(.timedOut(seconds: timeout))
+            case .remoteConnectionClosed, .bodyLengthMismatch:
+                return .transport(.connectionClosed)
+            default:
+                return .transport(.other(reason: TerminalSafeText.clean(String(describing: error))))
+            }
+        case let error as NIOConnectionError:
+            if error.connectionErrors.isEmpty, error.dnsAError != nil || error.dnsAAAAError != nil {
+                return .transport(.hostNotFound(host: error.host))
+            }
+            if let first = error.connectionErrors.first {
+                return classify(first.error, url: url, timeout: timeout, limit: limit)
+            }
+            return .transport(.cannotConnect(host: error.host, port: error.port, reason: "no address could be reached"))
+        case let error as IOError:
+            switch error.errnoCode {
+            case ECONNREFUSED: return .transport(.cannotConnect(host: host, port: port, reason: "connection refused"))
+            case ENETUNREACH, EHOSTUNREACH: return .transport(.cannotConnect(host: host, port: port, reason: "network unreachable"))
+            case ECONNRESET, EPIPE: return .transport(.connectionClosed)
+            case ETIMEDOUT: return .transport(.timedOut(seconds: timeout))
+            default: return .transport(.cannotConnect(host: host, port: port, reason: TerminalSafeText.clean(error.description)))
+            }
+        case is NIOTooManyBytesError:
+            return .response(.tooLarge(limitBytes: limit))
+        case let error as ChannelError:
+            if case .connectTimeout = error { return .transport(.timedOut(seconds: timeout)) }
+            if case .eof = error { return .transport(.connectionClosed) }
+            return .transport(.other(reason: TerminalSafeText.clean(String(describing: error))))
+        case let error as NIOSSLError:
+            return .transport(.tls(reason: TerminalSafeText.clean(String(describing: error))))
+        case let error as BoringSSLError:
+            return .transport(.tls(reason: TerminalSafeText.clean(String(describing: error))))
+        case is CancellationError:
+            return .transport(.timedOut(seconds: timeout))
+        default:
+            let text = String(describing: error)
+            if text.contains("SSL") || text.contains("certificate") {
+                return .transport(.tls(reason: TerminalSafeText.clean(text)))
+            }
+            if text.lowercased().contains("resolve") || text.contains("DNS") {
+                return .transport(.hostNotFound(host: host))
+            }
+            return .transport(.other(reason: TerminalSafeText.clean(text)))
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+
+/// Builds the method URL from the GUI base the user gives, e.g. `https://pbx.example.com/billing`.
+public enum QuickStatsEndpoint {
+    public static let methodPath = "/api/quickstats_get"
+
+    public enum URLError: Error, Equatable, CustomStringConvertible {
+        case empty
+        case unparsable(String)
+        case unsupportedScheme(String)
+        case missingHost(String)
+        case hasQuery(String)
+
+        public var description: String {
+            switch self {
+            case .empty: return "the server URL is empty"
+            case .unparsable(let s): return "'\(TerminalSafeText.clean(s))' is not a URL"
+            case .unsupportedScheme(let s): return "'\(TerminalSafeText.clean(s))' must start with http:// or https://"
+            case .missingHost(let s): return "'\(TerminalSafeText.clean(s))' has no host name"
+            case .hasQuery(let s): return "'\(TerminalSafeText.clean(s))' must not carry a query or fragment (parameters are sent by m4top)"
+            }
+        }
+    }
+
+    /// The full `quickstats_get` URL. A base that already ends in `/api/quickstats_get` is kept.
+    public static func methodURL(fromBase base: String) throws(URLError) -> URL {
+        let trimmed = base.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else { throw .empty }
+        guard let components = URLComponents(string: trimmed) else { throw .unparsable(trimmed) }
+        guard let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
+            throw .unsupportedScheme(trimmed)
+        }
+        guard let host = components.host, !host.isEmpty else { throw .missingHost(trimmed) }
+        guard components.query == nil, components.fragment == nil else { throw .hasQuery(trimmed) }
+        var path = components.path
+        while path.hasSuffix("/") { path.removeLast() }
+        if !path.hasSuffix(methodPath) { path += methodPath }
+        var result = components
+        result.path = path
+        guard let url = result.url else { throw .unparsable(trimmed) }
+        return url
+    }
+
+    /// The GUI base for display: the method URL without `/api/quickstats_get`.
+    public static func displayBase(of methodURL: URL) -> String {
+        var text = methodURL.absoluteString
+        if text.hasSuffix(methodPath) { text.removeLast(methodPath.count) }
+        return text
+    }
+}

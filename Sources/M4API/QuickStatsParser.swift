@@ -1,0 +1,97 @@
+import Foundation
+
+/// What a well-formed answer says: numbers, or an API error.
+public enum QuickStatsAnswer: Sendable, Equatable {
+    case stats(QuickStats)
+    case apiError(APIError)
+}
+
+/// Turns a response body into a `QuickStatsAnswer`, or says precisely why it cannot.
+/// Never decides by Content-Type: the server sends XML errors as text/html.
+public enum QuickStatsParser {
+    public static func parse(_ body: Data) throws(FetchError) -> QuickStatsAnswer {
+        let trimmedStart = body.drop(while: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 == 0xEF || $0 == 0xBB || $0 == 0xBF })
+        guard !trimmedStart.isEmpty else { throw .response(.empty) }
+        if looksLikeHTML(body) { throw .response(.htmlPage) }
+        guard trimmedStart.first == UInt8(ascii: "<") else {
+            throw .response(.notXML(preview: preview(body)))
+        }
+        let root: XMLNode
+        do {
+            root = try XMLTreeBuilder.parse(replacingControlBytes(in: body))
+        } catch {
+            if case .parse(let code, _, let message) = error {
+                // 5 = premature end of document: what a cut-off answer looks like.
+                if code == 5 || code == 4 || isCutOff(body) { throw .response(.truncated) }
+                throw .response(.malformedXML(detail: TerminalSafeText.clean(message)))
+            }
+            throw .response(.malformedXML(detail: "unknown parser error"))
+        }
+        if let stats = root.first(named: "quickstats") {
+            return .stats(model(from: stats))
+        }
+        if let error = root.first(named: "error") {
+            return .apiError(APIError(text: error.text))
+        }
+        throw .response(.unexpectedXML(root: TerminalSafeText.clean(root.name)))
+    }
+
+    static func model(from quickstats: XMLNode) -> QuickStats {
+        var sections: [StatSection] = []
+        var fields: [StatField] = []
+        for child in quickstats.children {
+            if child.children.isEmpty {
+                fields.append(field(child, name: child.name))
+            } else {
+                sections.append(StatSection(name: TerminalSafeText.clean(child.name),
+                                            fields: leaves(of: child, prefix: "")))
+            }
+        }
+        return QuickStats(sections: sections, fields: fields)
+    }
+
+    /// Leaves of a section; deeper nesting (not seen so far) is flattened as `outer.inner`.
+    private static func leaves(of node: XMLNode, prefix: String) -> [StatField] {
+        node.children.flatMap { child -> [StatField] in
+            let name = prefix + child.name
+            return child.children.isEmpty ? [field(child, name: name)] : leaves(of: child, prefix: name + ".")
+        }
+    }
+
+    private static func field(_ node: XMLNode, name: String) -> StatField {
+        StatField(name: TerminalSafeText.clean(name),
+                  text: TerminalSafeText.clean(node.text.trimmingCharacters(in: .whitespacesAndNewlines)))
+    }
+
+    /// XML 1.0 forbids most C0 characters, so libxml2 would reject the whole answer. Keep the
+    /// answer and mark the spot instead: the byte becomes U+FFFD, which no terminal acts on.
+    static func replacingControlBytes(in body: Data) -> Data {
+        guard body.contains(where: isForbiddenControl) else { return body }
+        var out = Data(capacity: body.count + 16)
+        for byte in body {
+            if isForbiddenControl(byte) { out.append(contentsOf: [0xEF, 0xBF, 0xBD]) } else { out.append(byte) }
+        }
+        return out
+    }
+
+    private static func isForbiddenControl(_ byte: UInt8) -> Bool {
+        (byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D) || byte == 0x7F
+    }
+
+    private static func looksLikeHTML(_ body: Data) -> Bool {
+        let head = String(decoding: body.prefix(512), as: UTF8.self).lowercased()
+        return head.contains("<!doctype html") || head.contains("<html")
+    }
+
+    /// An XML answer that stops before its root element closes.
+    private static func isCutOff(_ body: Data) -> Bool {
+        let text = String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return !(text.hasSuffix("</page>") || text.hasSuffix("</status>"))
+    }
+
+    static func preview(_ body: Data) -> String {
+        let text = String(decoding: body.prefix(60), as: UTF8.self)
+        let flat = TerminalSafeText.clean(text.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " "))
+        return body.count > 60 ? flat + "..." : flat
+    }
+}

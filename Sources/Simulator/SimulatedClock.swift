@@ -1,0 +1,19 @@
+import Foundation
+
+/// Simulated time: starts at `start` and runs `speed` times faster than the wall clock,
+/// so a demo moves within seconds and a test can cross midnight in a few seconds.
+public struct SimulatedClock: Sendable {
+    public let start: Date
+    public let speed: Double
+    private let realStart: Date
+
+    public init(start: Date = Date(), speed: Double = 1, realStart: Date = Date()) {
+        self.start = start
+        self.speed = speed
+        self.realStart = realStart
+    }
+
+    public func now(real: Date = Date()) -> Date {
+        start.addingTimeInterval(real.timeIntervalSince(realStart) * speed)
+    }
+}

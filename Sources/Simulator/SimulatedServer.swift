@@ -1,0 +1,135 @@
+import Foundation
+import M4API
+
+/// What the HTTP layer must send back for one request.
+public enum SimulatedReply: Sendable, Equatable {
+    case xml(String)
+    case html502
+    case truncated(String)
+    case notXML
+    case drop
+    case stall
+}
+
+/// One request's outcome, for the one-line request log (never the secret or the hash).
+public struct ReplyLog: Sendable, Equatable {
+    public var method: String
+    public var user: String
+    public var outcome: String
+}
+
+/// The M4 server's brain: settings, traffic, faults, and the `quickstats_get` rules.
+/// An actor, because requests arrive concurrently and all read and move the same model.
+public actor SimulatedServer {
+    public private(set) var settings: SimulatorSettings
+    public private(set) var faults: FaultBoard
+    private var model: TrafficModel
+    private let clock: SimulatedClock
+    /// Serve the seed page's numbers, frozen (for exact, repeatable answers).
+    public let sampleMode: Bool
+
+    public init(settings: SimulatorSettings = SimulatorSettings(), seed: UInt64 = 42, speed: Double = 1,
+                start: Date = Date(), timeZone: TimeZone = TimeZone(identifier: "UTC")!,
+                peakCallsPerMinute: Double = 12, sampleMode: Bool = false, faults: FaultBoard = FaultBoard()) {
+        self.settings = settings
+        self.faults = faults
+        self.sampleMode = sampleMode
+        self.clock = SimulatedClock(start: start, speed: speed)
+        self.model = TrafficModel(users: settings.users, start: start, seed: seed,
+                                  peakCallsPerMinute: peakCallsPerMinute, timeZone: timeZone)
+    }
+
+    // MARK: Control
+
+    public func update(_ change: (inout SimulatorSettings) -> Void) { change(&settings) }
+    public func setFault(_ fault: Fault, seconds: Double?) { faults.set(fault, for: seconds) }
+    public func clearFaults(_ fault: Fault? = nil) { faults.clear(fault) }
+    public func setLatency(milliseconds: Int) { faults.latencyMilliseconds = max(0, milliseconds) }
+
+    /// Simulated time now, and the model moved up to it.
+    public func snapshot() -> (now: Date, model: TrafficModel) {
+        let now = clock.now()
+        model.advance(to: now)
+        return (now, model)
+    }
+
+    /// Delay to add before answering (latency fault), in seconds.
+    public func latency() -> Double {
+        faults.isOn(.latency) ? Double(faults.latencyMilliseconds) / 1000 : 0
+    }
+
+    public func isStalled() -> Bool { faults.isOn(.stall) }
+
+    // MARK: The method
+
+    /// Applies the server's rules in its order: API switch, GET switch, login, hash, permission,
+    /// data store; then the answer for admin or simple user.
+    public func answer(method: RequestMethod, parameters: [String: String]) -> (SimulatedReply, ReplyLog) {
+        let user = parameters["u"] ?? ""
+        var log = ReplyLog(method: method.rawValue, user: user.isEmpty ? "-" : TerminalSafeText.clean(user), outcome: "ok")
+        func fail(_ kind: APIErrorKind) -> (SimulatedReply, ReplyLog) {
+            log.outcome = kind.rawValue
+            return (.xml(AnswerXML.error(kind.rawValue, wrapper: settings.errorWrapper)), log)
+        }
+        for (fault, reply) in [(Fault.stall, SimulatedReply.stall), (.drop, .drop), (.html502, .html502), (.notXML, .notXML)]
+        where faults.isOn(fault) {
+            log.outcome = "fault \(fault.rawValue)"
+            return (reply, log)
+        }
+        if !settings.apiEnabled || faults.isOn(.apiDisabled) { return fail(.apiDisabled) }
+        if method == .get && !settings.getEnabled { return fail(.getDisabled) }
+        let isAdmin = user == settings.adminName
+        guard !user.isEmpty, isAdmin || settings.users.contains(user) else { return fail(.badLogin) }
+        if settings.hashChecking {
+            let expected = RequestSigner(adminName: settings.adminName).hash(user: user, secret: settings.secret)
+            guard parameters["hash"]?.lowercased() == expected else { return fail(.incorrectHash) }
+        }
+        if settings.deniedUsers.contains(user) { return fail(.accessDenied) }
+        if faults.isOn(.elasticsearch) { return fail(.elasticsearchDown) }
+
+        var xml = isAdmin ? adminAnswer() : userAnswer(user)
+        if faults.isOn(.hostile) {
+            log.outcome = "ok (hostile values)"
+            xml = xml.replacingOccurrences(of: "<calls>", with: "<calls>\u{1B}[2J\u{1B}]0;pwned\u{07}\u{202E}")
+        }
+        if faults.isOn(.truncated) {
+            log.outcome = "fault truncated"
+            return (.truncated(String(xml.prefix(xml.count * 3 / 5))), log)
+        }
+        return (.xml(xml), log)
+    }
+
+    private func adminAnswer() -> String {
+        if sampleMode { return AnswerXML.success(sections: AnswerXML.seedSample) }
+        let (_, model) = snapshot()
+        let active = model.activeCalls()
+        return AnswerXML.success(sections: [
+            ("today", adminValues(model.system.today)),
+            ("month", adminValues(model.system.month)),
+            ("active_calls", [("total", String(active.total)), ("answered_calls", String(active.answered))]),
+        ])
+    }
+
+    private func adminValues(_ totals: CallTotals) -> [(String, String)] {
+        [("calls", String(totals.calls)), ("duration", String(totals.duration)),
+         ("revenue", AnswerXML.money(totals.revenue)), ("self_cost", AnswerXML.money(totals.selfCost)),
+         ("profit", AnswerXML.money(totals.profit)), ("margin", String(totals.margin))]
+    }
+
+    /// A simple user sees calls, duration, price and balance (element names are the simulator's
+    /// best guess: the vendor does not document them), and active calls only if allowed.
+    private func userAnswer(_ user: String) -> String {
+        let (_, model) = snapshot()
+        guard let totals = model.totals(forUser: user) else { return AnswerXML.success(sections: []) }
+        func values(_ t: CallTotals) -> [(String, String)] {
+            [("calls", String(t.calls)), ("duration", String(t.duration)), ("price", AnswerXML.money(t.revenue))]
+        }
+        var sections: [AnswerXML.Section] = [("today", values(totals.today)), ("month", values(totals.month))]
+        if settings.showActiveCallsToUsers {
+            let active = model.activeCalls(forUser: user)
+            sections.append(("active_calls", [("total", String(active.total)), ("answered_calls", String(active.answered))]))
+        }
+        let balance = model.balance(forUser: user).map(AnswerXML.money) ?? "0"
+        return AnswerXML.success(sections: sections, fields: [("balance", balance)])
+    }
+}

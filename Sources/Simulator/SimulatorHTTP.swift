@@ -1,0 +1,185 @@
+import Foundation
+import Hummingbird
+import Logging
+import M4API
+import NIOCore
+
+/// Serves a `SimulatedServer` over HTTP: `/billing/api/quickstats_get`, plus a small control API
+/// under `/_sim/` for switching settings and faults while running.
+public enum SimulatorHTTP {
+    public static let basePath = "/billing"
+    public static let methodPath = basePath + QuickStatsEndpoint.methodPath
+
+    /// The router: the M4 method and the control endpoints.
+    public static func router(for server: SimulatedServer, requestLog: @escaping @Sendable (ReplyLog) -> Void) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.on(RouterPath(methodPath), method: .post) { request, _ in
+            var request = request
+            let body = try await request.collectBody(upTo: 64 * 1024)
+            let parameters = FormDecoding.decode(String(buffer: body))
+            return await reply(server: server, method: .post, parameters: parameters, requestLog: requestLog)
+        }
+        router.on(RouterPath(methodPath), method: .get) { request, _ in
+            let parameters = FormDecoding.decode(request.uri.query ?? "")
+            return await reply(server: server, method: .get, parameters: parameters, requestLog: requestLog)
+        }
+        router.get("/_sim/status") { _, _ in
+            try await statusJSON(server)
+        }
+        router.post("/_sim/fault") { request, _ in
+            let query = FormDecoding.decode(request.uri.query ?? "")
+            guard let name = query["name"], let fault = Fault(rawValue: name) else {
+                throw HTTPError(.badRequest, message: "name must be one of: \(Fault.allCases.map(\.rawValue).joined(separator: ", "))\n")
+            }
+            if let ms = query["latency_ms"].flatMap(Int.init) { await server.setLatency(milliseconds: ms) }
+            await server.setFault(fault, seconds: query["seconds"].flatMap(Double.init))
+            return try await statusJSON(server)
+        }
+        router.post("/_sim/clear") { request, _ in
+            let query = FormDecoding.decode(request.uri.query ?? "")
+            await server.clearFaults(query["name"].flatMap(Fault.init(rawValue:)))
+            return try await statusJSON(server)
+        }
+        router.post("/_sim/setting") { request, _ in
+            let query = FormDecoding.decode(request.uri.query ?? "")
+            guard let name = query["name"], let value = query["value"] else {
+                throw HTTPError(.badRequest, message: "name and value are required\n")
+            }
+            try await applySetting(server, name: name, value: value)
+            return try await statusJSON(server)
+        }
+        return router
+    }
+
+    static func applySetting(_ server: SimulatedServer, name: String, value: String) async throws {
+        let flag: Bool? = ["on": true, "true": true, "1": true, "off": false, "false": false, "0": false][value.lowercased()]
+        switch (name, flag) {
+        case ("api", let on?): await server.update { $0.apiEnabled = on }
+        case ("get", let on?): await server.update { $0.getEnabled = on }
+        case ("hash", let on?): await server.update { $0.hashChecking = on }
+        case ("active_calls_for_users", let on?): await server.update { $0.showActiveCallsToUsers = on }
+        case ("deny", _): await server.update { $0.deniedUsers.insert(value) }
+        case ("allow", _): await server.update { $0.deniedUsers.remove(value) }
+        case ("error_wrapper", _):
+            guard let wrapper = SimulatorSettings.ErrorWrapper(rawValue: value) else {
+                throw HTTPError(.badRequest, message: "error_wrapper is status, page-status or page\n")
+            }
+            await server.update { $0.errorWrapper = wrapper }
+        default:
+            throw HTTPError(.badRequest, message: "unknown setting or value: use api|get|hash|active_calls_for_users=on|off, deny|allow=USER, error_wrapper=status|page-status|page\n")
+        }
+    }
+
+    static func statusJSON(_ server: SimulatedServer) async throws -> Response {
+        let settings = await server.settings
+        let faults = await server.faults
+        let now = await server.snapshot().now
+        let object: [String: Any] = [
+            "simulated_time": ISO8601DateFormatter().string(from: now),
+            "api": settings.apiEnabled, "get": settings.getEnabled, "hash": settings.hashChecking,
+            "active_calls_for_users": settings.showActiveCallsToUsers,
+            "users": settings.users, "denied": settings.deniedUsers.sorted(),
+            "error_wrapper": settings.errorWrapper.rawValue,
+            "faults": faults.active().map(\.rawValue), "latency_ms": faults.latencyMilliseconds,
+        ]
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        return Response(status: .ok, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data + [0x0A])))
+    }
+
+    private struct DroppedOnPurpose: Error {}
+
+    static func reply(server: SimulatedServer, method: RequestMethod, parameters: [String: String],
+                      requestLog: @Sendable (ReplyLog) -> Void) async -> Response {
+        let delay = await server.latency()
+        if delay > 0 { try? await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000)) }
+        let (outcome, log) = await server.answer(method: method, parameters: parameters)
+        requestLog(log)
+        switch outcome {
+        case .xml(let text):
+            // The real server sends errors (and often answers) as text/html: clients must not care.
+            let type = text.contains("<error>") ? "text/html; charset=utf-8" : "application/xml; charset=utf-8"
+            return Response(status: .ok, headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(string: text)))
+        case .truncated(let text):
+            return Response(status: .ok, headers: [.contentType: "application/xml; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: text)))
+        case .html502:
+            let page = "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n<body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>\n"
+            return Response(status: .badGateway, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: page)))
+        case .notXML:
+            return Response(status: .ok, headers: [.contentType: "text/plain"],
+                            body: .init(byteBuffer: ByteBuffer(string: "Internal error: please try again later\n")))
+        case .drop:
+            // Promise a body, send a few bytes, then fail the stream: the connection is closed.
+            return Response(status: .ok, headers: [.contentType: "application/xml", .contentLength: "4096"],
+                            body: ResponseBody { writer in
+                                try await writer.write(ByteBuffer(string: "<?xml version=\"1.0\""))
+                                throw DroppedOnPurpose()
+                            })
+        case .stall:
+            // Hold the request until the fault is cleared (or ten minutes pass).
+            let until = Date().addingTimeInterval(600)
+            while await server.isStalled(), Date() < until, !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: 100_000_000)
+            }
+            return await reply(server: server, method: method, parameters: parameters, requestLog: { _ in })
+        }
+    }
+}
+
+/// A simulator serving on a loopback port inside this process (the demo, and tests).
+public final class RunningSimulator: Sendable {
+    public let server: SimulatedServer
+    public let host: String
+    public let port: Int
+    private let task: Task<Void, any Error>
+
+    /// GUI base URL to give m4top, e.g. `http://127.0.0.1:8080/billing`.
+    public var baseURL: String { "http://\(host):\(port)\(SimulatorHTTP.basePath)" }
+
+    private init(server: SimulatedServer, host: String, port: Int, task: Task<Void, any Error>) {
+        self.server = server
+        self.host = host
+        self.port = port
+        self.task = task
+    }
+
+    /// Starts serving; port 0 picks a free one. Returns once the socket is listening.
+    public static func start(_ server: SimulatedServer, host: String = "127.0.0.1", port: Int = 0,
+                             logger: Logger = Logger(label: "m4top.simulator", factory: { _ in SwiftLogNoOpLogHandler() }),
+                             requestLog: @escaping @Sendable (ReplyLog) -> Void = { _ in }) async throws -> RunningSimulator {
+        let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
+        let app = Application(
+            router: SimulatorHTTP.router(for: server, requestLog: requestLog),
+            configuration: .init(address: .hostname(host, port: port), serverName: "m4top-simulator"),
+            onServerRunning: { channel in
+                portContinuation.yield(channel.localAddress?.port ?? port)
+                portContinuation.finish()
+            },
+            logger: logger
+        )
+        let task = Task {
+            defer { portContinuation.finish() }
+            try await app.run()
+        }
+        var iterator = portStream.makeAsyncIterator()
+        guard let bound = await iterator.next() else {
+            // The server ended before listening: surface its error.
+            try await task.value
+            throw SimulatorStartError(host: host, port: port)
+        }
+        return RunningSimulator(server: server, host: host, port: bound, task: task)
+    }
+
+    public func stop() async {
+        await server.clearFaults()
+        task.cancel()
+        _ = try? await task.value
+    }
+}
+
+public struct SimulatorStartError: Error, CustomStringConvertible {
+    public let host: String
+    public let port: Int
+    public var description: String { "the simulator could not listen on \(host):\(port)" }
+}

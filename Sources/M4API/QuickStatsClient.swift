@@ -157,6 +157,10 @@ public final class QuickStatsClient: Sendable {
             case ETIMEDOUT: return .transport(.timedOut(seconds: timeout))
             default: return .transport(.cannotConnect(host: host, port: port, reason: TerminalSafeText.clean(error.description)))
             }
+        case let error as HTTPParserError:
+            // The body stopped before its announced length: the server (or a proxy) hung up.
+            if error == .invalidEOFState { return .transport(.connectionClosed) }
+            return .transport(.other(reason: "the server's HTTP is malformed (\(TerminalSafeText.clean(String(describing: error))))"))
         case is NIOTooManyBytesError:
             return .response(.tooLarge(limitBytes: limit))
         case let error as ChannelError:

@@ -44,7 +44,8 @@ public struct FaultBoard: Sendable {
     public init() {}
 
     public mutating func set(_ fault: Fault, for seconds: Double?, now: Date = Date()) {
-        until[fault] = seconds.map { now.addingTimeInterval($0) }
+        // updateValue, not subscript: assigning a nil `Date?` through the subscript would remove the key.
+        until.updateValue(seconds.map { now.addingTimeInterval($0) }, forKey: fault)
     }
 
     public mutating func clear(_ fault: Fault? = nil) {

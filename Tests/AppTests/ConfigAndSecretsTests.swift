@@ -1,0 +1,234 @@
+@testable import App
+import Foundation
+import M4API
+import Testing
+
+/// A private temporary folder per test, removed at the end.
+final class TempDir {
+    let path: String
+    init() {
+        path = NSTemporaryDirectory() + "m4top-test-" + UUID().uuidString
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    @discardableResult
+    func write(_ name: String, _ text: String, mode: Int = 0o600) -> String {
+        let file = path + "/" + name
+        try? FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: file, contents: Data(text.utf8), attributes: [.posixPermissions: mode])
+        return file
+    }
+}
+
+@Suite("Config file, secrets and settings")
+struct ConfigAndSecretsTests {
+    let dir = TempDir()
+
+    func resolve(_ flags: ConnectionFlags, env: [String: String] = [:]) throws(ConfigError) -> RunSettings {
+        try SettingsResolver.resolve(flags, environment: ["XDG_CONFIG_HOME": dir.path, "HOME": dir.path].merging(env) { $1 })
+    }
+
+    func message(_ flags: ConnectionFlags, env: [String: String] = [:]) -> String? {
+        do {
+            _ = try resolve(flags, env: env)
+            return nil
+        } catch {
+            return error.message
+        }
+    }
+
+    @Test("No --url and no config file: the demo, automatically")
+    func automaticDemo() throws {
+        let settings = try resolve(ConnectionFlags())
+        #expect(settings.target == .demo(automatic: true))
+        #expect(settings.users == SettingsResolver.demoUsers)
+        #expect(settings.interval == 5)
+        #expect(settings.timeout == 10)
+    }
+
+    @Test("Flags: url, users, method, interval; the secret from M4TOP_SECRET")
+    func flags() throws {
+        var flags = ConnectionFlags()
+        flags.url = "https://pbx.example.com/billing"
+        flags.users = ["admin", "alice", "admin"]
+        flags.get = true
+        flags.interval = 2.5
+        let settings = try resolve(flags, env: ["M4TOP_SECRET": "s3cret\n"])
+        #expect(settings.target == .server(URL(string: "https://pbx.example.com/billing/api/quickstats_get")!))
+        #expect(settings.users == ["admin", "alice"])
+        #expect(settings.method == .get)
+        #expect(settings.interval == 2.5)
+        #expect(settings.secret == "s3cret")
+    }
+
+    @Test("A real server without any secret is a clear configuration error")
+    func missingSecret() {
+        var flags = ConnectionFlags()
+        flags.url = "http://h/billing"
+        #expect(message(flags)?.contains("no API secret") == true)
+        flags.noHash = true
+        #expect(message(flags) == nil)
+    }
+
+    @Test("Secret files: owner-only, readable, non-empty; the secret never appears in a message")
+    func secretFiles() {
+        var flags = ConnectionFlags()
+        flags.url = "http://h/billing"
+        flags.secretFile = dir.write("open.secret", "topsecret-value\n", mode: 0o644)
+        let open = message(flags)
+        #expect(open?.contains("can be read by others (mode 644)") == true)
+        #expect(open?.contains("chmod 600") == true)
+        #expect(open?.contains("topsecret-value") == false)
+        flags.secretFile = dir.path + "/missing.secret"
+        #expect(message(flags)?.contains("no such file") == true)
+        flags.secretFile = dir.write("empty.secret", "\n")
+        #expect(message(flags)?.contains("is empty") == true)
+        flags.secretFile = dir.write("good.secret", "topsecret-value\nsecond line\n")
+        #expect((try? resolve(flags))?.secret == "topsecret-value")
+    }
+
+    @Test("--secret-file wins over M4TOP_SECRET, which wins over the config")
+    func secretOrder() throws {
+        let config = dir.write("c.toml", "url = \"http://h/billing\"\nsecret = \"from-config\"\n")
+        var flags = ConnectionFlags()
+        flags.configPath = config
+        #expect(try resolve(flags).secret == "from-config")
+        #expect(try resolve(flags, env: ["M4TOP_SECRET": "from-env"]).secret == "from-env")
+        flags.secretFile = dir.write("f.secret", "from-file")
+        #expect(try resolve(flags, env: ["M4TOP_SECRET": "from-env"]).secret == "from-file")
+    }
+
+    @Test("A config file that holds a secret must be private")
+    func privateConfig() {
+        let config = dir.write("open.toml", "url = \"http://h/billing\"\nsecret = \"abc\"\n", mode: 0o644)
+        var flags = ConnectionFlags()
+        flags.configPath = config
+        let text = message(flags)
+        #expect(text?.contains("\(config): key 'secret'") == true)
+        #expect(text?.contains("abc") == false)
+    }
+
+    @Test("secret_command runs and its first line is the secret")
+    func secretCommand() throws {
+        let config = dir.write("cmd.toml", "url = \"http://h/billing\"\nsecret_command = \"printf 'cmd-secret\\\\nx'\"\n")
+        var flags = ConnectionFlags()
+        flags.configPath = config
+        #expect(try resolve(flags).secret == "cmd-secret")
+        let failing = dir.write("bad.toml", "url = \"http://h/billing\"\nsecret_command = \"exit 3\"\n")
+        flags.configPath = failing
+        #expect(message(flags)?.contains("exit status 3") == true)
+    }
+
+    @Test("Profiles: default_profile, --profile, and fallback to top-level keys")
+    func profiles() throws {
+        let text = """
+        interval = 3
+        timeout = 4
+        users = ["admin"]
+        default_profile = "lab"
+
+        [profiles.lab]
+        url = "http://lab.example/billing"
+        no_hash = true
+
+        [profiles.prod]
+        url = "https://pbx.example.com/billing"
+        users = ["admin", "alice"]
+        secret_file = "\(dir.write("prod.secret", "p"))"
+        method = "get"
+        theme = "red"
+        insecure = true
+        interval = 1.5
+        """
+        let path = dir.write("m4top/config.toml", text)
+        var flags = ConnectionFlags()
+        let lab = try resolve(flags)
+        #expect(lab.target == .server(URL(string: "http://lab.example/billing/api/quickstats_get")!))
+        #expect(lab.interval == 3)
+        #expect(lab.timeout == 4)
+        #expect(lab.hashDisabled)
+        flags.profile = "prod"
+        let prod = try resolve(flags)
+        #expect(prod.users == ["admin", "alice"])
+        #expect(prod.secret == "p")
+        #expect(prod.method == .get)
+        #expect(prod.theme == "red")
+        #expect(prod.insecureTLS)
+        #expect(prod.interval == 1.5)
+        flags.interval = 9
+        #expect(try resolve(flags).interval == 9, "flags override the file")
+        flags.profile = "nope"
+        #expect(message(flags) == "\(path): no profile 'nope' (known: lab, prod)")
+    }
+
+    @Test("Config mistakes name the file, the line and the key", arguments: [
+        ("interval = \"fast\"\n", "config.toml:1: key 'interval': must be a number of seconds, not a string"),
+        ("url = \"http://h/billing\"\n\ninterval = 0.5\n", "config.toml:3: key 'interval': must be at least 1 second"),
+        ("colour = \"red\"\n", "config.toml:1: unknown key 'colour'"),
+        ("method = \"put\"\n", "config.toml:1: key 'method': must be \"post\" or \"get\", not \"put\""),
+        ("users = []\n", "config.toml:1: key 'users': the list is empty"),
+        ("url = \"ftp://x\"\n", "config.toml: key 'url': 'ftp://x' must start with http:// or https://"),
+        ("url = \n", "config.toml:1: invalid TOML"),
+        ("[profiles.a]\nurl = 5\n", "config.toml:2: key 'profiles.a.url': must be a string, not an integer"),
+    ])
+    func mistakes(text: String, expected: String) {
+        var flags = ConnectionFlags()
+        flags.configPath = dir.write("config.toml", text)
+        if text.hasPrefix("[profiles.a]") { flags.profile = "a" }
+        let got = message(flags, env: ["M4TOP_SECRET": "x"]) ?? "(no error)"
+        #expect(got.contains(expected), "got: \(got)")
+        #expect(got.hasPrefix(dir.path), "names the file: \(got)")
+    }
+
+    @Test("An explicit --config that does not exist is an error; an absent default file is not")
+    func missingConfig() {
+        var flags = ConnectionFlags()
+        flags.configPath = dir.path + "/nope.toml"
+        #expect(message(flags)?.contains("cannot read the config file (no such file)") == true)
+    }
+}
+
+@Suite("One-shot output")
+struct OneShotOutputTests {
+    static let stats = QuickStats(sections: [
+        StatSection(name: "today", fields: [StatField(name: "calls", text: "1234"), StatField(name: "duration", text: "3725"),
+                                            StatField(name: "revenue", text: "28.110331000000002"),
+                                            StatField(name: "profit", text: "-0.5"), StatField(name: "margin", text: "")]),
+        StatSection(name: "active_calls", fields: [StatField(name: "total", text: "5"), StatField(name: "answered_calls", text: "3")]),
+    ], fields: [StatField(name: "balance", text: "007"), StatField(name: "note", text: "a \"quoted\" \\ value")])
+
+    @Test("JSON keeps exact number text, quotes what is not a JSON number, and omits what is absent")
+    func json() throws {
+        let text = OneShotOutput.json(server: "http://h/billing", user: "admin",
+                                      fetchedAt: Date(timeIntervalSince1970: 1_795_000_000), stats: Self.stats)
+        #expect(text.contains("\"revenue\": 28.110331000000002"))
+        #expect(text.contains("\"profit\": -0.5"))
+        #expect(text.contains("\"margin\": null"))
+        #expect(text.contains("\"balance\": \"007\""))
+        #expect(text.contains("\"fetched_at\": \"2026-11-18T"))
+        #expect(!text.contains("\"month\""))
+        let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+        #expect((object?["note"] as? String) == "a \"quoted\" \\ value")
+        #expect((object?["active_calls"] as? [String: Any])?["answered_calls"] as? Int == 3)
+    }
+
+    @Test("The text summary formats money, durations, counts and derived figures")
+    func text() {
+        let text = OneShotOutput.text(server: "http://h/billing", user: "admin", fetchedAt: Date(), stats: Self.stats)
+        #expect(text.contains("1,234"))
+        #expect(text.contains("1:02:05"))
+        #expect(text.contains("28.11"))
+        #expect(text.contains("-0.50"))
+        #expect(text.contains("ACD"))
+        #expect(text.contains("Active calls  5 (3 answered, 2 ringing)"))
+    }
+
+    @Test("Error JSON shape")
+    func errorJSON() throws {
+        let text = OneShotOutput.jsonError(kind: "transport", message: "no answer within 10 s (timeout)")
+        let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: [String: String]]
+        #expect(object?["error"]?["kind"] == "transport")
+        #expect(object?["error"]?["message"] == "no answer within 10 s (timeout)")
+    }
+}

@@ -19,8 +19,10 @@ let package = Package(
     targets: [
         // ncursesw as a system library; the shim exposes macros Swift cannot import.
         .systemLibrary(name: "CNcursesw", providers: [.apt(["libncursesw5-dev"])]),
+        // Screen vocabulary shared by the view and the terminal: canvas, keys, roles, themes, colours.
+        .target(name: "Screen"),
         // The only module that calls ncurses.
-        .target(name: "Curses", dependencies: ["CNcursesw"]),
+        .target(name: "Curses", dependencies: ["CNcursesw", "Screen"]),
         // quickstats_get: signing, request, transport, XML -> model, errors. No terminal code.
         .target(name: "M4API", dependencies: [
             .product(name: "Crypto", package: "swift-crypto"),
@@ -29,7 +31,7 @@ let package = Package(
         ]),
         // Pure dashboard logic: state, update, history, diffs, view into a canvas, keys, themes.
         .target(name: "Dashboard", dependencies: [
-            "M4API",
+            "M4API", "Screen",
             .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
@@ -41,7 +43,7 @@ let package = Package(
         ]),
         // CLI, configuration, one-shot output and the live wiring (timer, stdin, signals, curses).
         .target(name: "App", dependencies: [
-            "M4API", "Dashboard", "Simulator", "Curses",
+            "M4API", "Dashboard", "Simulator", "Curses", "Screen",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
@@ -49,7 +51,7 @@ let package = Package(
         .executableTarget(name: "m4top", dependencies: ["App"]),
 
         .testTarget(name: "M4APITests", dependencies: ["M4API", "Simulator"]),
-        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "M4API"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "M4API", "Screen"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "M4API"]),
         .testTarget(name: "AppTests", dependencies: ["App", "M4API", "Simulator"]),
         .testTarget(name: "EndToEndTests", dependencies: ["m4top", "Simulator", "M4API"]),

@@ -70,8 +70,10 @@ final class ServerTarget: Sendable {
             simSettings.secret = DemoNotice.randomSecret()
             simSettings.adminName = settings.adminName
             simSettings.users = settings.users.filter { $0 != settings.adminName }
-            // Simulated time runs 30x: a demo shows calls coming and going within seconds.
-            let server = SimulatedServer(settings: simSettings, seed: UInt64(Date().timeIntervalSince1970), speed: 30)
+            // A demo starts in the busy late morning and runs 10x, so calls come and go within
+            // seconds whatever the hour of the day the newcomer tries it.
+            let server = SimulatedServer(settings: simSettings, seed: UInt64(Date().timeIntervalSince1970), speed: 10,
+                                         start: DemoNotice.busyStart(), timeZone: .current)
             let simulator: RunningSimulator
             do {
                 simulator = try await RunningSimulator.start(server)
@@ -96,6 +98,11 @@ enum DemoNotice {
     static func text(automatic: Bool) -> String {
         (automatic ? "m4top: no --url and no config file, so this is the embedded simulator: " : "m4top: demo mode: ")
             + "the numbers are simulated. For a real server: m4top --url https://HOST/billing --user NAME --secret-file PATH"
+    }
+
+    /// Today at 10:30 local time.
+    static func busyStart(now: Date = Date()) -> Date {
+        Calendar.current.date(bySettingHour: 10, minute: 30, second: 0, of: now) ?? now
     }
 
     static func randomSecret() -> String {

@@ -68,6 +68,13 @@ static inline void m4_install_crash_handlers(void) {
     }
 }
 
+/// newterm on the process's stdout/stdin; NULL (not an exit, unlike initscr) for an unknown TERM.
+static inline SCREEN *m4_newterm(void) {
+    SCREEN *screen = newterm(NULL, stdout, stdin);
+    if (screen) set_term(screen);
+    return screen;
+}
+
 static inline int m4_is_utf8_locale(void) {
     const char *codeset = nl_langinfo(CODESET);
     return codeset && (strcmp(codeset, "UTF-8") == 0 || strcmp(codeset, "utf8") == 0);

@@ -1,0 +1,218 @@
+import CNcursesw
+import Screen
+import Foundation
+
+/// The one owner of the terminal. Starts curses, draws canvases by changed cells only, decodes
+/// keys, and restores the terminal on every way out. Main queue only.
+@MainActor
+public final class Terminal {
+    public enum StartError: Error, CustomStringConvertible {
+        case notATerminal
+        case unknownTerminal(String)
+        public var description: String {
+            switch self {
+            case .notATerminal: return "standard input and output must be a terminal (use --once for scripts)"
+            case .unknownTerminal(let term): return "the terminal type '\(term)' is unknown to ncurses (check TERM)"
+            }
+        }
+    }
+
+    public private(set) var width: Int
+    public private(set) var height: Int
+    /// The locale is UTF-8: box drawing and sparkline blocks can be used.
+    public let isUTF8: Bool
+    public private(set) var colorDepth: ColorDepth
+    private var stopped = false
+    private var shown: Canvas?
+    private var styles: [Role: (attrs: attr_t, pair: Int32)] = [:]
+
+    /// Starts curses in raw mode (Ctrl-C and Ctrl-Z arrive as keys), no echo, hidden cursor.
+    /// `colors: false` draws with attributes only (NO_COLOR, --color never).
+    public static func start(colors: Bool) throws -> Terminal {
+        guard isatty(0) == 1, isatty(1) == 1 else { throw StartError.notATerminal }
+        setlocale(LC_ALL, "")
+        let utf8 = m4_is_utf8_locale() != 0
+        // Signals are ours (Dispatch sources); ncurses must not install its own handlers.
+        for signalNumber in [SIGINT, SIGTERM, SIGHUP, SIGTSTP, SIGWINCH, SIGQUIT] { signal(signalNumber, SIG_IGN) }
+        m4_install_crash_handlers()
+        guard m4_newterm() != nil else {
+            throw StartError.unknownTerminal(ProcessInfo.processInfo.environment["TERM"] ?? "")
+        }
+        raw()
+        noecho()
+        nonl()
+        keypad(m4_stdscr(), true)
+        nodelay(m4_stdscr(), true)
+        _ = curs_set(0)
+        set_escdelay(25)
+        var depth = ColorDepth.monochrome
+        if colors && has_colors() {
+            start_color()
+            use_default_colors()
+            let env = ProcessInfo.processInfo.environment
+            let trueColor = (env["COLORTERM"] == "truecolor" || env["COLORTERM"] == "24bit") && m4_colors() >= 1 << 24
+            depth = ColorDepth(colors: Int(m4_colors()), trueColor: trueColor)
+        }
+        let terminal = Terminal(width: Int(m4_cols()), height: Int(m4_lines()), isUTF8: utf8, colorDepth: depth)
+        return terminal
+    }
+
+    private init(width: Int, height: Int, isUTF8: Bool, colorDepth: ColorDepth) {
+        self.width = width
+        self.height = height
+        self.isUTF8 = isUTF8
+        self.colorDepth = colorDepth
+    }
+
+    /// Ends curses: cursor back, echo on, out of the alternate screen. Safe to call twice.
+    public func stop() {
+        guard !stopped else { return }
+        stopped = true
+        _ = curs_set(1)
+        endwin()
+        fflush(nil)
+    }
+
+    // MARK: Size
+
+    /// Reads the real size from the tty and tells curses; returns it.
+    @discardableResult
+    public func updateSize() -> (width: Int, height: Int) {
+        var rows: Int32 = 0, cols: Int32 = 0
+        if m4_tty_size(1, &rows, &cols) == 0 {
+            resizeterm(rows, cols)
+        }
+        width = Int(m4_cols())
+        height = Int(m4_lines())
+        shown = nil
+        return (width, height)
+    }
+
+    // MARK: Styles
+
+    /// Prepares one colour pair and attribute set per role for this theme and terminal.
+    public func apply(_ theme: Theme) {
+        styles = [:]
+        for role in Role.allCases {
+            let style = theme.style(role)
+            var attrs = m4_attr_normal()
+            if style.bold { attrs |= m4_attr_bold() }
+            if style.underline { attrs |= m4_attr_underline() }
+            if style.reverse { attrs |= m4_attr_reverse() }
+            if style.dim { attrs |= m4_attr_dim() }
+            var pair: Int32 = 0
+            if colorDepth == .monochrome {
+                // Without colour, a background colour becomes reverse video so bars still stand out.
+                if style.background != .terminalDefault { attrs |= m4_attr_reverse() }
+            } else {
+                let fg = Int32(ColorMapping.terminalColor(style.foreground, depth: colorDepth))
+                let bg = Int32(ColorMapping.terminalColor(style.background, depth: colorDepth))
+                if fg != -1 || bg != -1 {
+                    let allocated = alloc_pair(fg, bg)
+                    pair = allocated > 0 ? allocated : 0
+                }
+            }
+            styles[role] = (attrs, pair)
+        }
+        shown = nil
+    }
+
+    // MARK: Drawing
+
+    /// Copies the cells that differ from what is on screen, then lets ncurses send its own diff.
+    public func draw(_ canvas: Canvas, full: Bool = false) {
+        guard !stopped else { return }
+        let fresh = full || shown == nil || shown!.width != canvas.width || shown!.height != canvas.height
+        if fresh {
+            werase(m4_stdscr())
+            if full { clearok(m4_stdscr(), true) }
+        }
+        let previous = fresh ? nil : shown
+        let maxY = min(canvas.height, height), maxX = min(canvas.width, width)
+        var wide = [wchar_t](repeating: 0, count: 8)
+        for y in 0..<maxY {
+            for x in 0..<maxX {
+                let cell = canvas[x, y]
+                if let previous, previous[x, y] == cell { continue }
+                if cell.text == Cell.continuation { continue }
+                let style = styles[cell.role] ?? (m4_attr_normal(), 0)
+                var count = 0
+                for scalar in cell.text.unicodeScalars where count < 5 {
+                    wide[count] = wchar_t(bitPattern: scalar.value)
+                    count += 1
+                }
+                if count == 0 { wide[0] = 32; count = 1 }
+                wide[count] = 0
+                _ = m4_put_cell(Int32(y), Int32(x), wide, style.attrs, style.pair)
+            }
+        }
+        shown = canvas
+        wnoutrefresh(m4_stdscr())
+        doupdate()
+    }
+
+    // MARK: Keys
+
+    /// Every key waiting on stdin, decoded. Never blocks.
+    public func readKeys() -> [Key] {
+        var keys: [Key] = []
+        var code: wint_t = 0
+        while keys.count < 256 {
+            let result = wget_wch(m4_stdscr(), &code)
+            if result == m4_err() { break }
+            if result == m4_key_code_yes() {
+                if let key = Self.decodeFunctionKey(Int32(code)) { keys.append(key) }
+            } else if let key = Self.decodeCharacter(UInt32(code)) {
+                keys.append(key)
+            }
+        }
+        return keys
+    }
+
+    static func decodeCharacter(_ value: UInt32) -> Key? {
+        switch value {
+        case 9: return .tab
+        case 10, 13: return .enter
+        case 27: return .escape
+        case 8, 127: return .backspace
+        case 1...26: return .control(Character(Unicode.Scalar(value + 96)!))
+        case 0, 28...31: return nil
+        default:
+            guard let scalar = Unicode.Scalar(value) else { return nil }
+            return .character(Character(scalar))
+        }
+    }
+
+    static func decodeFunctionKey(_ code: Int32) -> Key? {
+        switch code {
+        case KEY_UP: return .up
+        case KEY_DOWN: return .down
+        case KEY_LEFT: return .left
+        case KEY_RIGHT: return .right
+        case KEY_HOME: return .home
+        case KEY_END: return .end
+        case KEY_PPAGE: return .pageUp
+        case KEY_NPAGE: return .pageDown
+        case KEY_BTAB: return .backTab
+        case KEY_ENTER: return .enter
+        case KEY_BACKSPACE: return .backspace
+        case (KEY_F0 + 1)...(KEY_F0 + 12): return .function(Int(code - KEY_F0))
+        default: return nil
+        }
+    }
+
+    // MARK: Suspend
+
+    /// Ctrl-Z: give the terminal back, stop, and take it again after `fg`.
+    public func suspend() {
+        def_prog_mode()
+        _ = curs_set(1)
+        endwin()
+        fflush(nil)
+        kill(getpid(), SIGSTOP)
+        // Resumed.
+        reset_prog_mode()
+        _ = curs_set(0)
+        updateSize()
+    }
+}

@@ -1,0 +1,66 @@
+/// What a piece of the screen means; themes give each role a colour and attributes.
+public enum Role: String, Sendable, CaseIterable {
+    case background, text, muted, border, title, accent, good, bad, warning, stale, highlight
+    case header, footer, sparkline
+}
+
+/// A colour as a theme writes it.
+public enum ThemeColor: Sendable, Equatable, Hashable {
+    /// The terminal's own foreground or background.
+    case terminalDefault
+    /// One of the 256 indexed colours (0-15 are the basic sixteen).
+    case indexed(Int)
+    case rgb(UInt8, UInt8, UInt8)
+}
+
+public struct TextStyle: Sendable, Equatable, Hashable {
+    public var foreground: ThemeColor
+    public var background: ThemeColor
+    public var bold: Bool
+    public var underline: Bool
+    public var reverse: Bool
+    public var dim: Bool
+
+    public init(_ foreground: ThemeColor = .terminalDefault, on background: ThemeColor = .terminalDefault,
+                bold: Bool = false, underline: Bool = false, reverse: Bool = false, dim: Bool = false) {
+        self.foreground = foreground
+        self.background = background
+        self.bold = bold
+        self.underline = underline
+        self.reverse = reverse
+        self.dim = dim
+    }
+}
+
+/// A complete set of role styles.
+public struct Theme: Sendable, Equatable {
+    public var name: String
+    public var styles: [Role: TextStyle]
+
+    public init(name: String, styles: [Role: TextStyle]) {
+        self.name = name
+        self.styles = styles
+    }
+
+    public func style(_ role: Role) -> TextStyle {
+        styles[role] ?? Theme.builtinDefault.styles[role] ?? TextStyle()
+    }
+
+    /// Built in, so the binary always works alone; `themes/default.toml` mirrors it.
+    public static let builtinDefault = Theme(name: "default", styles: [
+        .background: TextStyle(),
+        .text: TextStyle(),
+        .muted: TextStyle(.indexed(8)),
+        .border: TextStyle(.indexed(4)),
+        .title: TextStyle(.indexed(14), bold: true),
+        .accent: TextStyle(.indexed(6)),
+        .good: TextStyle(.indexed(10), bold: true),
+        .bad: TextStyle(.indexed(9), bold: true),
+        .warning: TextStyle(.indexed(11), bold: true),
+        .stale: TextStyle(.indexed(8), dim: true),
+        .highlight: TextStyle(.indexed(15), on: .indexed(4), bold: true),
+        .header: TextStyle(.indexed(15), on: .indexed(4), bold: true),
+        .footer: TextStyle(.indexed(0), on: .indexed(6)),
+        .sparkline: TextStyle(.indexed(6)),
+    ])
+}

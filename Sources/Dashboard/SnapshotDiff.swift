@@ -77,12 +77,12 @@ public struct Trends: Sendable, Equatable {
         guard seconds >= 1 else { return trends }
         let elapsed = Decimal(Int((seconds * 1000).rounded())) / 1000
         if let a = first.stats.today?["calls"]?.number, let b = last.stats.today?["calls"]?.number {
-            trends.callsPerMinute = (b - a) / elapsed * 60
+            trends.callsPerMinute = (b - a) * 60 / elapsed
         }
         let money = ["revenue", "price"]
         if let name = money.first(where: { last.stats.today?[$0]?.number != nil }),
            let a = first.stats.today?[name]?.number, let b = last.stats.today?[name]?.number {
-            trends.revenuePerHour = (b - a) / elapsed * 3600
+            trends.revenuePerHour = (b - a) * 3600 / elapsed
         }
         return trends
     }

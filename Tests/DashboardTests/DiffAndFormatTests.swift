@@ -1,0 +1,84 @@
+import Dashboard
+import Foundation
+import M4API
+import Testing
+
+@Suite("Diffs, trends and formatting")
+struct DiffAndFormatTests {
+    @Test("Deltas for changed numbers only")
+    func deltas() {
+        let diff = SnapshotDiff.between(Fixture.admin(), Fixture.admin(calls: 6, revenue: "2.0001", cost: "0.6725", active: 3))
+        #expect(diff.delta("today", "calls") == 2)
+        #expect(diff.delta("today", "revenue") == Decimal(string: "0.5526"))
+        #expect(diff.delta("today", "self_cost") == nil)
+        #expect(diff.delta("active_calls", "total") == 3)
+        #expect(diff.rolledOver.isEmpty)
+    }
+
+    @Test("A new month is also a new day")
+    func newMonth() {
+        let diff = SnapshotDiff.between(Fixture.admin(calls: 10, monthCalls: 100), Fixture.admin(calls: 1, duration: 10, monthCalls: 1, monthDuration: 10))
+        #expect(diff.isNewMonth)
+        #expect(diff.isNewDay)
+        #expect(diff.deltas["today"] == nil)
+        #expect(diff.deltas["month"] == nil)
+    }
+
+    @Test("Calls per minute and revenue per hour over the recent window")
+    func rates() {
+        var history = SnapshotHistory()
+        history.append(Snapshot(time: Fixture.t0, stats: Fixture.admin(calls: 10, revenue: "1")))
+        history.append(Snapshot(time: Fixture.t0.addingTimeInterval(60), stats: Fixture.admin(calls: 13, revenue: "1.5")))
+        history.append(Snapshot(time: Fixture.t0.addingTimeInterval(120), stats: Fixture.admin(calls: 16, revenue: "2")))
+        let trends = Trends.from(history)
+        #expect(trends.callsPerMinute == 3)
+        #expect(trends.revenuePerHour == 30)
+        #expect(trends.activeSeries.count == 3)
+    }
+
+    @Test("Rates count only since the latest midnight")
+    func ratesAcrossMidnight() {
+        var history = SnapshotHistory()
+        history.append(Snapshot(time: Fixture.t0, stats: Fixture.admin(calls: 900, duration: 90000)))
+        history.append(Snapshot(time: Fixture.t0.addingTimeInterval(60), stats: Fixture.admin(calls: 2, duration: 100)))
+        history.append(Snapshot(time: Fixture.t0.addingTimeInterval(120), stats: Fixture.admin(calls: 4, duration: 200)))
+        #expect(Trends.from(history).callsPerMinute == 2)
+    }
+
+    @Test("History is bounded by time and by count")
+    func bounded() {
+        var history = SnapshotHistory(retention: 100, capacity: 5)
+        for i in 0..<20 { history.append(Snapshot(time: Fixture.t0.addingTimeInterval(Double(i * 10)), stats: Fixture.admin())) }
+        #expect(history.count == 5)
+        var byTime = SnapshotHistory(retention: 30, capacity: 100)
+        for i in 0..<20 { byTime.append(Snapshot(time: Fixture.t0.addingTimeInterval(Double(i * 10)), stats: Fixture.admin())) }
+        #expect(byTime.count == 4)
+    }
+
+    @Test("ACD is duration over calls")
+    func acd() {
+        #expect(Trends.acd(Fixture.admin().today) == Decimal(345) / 4)
+        #expect(Trends.acd(Fixture.admin(calls: 0).today) == nil)
+    }
+
+    @Test("Money rounds half away from zero to 2 decimals, with separators; never via Double",
+          arguments: [("2.305834", "2.31"), ("0.775", "0.78"), ("1.4475", "1.45"), ("-0.5", "-0.50"),
+                      ("1234567.891", "1,234,567.89"), ("0", "0.00"), ("28.110331000000002", "28.11"), ("-0.004", "0.00")])
+    func money(text: String, expected: String) {
+        #expect(MetricFormat.money(Decimal(string: text)!) == expected)
+    }
+
+    @Test("Durations are h:mm:ss; counts get separators")
+    func durationsAndCounts() {
+        #expect(MetricFormat.duration(345) == "0:05:45")
+        #expect(MetricFormat.duration(2182) == "0:36:22")
+        #expect(MetricFormat.duration(3725) == "1:02:05")
+        #expect(MetricFormat.duration(20_112_396) == "5,586:46:36")
+        #expect(MetricFormat.count(57982) == "57,982")
+        #expect(MetricFormat.count(-1234) == "-1,234")
+        #expect(MetricFormat.delta(Decimal(string: "-0.125")!, kind: .money) == "-0.13")
+        #expect(MetricFormat.delta(131, kind: .duration) == "+0:02:11")
+        #expect(MetricFormat.value(StatField(name: "margin", text: "54")) == "54%")
+        #expect(MetricFormat.value(StatField(name: "mystery", text: "x1")) == "x1")
+    }
+}

@@ -1,0 +1,194 @@
+import Dashboard
+import Foundation
+import M4API
+import Screen
+import Testing
+
+@Suite("Dashboard update: polling, keys, failures, users")
+struct UpdateTests {
+    typealias U = DashboardUpdate
+    let t0 = Fixture.t0
+
+    /// Starts with one successful poll of the first user at t0.
+    func started(_ stats: QuickStats = Fixture.admin()) -> DashboardState {
+        var state = Fixture.state()
+        #expect(U.update(&state, .pollDue(t0)) == [.fetch(user: "admin")])
+        #expect(U.update(&state, .fetched(user: "admin", result: .success(stats), at: t0)) == [])
+        return state
+    }
+
+    @Test("The first poll fetches at once; then one poll per interval, never two in flight")
+    func polling() {
+        var state = started()
+        #expect(state.currentState.nextPoll == t0.addingTimeInterval(5))
+        #expect(U.update(&state, .pollDue(t0.addingTimeInterval(2))) == [], "not due yet")
+        #expect(U.update(&state, .pollDue(t0.addingTimeInterval(5))) == [.fetch(user: "admin")])
+        #expect(state.nextPollDue == nil, "no timer while in flight")
+        #expect(U.update(&state, .pollDue(t0.addingTimeInterval(6))) == [], "never two in flight")
+    }
+
+    @Test("r while a request is in flight is remembered, not doubled, and runs when it ends")
+    func refreshWhileInFlight() {
+        var state = started()
+        #expect(U.update(&state, .key(.character("r"))) == [.fetch(user: "admin")])
+        #expect(U.update(&state, .key(.character("r"))) == [])
+        #expect(U.update(&state, .key(.character("r"))) == [])
+        #expect(state.currentState.refreshQueued)
+        let effects = U.update(&state, .fetched(user: "admin", result: .success(Fixture.admin(calls: 5)), at: t0.addingTimeInterval(1)))
+        #expect(effects == [.fetch(user: "admin")], "one queued refresh, once")
+    }
+
+    @Test("Failures back off, doubling up to a minute; success resets; last good numbers stay")
+    func backoff() {
+        var state = started()
+        var time = t0
+        var waits: [TimeInterval] = []
+        for _ in 0..<6 {
+            time = state.currentState.nextPoll!
+            #expect(U.update(&state, .pollDue(time)) == [.fetch(user: "admin")])
+            _ = U.update(&state, .fetched(user: "admin", result: .failure(.transport(.timedOut(seconds: 10))), at: time))
+            waits.append(state.currentState.nextPoll!.timeIntervalSince(time))
+        }
+        #expect(waits == [5, 10, 20, 40, 60, 60])
+        #expect(state.currentState.latest == Fixture.admin(), "last good numbers kept")
+        #expect(state.currentState.lastError == .transport(.timedOut(seconds: 10)))
+        #expect(U.update(&state, .key(.character("r"))) == [.fetch(user: "admin")], "r retries at once")
+        _ = U.update(&state, .fetched(user: "admin", result: .success(Fixture.admin()), at: time.addingTimeInterval(1)))
+        #expect(state.currentState.consecutiveFailures == 0)
+        #expect(state.currentState.lastError == nil)
+    }
+
+    @Test("Stale after three intervals without success, never before")
+    func stale() {
+        var state = started()
+        _ = U.update(&state, .tick(t0.addingTimeInterval(15)))
+        #expect(!state.isStale())
+        _ = U.update(&state, .tick(t0.addingTimeInterval(15.5)))
+        #expect(state.isStale())
+        _ = U.update(&state, .fetched(user: "admin", result: .success(Fixture.admin()), at: t0.addingTimeInterval(16)))
+        #expect(!state.isStale())
+    }
+
+    @Test("Pause stops polling; resume polls when due; r still works while paused")
+    func pause() {
+        var state = started()
+        #expect(U.update(&state, .key(.character("p"))) == [])
+        #expect(state.paused)
+        #expect(state.nextPollDue == nil)
+        #expect(U.update(&state, .pollDue(t0.addingTimeInterval(30))) == [])
+        #expect(U.update(&state, .key(.character("p"))) == [.fetch(user: "admin")])
+        _ = U.update(&state, .fetched(user: "admin", result: .success(Fixture.admin()), at: t0.addingTimeInterval(30)))
+        _ = U.update(&state, .key(.character(" ")))
+        #expect(U.update(&state, .key(.character("r"))) == [.fetch(user: "admin")])
+    }
+
+    @Test("Switching users fetches the new user at once and keeps each user's history")
+    func users() {
+        var state = started()
+        #expect(U.update(&state, .key(.tab)) == [.fetch(user: "alice")])
+        #expect(state.currentUser == "alice")
+        _ = U.update(&state, .fetched(user: "alice", result: .success(Fixture.simpleUser()), at: t0.addingTimeInterval(1)))
+        #expect(state.currentState.latest == Fixture.simpleUser())
+        #expect(U.update(&state, .key(.character("U"))) == [], "admin's data is fresh: no fetch")
+        #expect(state.currentUser == "admin")
+        #expect(state.userStates["admin"]?.history.count == 1)
+        #expect(state.userStates["alice"]?.history.count == 1)
+        #expect(U.update(&state, .key(.character("2"))) == [], "alice's data is still fresh")
+        #expect(state.currentUser == "alice")
+        #expect(U.update(&state, .key(.character("9"))) == [], "no ninth user")
+        #expect(state.currentUser == "alice")
+        #expect(U.update(&state, .key(.backTab)) == [])
+        #expect(state.currentUser == "admin")
+    }
+
+    @Test("A late answer for another user is kept for that user, not shown as the current one")
+    func lateAnswer() {
+        var state = started()
+        _ = U.update(&state, .key(.tab))          // alice in flight
+        _ = U.update(&state, .key(.tab))          // back to admin
+        _ = U.update(&state, .fetched(user: "alice", result: .success(Fixture.simpleUser()), at: t0.addingTimeInterval(2)))
+        #expect(state.currentUser == "admin")
+        #expect(state.currentState.latest == Fixture.admin())
+        #expect(state.userStates["alice"]?.latest == Fixture.simpleUser())
+    }
+
+    @Test("+ and - step the interval and re-plan the next poll")
+    func interval() {
+        var state = started()
+        _ = U.update(&state, .key(.character("+")))
+        #expect(state.interval == 10)
+        #expect(state.currentState.nextPoll == t0.addingTimeInterval(10))
+        _ = U.update(&state, .key(.character("-")))
+        _ = U.update(&state, .key(.character("-")))
+        _ = U.update(&state, .key(.character("-")))
+        #expect(state.interval == 2)
+        for _ in 0..<5 { _ = U.update(&state, .key(.character("-"))) }
+        #expect(state.interval == 1, "never below one second")
+    }
+
+    @Test("A rollover is a new day, not a huge negative delta")
+    func rollover() {
+        var state = started(Fixture.admin(calls: 500, duration: 60000, monthCalls: 9000, monthDuration: 900_000))
+        _ = U.update(&state, .fetched(user: "admin", result: .success(Fixture.admin(calls: 2, duration: 100, monthCalls: 9002, monthDuration: 900_100)),
+                                      at: t0.addingTimeInterval(5)))
+        let diff = state.currentState.diff
+        #expect(diff.isNewDay)
+        #expect(!diff.isNewMonth)
+        #expect(diff.delta("today", "calls") == nil)
+        #expect(diff.delta("month", "calls") == 2)
+        #expect(state.currentState.rollover?.kind == "day")
+        #expect(state.currentState.trends.callsPerMinute == nil || state.currentState.trends.callsPerMinute! >= 0)
+    }
+
+    @Test("Help and user list overlays take their own keys; q always quits")
+    func overlays() {
+        var state = started()
+        _ = U.update(&state, .key(.character("?")))
+        #expect(state.overlay == .help)
+        #expect(U.update(&state, .key(.character("r"))) == [], "r does nothing under help")
+        _ = U.update(&state, .key(.escape))
+        #expect(state.overlay == .none)
+        _ = U.update(&state, .key(.character("l")))
+        #expect(state.overlay == .userList(selection: 0))
+        _ = U.update(&state, .key(.down))
+        _ = U.update(&state, .key(.down))
+        #expect(state.overlay == .userList(selection: 1), "stops at the last user")
+        #expect(U.update(&state, .key(.enter)) == [.fetch(user: "alice")])
+        #expect(state.overlay == .none)
+        _ = U.update(&state, .key(.character("?")))
+        #expect(U.update(&state, .key(.character("q"))) == [.quit])
+        #expect(U.update(&state, .key(.control("c"))) == [.quit])
+    }
+
+    @Test("t cycles themes; Ctrl-L asks for a full redraw; Ctrl-Z suspends")
+    func misc() {
+        var state = started()
+        _ = U.update(&state, .key(.character("t")))
+        #expect(state.themeName == "light")
+        _ = U.update(&state, .key(.character("t")))
+        #expect(state.themeName == "default")
+        state.needsFullRedraw = false
+        _ = U.update(&state, .key(.control("l")))
+        #expect(state.needsFullRedraw)
+        #expect(U.update(&state, .key(.control("z"))) == [.suspend])
+    }
+
+    @Test("Every binding in the key table reaches its action, and help lists them all")
+    func keyTable() {
+        for binding in KeyMap.main {
+            for key in binding.keys {
+                let action = KeyMap.action(for: key, in: KeyMap.main)
+                if case .jumpToUser = binding.action {
+                    guard case .jumpToUser = action else { Issue.record("\(key) should jump"); continue }
+                } else {
+                    #expect(action == binding.action, "\(key.label)")
+                }
+            }
+        }
+        let help = KeyMap.helpLines()
+        #expect(help.count == KeyMap.main.count)
+        #expect(help.contains { $0.keys == "u Tab" && $0.text == "next user" })
+        #expect(help.contains { $0.keys == "q Ctrl-C" && $0.text == "quit" })
+        #expect(KeyMap.action(for: .character("x"), in: KeyMap.main) == nil)
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+import M4API
+import Simulator
+import Synchronization
+import Testing
+
+/// The real binary, in a real terminal (tmux), against the simulator over loopback.
+@Suite("End to end in tmux", .serialized)
+struct DashboardEndToEndTests {
+    /// A simulator that counts the requests it answers.
+    final class Counter: Sendable {
+        let value = Mutex(0)
+    }
+
+    final class CountingSimulator: Sendable {
+        let running: RunningSimulator
+        let counter = Counter()
+
+        init(settings: SimulatorSettings = SimulatorSettings(), sample: Bool = true) async throws {
+            let counter = self.counter
+            running = try await RunningSimulator.start(SimulatedServer(settings: settings, seed: 3, sampleMode: sample),
+                                                       requestLog: { _ in counter.value.withLock { $0 += 1 } })
+        }
+
+        var requests: Int { counter.value.withLock { $0 } }
+        var url: String { running.baseURL }
+    }
+
+    static let bin = TmuxPane.binary
+
+    func start(_ pane: TmuxPane, _ sim: CountingSimulator, _ extra: String = "") throws {
+        try pane.run("M4TOP_SECRET=secret \(Self.bin) --url \(sim.url) \(extra)")
+    }
+
+    @Test("Numbers appear, r fetches at once, q leaves a working shell")
+    func numbersRefreshQuit() async throws {
+        let sim = try await CountingSimulator()
+        let pane = try TmuxPane()
+        try start(pane, sim, "--interval 60")
+        let screen = try pane.waitFor(text: "1.45")
+        #expect(screen.contains("0:05:45"))
+        #expect(screen.contains("Margin"))
+        #expect(screen.contains("● live"))
+        #expect(try pane.format("#{alternate_on}") == "1")
+        let before = sim.requests
+        try pane.keys("r")
+        let deadline = Date().addingTimeInterval(3)
+        while sim.requests == before && Date() < deadline { try await Task.sleep(nanoseconds: 50_000_000) }
+        #expect(sim.requests == before + 1, "r sent one request at once (interval is 60 s)")
+        try pane.keys("q")
+        try pane.expectShellUsable("q")
+        await sim.running.stop()
+    }
+
+    @Test("Switching users shows the other user's numbers")
+    func switchUsers() async throws {
+        let sim = try await CountingSimulator(sample: false)
+        let pane = try TmuxPane()
+        try start(pane, sim, "--user admin --user alice")
+        try pane.waitFor(text: "admin (admin) 1/2")
+        try pane.waitFor(text: "Revenue")
+        try pane.keys("u")
+        let screen = try pane.waitFor("alice's numbers") { $0.contains("alice (user) 2/2") && $0.contains("Price") && $0.contains("Balance") }
+        #expect(!screen.contains("Revenue "))
+        try pane.keys("1")
+        try pane.waitFor(text: "admin (admin) 1/2")
+        try pane.keys("C-c")
+        try pane.expectShellUsable("Ctrl-C")
+        await sim.running.stop()
+    }
+
+    @Test("A failing server shows the error and stale marking; recovery clears both")
+    func failureAndRecovery() async throws {
+        let sim = try await CountingSimulator()
+        let pane = try TmuxPane()
+        try start(pane, sim, "--interval 1 --timeout 2")
+        try pane.waitFor(text: "1.45")
+        await sim.running.server.setFault(.html502, seconds: nil)
+        var screen = try pane.waitFor(text: "HTTP 502 Bad Gateway")
+        #expect(screen.contains("ERROR") || screen.contains("STALE"))
+        screen = try pane.waitFor(text: "STALE", timeout: 12)
+        #expect(screen.contains("1.45"), "the last good numbers stay")
+        await sim.running.server.clearFaults()
+        try pane.keys("r")
+        screen = try pane.waitFor("recovery") { $0.contains("● live") && !$0.contains("STALE") && !$0.contains("502") }
+        try pane.keys("q")
+        try pane.expectShellUsable("q after recovery")
+        await sim.running.stop()
+    }
+
+    @Test("A resize redraws at once: a wide terminal puts the panels side by side")
+    func resize() async throws {
+        let sim = try await CountingSimulator()
+        let pane = try TmuxPane(width: 80, height: 24)
+        try start(pane, sim)
+        try pane.waitFor(text: "1.45")
+        try pane.resize(width: 150, height: 30)
+        try pane.waitFor("three panels in a row") { screen in
+            screen.split(separator: "\n").contains { $0.contains("Today") && $0.contains("Month") && $0.contains("Active calls") }
+        }
+        try pane.resize(width: 40, height: 12)
+        try pane.waitFor(text: "Terminal too small: 40x12")
+        try pane.resize(width: 80, height: 24)
+        try pane.waitFor(text: "1.45")
+        try pane.keys("q")
+        try pane.expectShellUsable("q after resize")
+        await sim.running.stop()
+    }
+
+    @Test("SIGTERM and SIGHUP restore the terminal", arguments: [SIGTERM, SIGHUP])
+    func signals(signalNumber: Int32) async throws {
+        let sim = try await CountingSimulator()
+        let pane = try TmuxPane()
+        try start(pane, sim)
+        try pane.waitFor(text: "1.45")
+        let pid = try #require(try pane.childPID())
+        kill(pid, signalNumber)
+        try pane.expectShellUsable("signal \(signalNumber)")
+        await sim.running.stop()
+    }
+
+    @Test("Escape sequences sent by the server never reach the terminal")
+    func hostileValues() async throws {
+        let sim = try await CountingSimulator()
+        await sim.running.server.setFault(.hostile, seconds: nil)
+        let pane = try TmuxPane()
+        try pane.tmux(["select-pane", "-t", "0", "-T", "clean-title"])
+        try start(pane, sim)
+        let screen = try pane.waitFor(text: "Calls")
+        #expect(screen.contains("Revenue"), "the screen was not wiped by ESC[2J")
+        #expect(screen.contains("\u{FFFD}[2J\u{FFFD}]0;pwned"), "shown as inert text")
+        #expect(try pane.format("#{pane_title}") != "pwned", "OSC title sequence was not executed")
+        try pane.keys("q")
+        try pane.expectShellUsable("q")
+        await sim.running.stop()
+    }
+
+    @Test("With no --url and no config file, the demo starts by itself and says so")
+    func demoByDefault() throws {
+        let pane = try TmuxPane()
+        try pane.run("\(Self.bin)")
+        let screen = try pane.waitFor("demo numbers") { $0.contains("DEMO") && $0.contains("Revenue") && $0.contains("admin (admin) 1/4") }
+        #expect(screen.contains("simulated"))
+        try pane.keys("?")
+        try pane.waitFor(text: "refresh now")
+        try pane.keys("Escape")
+        try pane.keys("q")
+        try pane.expectShellUsable("q in demo")
+    }
+}

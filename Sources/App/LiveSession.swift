@@ -17,8 +17,18 @@ enum LiveSession {
             Console.error("m4top: \(error.message)")
             return .usage
         }
-        let colors = themeOptions.color == .always || (themeOptions.color == .auto && environment["NO_COLOR"] == nil)
-        let themes = ThemeCatalog.themes(for: settings.theme, environment: environment)
+        let colors = ColorPolicy.enabled(themeOptions.color, environment: environment)
+        let themes: [Theme]
+        do {
+            let cycle = try ThemeCatalog(environment: environment).cycle(startingWith: settings.theme)
+            themes = cycle.themes
+            // Warnings go to the log: the screen is about to belong to the dashboard.
+            for warning in cycle.warnings { Logger(label: "m4top.theme").warning("\(warning)") }
+        } catch {
+            Console.error("m4top: \(error.message)")
+            await target.close()
+            return .usage
+        }
         let status = await MainActor.run { () -> LiveController? in
             do {
                 let terminal = try Terminal.start(colors: colors)

@@ -28,11 +28,18 @@ public struct M4TopCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Write a debug log to this file (never to the terminal).", valueName: "path"))
     public var logFile: String?
 
+    @Flag(name: .long, help: "List the themes found, and where, then exit.")
+    public var listThemes = false
+
     public init() {}
 
     public func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         Logging.bootstrapOnce(logFile: logFile)
+        if listThemes {
+            print(ThemeCatalog(environment: environment).listing())
+            throw ExitRequest(.success)
+        }
         let settings: RunSettings
         do {
             settings = try SettingsResolver.resolve(connection.flags, environment: environment)

@@ -3,7 +3,7 @@ public struct Cell: Equatable, Sendable {
     public var text: String
     public var role: Role
 
-    public init(text: String = " ", role: Role = .text) {
+    public init(text: String = " ", role: Role = .background) {
         self.text = text
         self.role = role
     }

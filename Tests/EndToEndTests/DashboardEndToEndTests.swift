@@ -148,3 +148,46 @@ struct DashboardEndToEndTests {
         try pane.expectShellUsable("q in demo")
     }
 }
+
+@Suite("Themes end to end in tmux", .serialized)
+struct ThemeEndToEndTests {
+    /// The escape sequences of the header line, as tmux sees them (`capture-pane -e`).
+    func headerStyle(_ pane: TmuxPane) throws -> String {
+        let escaped = try pane.tmux(["capture-pane", "-p", "-e", "-t", "0"])
+        return String(escaped.split(separator: "\n").first ?? "")
+    }
+
+    @Test("A chosen theme changes the colours on screen; t switches live; NO_COLOR has none")
+    func themes() async throws {
+        let sim = try await DashboardEndToEndTests.CountingSimulator()
+        let pane = try TmuxPane()
+        let bin = DashboardEndToEndTests.bin
+        try pane.run("M4TOP_SECRET=secret \(bin) --url \(sim.url) --theme default")
+        try pane.waitFor(text: "1.45")
+        let defaultHeader = try headerStyle(pane)
+        #expect(defaultHeader.contains("\u{1B}["), "colours are drawn")
+        try pane.keys("q")
+        try pane.expectShellUsable("q")
+
+        try pane.run("M4TOP_SECRET=secret \(bin) --url \(sim.url) --theme production")
+        try pane.waitFor(text: "1.45")
+        let productionHeader = try headerStyle(pane)
+        #expect(productionHeader != defaultHeader, "production's red header differs from default's blue")
+        #expect(productionHeader.contains("41m") || productionHeader.contains("48;5;1m") || productionHeader.contains(";41"),
+                "a red background: \(productionHeader.debugDescription)")
+        try pane.keys("t")
+        try pane.waitFor("the next theme") { _ in (try? self.headerStyle(pane)) != productionHeader }
+        try pane.keys("q")
+        try pane.expectShellUsable("q")
+
+        try pane.run("NO_COLOR=1 M4TOP_SECRET=secret \(bin) --url \(sim.url) --theme production")
+        try pane.waitFor(text: "1.45")
+        let plain = try pane.tmux(["capture-pane", "-p", "-e", "-t", "0"])
+        let colourCodes = plain.matches(of: #/\e\[[0-9;]*(3[0-7]|4[0-7]|9[0-7]|10[0-7]|38;|48;)[0-9;]*m/#).count
+        #expect(colourCodes == 0, "no colour under NO_COLOR")
+        #expect(plain.contains("\u{1B}[7m") || plain.contains(";7m") || plain.contains("[1;7m"), "the header bar is reverse video instead")
+        try pane.keys("q")
+        try pane.expectShellUsable("q")
+        await sim.running.stop()
+    }
+}

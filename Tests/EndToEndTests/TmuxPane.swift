@@ -14,7 +14,8 @@ final class TmuxPane {
         let env = ["LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TERM": "screen-256color", "HOME": NSTemporaryDirectory(),
                    "XDG_CONFIG_HOME": NSTemporaryDirectory() + "m4top-e2e-empty-config"].merging(environment) { $1 }
         for (key, value) in env.sorted(by: { $0.key < $1.key }) { args += ["-e", "\(key)=\(value)"] }
-        args += ["bash --norc --noprofile"]
+        // The test runner may export NO_COLOR; the pane starts from a clean slate for it.
+        args += ["env -u NO_COLOR -u COLORTERM bash --norc --noprofile"]
         try tmux(args)
         try tmux(["set-option", "-g", "status", "off"])
         try run("PS1='$ '")

@@ -37,7 +37,7 @@ struct DashboardEndToEndTests {
         let sim = try await CountingSimulator()
         let pane = try TmuxPane()
         try start(pane, sim, "--interval 60")
-        let screen = try pane.waitFor(text: "1.45")
+        let screen = try await pane.waitFor(text: "1.45")
         #expect(screen.contains("0:05:45"))
         #expect(screen.contains("Margin"))
         #expect(screen.contains("● live"))
@@ -48,7 +48,7 @@ struct DashboardEndToEndTests {
         while sim.requests == before && Date() < deadline { try await Task.sleep(nanoseconds: 50_000_000) }
         #expect(sim.requests == before + 1, "r sent one request at once (interval is 60 s)")
         try pane.keys("q")
-        try pane.expectShellUsable("q")
+        try await pane.expectShellUsable("q")
         await sim.running.stop()
     }
 
@@ -57,15 +57,15 @@ struct DashboardEndToEndTests {
         let sim = try await CountingSimulator(sample: false)
         let pane = try TmuxPane()
         try start(pane, sim, "--user admin --user alice")
-        try pane.waitFor(text: "admin (admin) 1/2")
-        try pane.waitFor(text: "Revenue")
+        try await pane.waitFor(text: "admin (admin) 1/2")
+        try await pane.waitFor(text: "Revenue")
         try pane.keys("u")
-        let screen = try pane.waitFor("alice's numbers") { $0.contains("alice (user) 2/2") && $0.contains("Price") && $0.contains("Balance") }
+        let screen = try await pane.waitFor("alice's numbers") { $0.contains("alice (user) 2/2") && $0.contains("Price") && $0.contains("Balance") }
         #expect(!screen.contains("Revenue "))
         try pane.keys("1")
-        try pane.waitFor(text: "admin (admin) 1/2")
+        try await pane.waitFor(text: "admin (admin) 1/2")
         try pane.keys("C-c")
-        try pane.expectShellUsable("Ctrl-C")
+        try await pane.expectShellUsable("Ctrl-C")
         await sim.running.stop()
     }
 
@@ -74,17 +74,17 @@ struct DashboardEndToEndTests {
         let sim = try await CountingSimulator()
         let pane = try TmuxPane()
         try start(pane, sim, "--interval 1 --timeout 2")
-        try pane.waitFor(text: "1.45")
+        try await pane.waitFor(text: "1.45")
         await sim.running.server.setFault(.html502, seconds: nil)
-        var screen = try pane.waitFor(text: "HTTP 502 Bad Gateway")
+        var screen = try await pane.waitFor(text: "HTTP 502 Bad Gateway")
         #expect(screen.contains("ERROR") || screen.contains("STALE"))
-        screen = try pane.waitFor(text: "STALE", timeout: 12)
+        screen = try await pane.waitFor(text: "STALE", timeout: 12)
         #expect(screen.contains("1.45"), "the last good numbers stay")
         await sim.running.server.clearFaults()
         try pane.keys("r")
-        screen = try pane.waitFor("recovery") { $0.contains("● live") && !$0.contains("STALE") && !$0.contains("502") }
+        screen = try await pane.waitFor("recovery") { $0.contains("● live") && !$0.contains("STALE") && !$0.contains("502") }
         try pane.keys("q")
-        try pane.expectShellUsable("q after recovery")
+        try await pane.expectShellUsable("q after recovery")
         await sim.running.stop()
     }
 
@@ -93,17 +93,17 @@ struct DashboardEndToEndTests {
         let sim = try await CountingSimulator()
         let pane = try TmuxPane(width: 80, height: 24)
         try start(pane, sim)
-        try pane.waitFor(text: "1.45")
+        try await pane.waitFor(text: "1.45")
         try pane.resize(width: 150, height: 30)
-        try pane.waitFor("three panels in a row") { screen in
+        try await pane.waitFor("three panels in a row") { screen in
             screen.split(separator: "\n").contains { $0.contains("Today") && $0.contains("Month") && $0.contains("Active calls") }
         }
         try pane.resize(width: 40, height: 12)
-        try pane.waitFor(text: "Terminal too small: 40x12")
+        try await pane.waitFor(text: "Terminal too small: 40x12")
         try pane.resize(width: 80, height: 24)
-        try pane.waitFor(text: "1.45")
+        try await pane.waitFor(text: "1.45")
         try pane.keys("q")
-        try pane.expectShellUsable("q after resize")
+        try await pane.expectShellUsable("q after resize")
         await sim.running.stop()
     }
 
@@ -112,10 +112,10 @@ struct DashboardEndToEndTests {
         let sim = try await CountingSimulator()
         let pane = try TmuxPane()
         try start(pane, sim)
-        try pane.waitFor(text: "1.45")
+        try await pane.waitFor(text: "1.45")
         let pid = try #require(try pane.childPID())
         kill(pid, signalNumber)
-        try pane.expectShellUsable("signal \(signalNumber)")
+        try await pane.expectShellUsable("signal \(signalNumber)")
         await sim.running.stop()
     }
 
@@ -126,26 +126,26 @@ struct DashboardEndToEndTests {
         let pane = try TmuxPane()
         try pane.tmux(["select-pane", "-t", "0", "-T", "clean-title"])
         try start(pane, sim)
-        let screen = try pane.waitFor(text: "Calls")
+        let screen = try await pane.waitFor(text: "Calls")
         #expect(screen.contains("Revenue"), "the screen was not wiped by ESC[2J")
         #expect(screen.contains("\u{FFFD}[2J\u{FFFD}]0;pwned"), "shown as inert text")
         #expect(try pane.format("#{pane_title}") != "pwned", "OSC title sequence was not executed")
         try pane.keys("q")
-        try pane.expectShellUsable("q")
+        try await pane.expectShellUsable("q")
         await sim.running.stop()
     }
 
     @Test("With no --url and no config file, the demo starts by itself and says so")
-    func demoByDefault() throws {
+    func demoByDefault() async throws {
         let pane = try TmuxPane()
         try pane.run("\(Self.bin)")
-        let screen = try pane.waitFor("demo numbers") { $0.contains("DEMO") && $0.contains("Revenue") && $0.contains("admin (admin) 1/4") }
+        let screen = try await pane.waitFor("demo numbers") { $0.contains("DEMO") && $0.contains("Revenue") && $0.contains("admin (admin) 1/4") }
         #expect(screen.contains("simulated"))
         try pane.keys("?")
-        try pane.waitFor(text: "refresh now")
+        try await pane.waitFor(text: "refresh now")
         try pane.keys("Escape")
         try pane.keys("q")
-        try pane.expectShellUsable("q in demo")
+        try await pane.expectShellUsable("q in demo")
     }
 }
 
@@ -163,31 +163,31 @@ struct ThemeEndToEndTests {
         let pane = try TmuxPane()
         let bin = DashboardEndToEndTests.bin
         try pane.run("M4TOP_SECRET=secret \(bin) --url \(sim.url) --theme default")
-        try pane.waitFor(text: "1.45")
+        try await pane.waitFor(text: "1.45")
         let defaultHeader = try headerStyle(pane)
         #expect(defaultHeader.contains("\u{1B}["), "colours are drawn")
         try pane.keys("q")
-        try pane.expectShellUsable("q")
+        try await pane.expectShellUsable("q")
 
         try pane.run("M4TOP_SECRET=secret \(bin) --url \(sim.url) --theme production")
-        try pane.waitFor(text: "1.45")
+        try await pane.waitFor(text: "1.45")
         let productionHeader = try headerStyle(pane)
         #expect(productionHeader != defaultHeader, "production's red header differs from default's blue")
         #expect(productionHeader.contains("41m") || productionHeader.contains("48;5;1m") || productionHeader.contains(";41"),
                 "a red background: \(productionHeader.debugDescription)")
         try pane.keys("t")
-        try pane.waitFor("the next theme") { _ in (try? self.headerStyle(pane)) != productionHeader }
+        try await pane.waitFor("the next theme") { _ in (try? self.headerStyle(pane)) != productionHeader }
         try pane.keys("q")
-        try pane.expectShellUsable("q")
+        try await pane.expectShellUsable("q")
 
         try pane.run("NO_COLOR=1 M4TOP_SECRET=secret \(bin) --url \(sim.url) --theme production")
-        try pane.waitFor(text: "1.45")
+        try await pane.waitFor(text: "1.45")
         let plain = try pane.tmux(["capture-pane", "-p", "-e", "-t", "0"])
         let colourCodes = plain.matches(of: #/\e\[[0-9;]*(3[0-7]|4[0-7]|9[0-7]|10[0-7]|38;|48;)[0-9;]*m/#).count
         #expect(colourCodes == 0, "no colour under NO_COLOR")
         #expect(plain.contains("\u{1B}[7m") || plain.contains(";7m") || plain.contains("[1;7m"), "the header bar is reverse video instead")
         try pane.keys("q")
-        try pane.expectShellUsable("q")
+        try await pane.expectShellUsable("q")
         await sim.running.stop()
     }
 }

@@ -66,22 +66,24 @@ final class TmuxPane {
     }
 
     /// Waits until the screen satisfies `condition`; returns the last screen either way.
+    /// Polls with `Task.sleep`, never blocking a thread: the simulator in this process shares the
+    /// cooperative pool, and a blocked pool would starve it.
     @discardableResult
-    func waitFor(_ what: String, timeout: TimeInterval = 10, _ condition: (String) -> Bool) throws -> String {
+    func waitFor(_ what: String, timeout: TimeInterval = 10, _ condition: (String) -> Bool) async throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         var last = ""
         while Date() < deadline {
             last = try screen()
             if condition(last) { return last }
-            Thread.sleep(forTimeInterval: 0.1)
+            try await Task.sleep(nanoseconds: 100_000_000)
         }
         Issue.record("timed out waiting for \(what); screen:\n\(last)")
         return last
     }
 
     @discardableResult
-    func waitFor(text: String, timeout: TimeInterval = 10) throws -> String {
-        try waitFor("'\(text)'", timeout: timeout) { $0.contains(text) }
+    func waitFor(text: String, timeout: TimeInterval = 10) async throws -> String {
+        try await waitFor("'\(text)'", timeout: timeout) { $0.contains(text) }
     }
 
     /// The pid of the program running in the shell (the shell's child).
@@ -91,9 +93,9 @@ final class TmuxPane {
     }
 
     /// After the program ended: the shell answers, the alternate screen is off, the cursor shows.
-    func expectShellUsable(_ label: String) throws {
+    func expectShellUsable(_ label: String) async throws {
         try run("echo alive-$((40+2))")
-        try waitFor(text: "alive-42", timeout: 5)
+        try await waitFor(text: "alive-42", timeout: 5)
         #expect(try format("#{alternate_on}") == "0", "\(label): still in the alternate screen")
         #expect(try format("#{cursor_flag}") == "1", "\(label): cursor hidden")
     }

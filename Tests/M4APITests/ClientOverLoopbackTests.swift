@@ -8,11 +8,11 @@ import Testing
 struct ClientOverLoopbackTests {
     static func withSimulator<T>(_ settings: SimulatorSettings = SimulatorSettings(), sample: Bool = true,
                                  faults: FaultBoard = FaultBoard(),
-                                 _ body: (RunningSimulator) async throws -> T) async throws -> T {
+                                 _ body: (RunningSimulator, ClientScope) async throws -> T) async throws -> T {
         let server = SimulatedServer(settings: settings, seed: 7, sampleMode: sample, faults: faults)
         let running = try await RunningSimulator.start(server)
         do {
-            let result = try await body(running)
+            let result = try await ClientScope.run { scope in try await body(running, scope) }
             await running.stop()
             return result
         } catch {
@@ -21,10 +21,10 @@ struct ClientOverLoopbackTests {
         }
     }
 
-    static func client(_ running: RunningSimulator, method: RequestMethod = .post, secret: String? = "secret",
+    static func client(_ running: RunningSimulator, _ scope: ClientScope, method: RequestMethod = .post, secret: String? = "secret",
                        hashDisabled: Bool = false, timeout: Double = 5, maxBody: Int = 1 << 20) throws -> QuickStatsClient {
         let url = try QuickStatsEndpoint.methodURL(fromBase: running.baseURL)
-        return QuickStatsClient(settings: ConnectionSettings(methodURL: url, method: method,
+        return scope.client(settings: ConnectionSettings(methodURL: url, method: method,
                                                              signer: RequestSigner(hashDisabled: hashDisabled),
                                                              timeoutSeconds: timeout, maxBodyBytes: maxBody),
                                 secret: secret)
@@ -40,13 +40,11 @@ struct ClientOverLoopbackTests {
 
     @Test("Admin over POST gets the seed's numbers exactly as sent")
     func adminPost() async throws {
-        try await Self.withSimulator { running in
-            let client = try Self.client(running)
-            defer { Task { await client.shutdown() } }
+        try await Self.withSimulator { running, scope in
+            let client = try Self.client(running, scope)
             let stats = try await client.fetch(user: "admin")
             #expect(stats.today?.fields.map(\.text) == ["4", "345", "1.4475", "0.6725", "0.775", "54"])
             #expect(stats.month?["self_cost"]?.text == "3.734166")
-            await client.shutdown()
         }
     }
 
@@ -54,15 +52,14 @@ struct ClientOverLoopbackTests {
     func simpleUserPostAndGet() async throws {
         var settings = SimulatorSettings()
         settings.getEnabled = true
-        try await Self.withSimulator(settings, sample: false) { running in
+        try await Self.withSimulator(settings, sample: false) { running, scope in
             for method in RequestMethod.allCases {
-                let client = try Self.client(running, method: method)
+                let client = try Self.client(running, scope, method: method)
                 let stats = try await client.fetch(user: "alice")
                 #expect(stats.today?["price"] != nil)
                 #expect(stats.today?["revenue"] == nil)
                 #expect(stats.balance?.number != nil)
                 #expect(stats.activeCalls?["total"]?.number != nil)
-                await client.shutdown()
             }
         }
     }
@@ -71,10 +68,10 @@ struct ClientOverLoopbackTests {
     func apiErrors() async throws {
         var settings = SimulatorSettings()
         settings.deniedUsers = ["bob"]
-        try await Self.withSimulator(settings) { running in
-            let good = try Self.client(running)
-            let wrong = try Self.client(running, secret: "not-it")
-            let get = try Self.client(running, method: .get)
+        try await Self.withSimulator(settings) { running, scope in
+            let good = try Self.client(running, scope)
+            let wrong = try Self.client(running, scope, secret: "not-it")
+            let get = try Self.client(running, scope, method: .get)
             #expect(await Self.outcome(wrong).failureKind == .incorrectHash)
             #expect(await Self.outcome(good, user: "mallory").failureKind == .badLogin)
             #expect(await Self.outcome(good, user: "").failureKind == .badLogin)
@@ -85,7 +82,6 @@ struct ClientOverLoopbackTests {
             await running.server.clearFaults()
             await running.server.update { $0.apiEnabled = false }
             #expect(await Self.outcome(good).failureKind == .apiDisabled)
-            for client in [good, wrong, get] { await client.shutdown() }
         }
     }
 
@@ -93,18 +89,17 @@ struct ClientOverLoopbackTests {
     func noHash() async throws {
         var settings = SimulatorSettings()
         settings.hashChecking = false
-        try await Self.withSimulator(settings) { running in
-            let client = try Self.client(running, secret: nil, hashDisabled: true)
+        try await Self.withSimulator(settings) { running, scope in
+            let client = try Self.client(running, scope, secret: nil, hashDisabled: true)
             #expect(client.request(for: "admin").hash == nil)
             #expect(await Self.outcome(client).isSuccess)
-            await client.shutdown()
         }
     }
 
     @Test("Faults become the precise transport or response error")
     func faults() async throws {
-        try await Self.withSimulator { running in
-            let client = try Self.client(running, timeout: 2)
+        try await Self.withSimulator { running, scope in
+            let client = try Self.client(running, scope, timeout: 2)
             let cases: [(Fault, (FetchError) -> Bool)] = [
                 (.html502, { $0 == .response(.httpStatus(code: 502, reason: "Bad Gateway", isHTML: true)) }),
                 (.notXML, { if case .response(.notXML) = $0 { return true }; return false }),
@@ -121,22 +116,20 @@ struct ClientOverLoopbackTests {
                 }
                 #expect(matches(error), "\(fault.rawValue) gave \(error)")
             }
-            await client.shutdown()
         }
     }
 
     @Test("A stalled server is reported as a timeout, close to --timeout")
     func stallTimesOut() async throws {
-        try await Self.withSimulator { running in
+        try await Self.withSimulator { running, scope in
             await running.server.setFault(.stall, seconds: nil)
-            let client = try Self.client(running, timeout: 1)
+            let client = try Self.client(running, scope, timeout: 1)
             let started = Date()
             let result = await Self.outcome(client)
             let elapsed = Date().timeIntervalSince(started)
             #expect(result.failure == .transport(.timedOut(seconds: 1)))
             #expect(elapsed < 4, "took \(elapsed) s")
             await running.server.clearFaults()
-            await client.shutdown()
         }
     }
 
@@ -145,19 +138,17 @@ struct ClientOverLoopbackTests {
         var faults = FaultBoard()
         faults.latencyMilliseconds = 300
         faults.set(.latency, for: nil)
-        try await Self.withSimulator(faults: faults) { running in
-            let client = try Self.client(running, timeout: 3)
+        try await Self.withSimulator(faults: faults) { running, scope in
+            let client = try Self.client(running, scope, timeout: 3)
             #expect(await Self.outcome(client).isSuccess)
-            await client.shutdown()
         }
     }
 
     @Test("An answer over the size limit is refused")
     func tooLarge() async throws {
-        try await Self.withSimulator { running in
-            let client = try Self.client(running, maxBody: 100)
+        try await Self.withSimulator { running, scope in
+            let client = try Self.client(running, scope, maxBody: 100)
             #expect(await Self.outcome(client).failure == .response(.tooLarge(limitBytes: 100)))
-            await client.shutdown()
         }
     }
 
@@ -168,22 +159,22 @@ struct ClientOverLoopbackTests {
         let base = running.baseURL
         await running.stop()
         let url = try QuickStatsEndpoint.methodURL(fromBase: base)
-        let client = QuickStatsClient(settings: ConnectionSettings(methodURL: url, timeoutSeconds: 3), secret: "secret")
-        let result = await Self.outcome(client)
+        let result = try await ClientScope.run { scope in
+            await Self.outcome(scope.client(settings: ConnectionSettings(methodURL: url, timeoutSeconds: 3), secret: "secret"))
+        }
         guard case .failure(.transport(.cannotConnect(let host, _, let reason))) = result else {
             Issue.record("expected cannot connect, got \(result)")
             return
         }
         #expect(host == "127.0.0.1")
         #expect(reason == "connection refused")
-        await client.shutdown()
     }
 
     @Test("TLS to a server that does not speak it fails as TLS, not as garbage")
     func tlsToPlainServer() async throws {
-        try await Self.withSimulator { running in
+        try await Self.withSimulator { running, scope in
             let url = try QuickStatsEndpoint.methodURL(fromBase: running.baseURL.replacingOccurrences(of: "http://", with: "https://"))
-            let client = QuickStatsClient(settings: ConnectionSettings(methodURL: url, timeoutSeconds: 3), secret: "secret")
+            let client = scope.client(settings: ConnectionSettings(methodURL: url, timeoutSeconds: 3), secret: "secret")
             let result = await Self.outcome(client)
             guard case .failure(let error) = result else {
                 Issue.record("expected a failure")
@@ -195,7 +186,6 @@ struct ClientOverLoopbackTests {
             default: isTLSOrClosed = false
             }
             #expect(isTLSOrClosed, "got \(error)")
-            await client.shutdown()
         }
     }
 }

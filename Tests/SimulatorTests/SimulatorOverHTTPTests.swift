@@ -9,8 +9,20 @@ import Testing
 /// Settings, errors and faults of the simulator, over loopback HTTP with the project's own client.
 @Suite("Simulator over HTTP")
 struct SimulatorOverHTTPTests {
-    static func client(_ running: RunningSimulator, method: RequestMethod = .post, timeout: Double = 5) throws -> QuickStatsClient {
-        QuickStatsClient(settings: ConnectionSettings(methodURL: try QuickStatsEndpoint.methodURL(fromBase: running.baseURL),
+    /// Runs `body` against a fresh simulator; the simulator and every client are stopped however it ends.
+    static func with(_ server: SimulatedServer, _ body: (RunningSimulator, ClientScope) async throws -> Void) async throws {
+        let running = try await RunningSimulator.start(server)
+        do {
+            try await ClientScope.run { scope in try await body(running, scope) }
+        } catch {
+            await running.stop()
+            throw error
+        }
+        await running.stop()
+    }
+
+    static func client(_ running: RunningSimulator, _ scope: ClientScope, method: RequestMethod = .post, timeout: Double = 5) throws -> QuickStatsClient {
+        scope.client(settings: ConnectionSettings(methodURL: try QuickStatsEndpoint.methodURL(fromBase: running.baseURL),
                                                       method: method, timeoutSeconds: timeout),
                          secret: "secret")
     }
@@ -27,18 +39,18 @@ struct SimulatorOverHTTPTests {
 
     @Test("Sample mode serves the seed page's answer; errors come as HTTP 200, text/html")
     func bytes() async throws {
-        let running = try await RunningSimulator.start(SimulatedServer(sampleMode: true))
-        let ok = try await Self.raw(running, body: "u=admin&hash=e5e9fa1ba31ecd1ae84f75caaa474f3a663f05f4")
-        #expect(ok.status == 200)
-        let expected = AnswerXML.success(sections: AnswerXML.seedSample)
-        #expect(ok.body == expected)
-        #expect(ok.body.replacingOccurrences(of: "\n *", with: " ", options: .regularExpression)
-            .hasPrefix(#"<?xml version="1.0" encoding="UTF-8"?> <page> <quickstats> <today> <calls>4</calls> <duration>345</duration> <revenue>1.4475</revenue>"#))
-        let bad = try await Self.raw(running, body: "u=admin&hash=0000")
-        #expect(bad.status == 200)
-        #expect(bad.type.hasPrefix("text/html"))
-        #expect(bad.body.contains("<status>\n  <error>Incorrect hash</error>\n</status>"))
-        await running.stop()
+        try await Self.with(SimulatedServer(sampleMode: true)) { running, scope in
+            let ok = try await Self.raw(running, body: "u=admin&hash=e5e9fa1ba31ecd1ae84f75caaa474f3a663f05f4")
+            #expect(ok.status == 200)
+            let expected = AnswerXML.success(sections: AnswerXML.seedSample)
+            #expect(ok.body == expected)
+            #expect(ok.body.replacingOccurrences(of: "\n *", with: " ", options: .regularExpression)
+                .hasPrefix(#"<?xml version="1.0" encoding="UTF-8"?> <page> <quickstats> <today> <calls>4</calls> <duration>345</duration> <revenue>1.4475</revenue>"#))
+            let bad = try await Self.raw(running, body: "u=admin&hash=0000")
+            #expect(bad.status == 200)
+            #expect(bad.type.hasPrefix("text/html"))
+            #expect(bad.body.contains("<status>\n  <error>Incorrect hash</error>\n</status>"))
+        }
     }
 
     @Test("Every error wrapper is understood by the client", arguments: SimulatorSettings.ErrorWrapper.allCases)
@@ -46,78 +58,70 @@ struct SimulatorOverHTTPTests {
         var settings = SimulatorSettings()
         settings.errorWrapper = wrapper
         settings.apiEnabled = false
-        let running = try await RunningSimulator.start(SimulatedServer(settings: settings))
-        let client = try Self.client(running)
-        do {
-            _ = try await client.fetch(user: "admin")
-            Issue.record("expected an API error")
-        } catch {
-            #expect(error == .api(APIError(text: "API Requests are disabled")))
+        try await Self.with(SimulatedServer(settings: settings)) { running, scope in
+            let client = try Self.client(running, scope)
+            await #expect(throws: FetchError.api(APIError(text: "API Requests are disabled"))) {
+                try await client.fetch(user: "admin")
+            }
         }
-        await client.shutdown()
-        await running.stop()
     }
 
     @Test("Active calls reach simple users only when the setting is on")
     func activeCallsSetting() async throws {
         var settings = SimulatorSettings()
         settings.showActiveCallsToUsers = false
-        let running = try await RunningSimulator.start(SimulatedServer(settings: settings))
-        let client = try Self.client(running)
-        #expect(try await client.fetch(user: "alice").activeCalls == nil)
-        #expect(try await client.fetch(user: "admin").activeCalls != nil)
-        await running.server.update { $0.showActiveCallsToUsers = true }
-        #expect(try await client.fetch(user: "alice").activeCalls != nil)
-        await client.shutdown()
-        await running.stop()
+        try await Self.with(SimulatedServer(settings: settings)) { running, scope in
+            let client = try Self.client(running, scope)
+            #expect(try await client.fetch(user: "alice").activeCalls == nil)
+            #expect(try await client.fetch(user: "admin").activeCalls != nil)
+            await running.server.update { $0.showActiveCallsToUsers = true }
+            #expect(try await client.fetch(user: "alice").activeCalls != nil)
+        }
     }
 
     @Test("The control endpoint switches settings and faults while running")
     func controlEndpoint() async throws {
-        let running = try await RunningSimulator.start(SimulatedServer())
-        let client = try Self.client(running)
-        _ = try await client.fetch(user: "admin")
-        let set = try await Self.raw(running, path: "/_sim/setting?name=api&value=off")
-        #expect(set.status == 200)
-        #expect(set.body.contains("\"api\":false"))
-        await #expect(throws: FetchError.api(APIError(text: "API Requests are disabled"))) { try await client.fetch(user: "admin") }
-        _ = try await Self.raw(running, path: "/_sim/setting?name=api&value=on")
-        let fault = try await Self.raw(running, path: "/_sim/fault?name=elasticsearch&seconds=30")
-        #expect(fault.body.contains("\"faults\":[\"elasticsearch\"]"))
-        await #expect(throws: FetchError.api(APIError(text: "Cannot connect to Elasticsearch"))) { try await client.fetch(user: "admin") }
-        _ = try await Self.raw(running, path: "/_sim/clear")
-        _ = try await client.fetch(user: "admin")
-        let unknown = try await Self.raw(running, path: "/_sim/fault?name=nonsense")
-        #expect(unknown.status == 400)
-        await client.shutdown()
-        await running.stop()
+        try await Self.with(SimulatedServer()) { running, scope in
+            let client = try Self.client(running, scope)
+            _ = try await client.fetch(user: "admin")
+            let set = try await Self.raw(running, path: "/_sim/setting?name=api&value=off")
+            #expect(set.status == 200)
+            #expect(set.body.contains("\"api\":false"))
+            await #expect(throws: FetchError.api(APIError(text: "API Requests are disabled"))) { try await client.fetch(user: "admin") }
+            _ = try await Self.raw(running, path: "/_sim/setting?name=api&value=on")
+            let fault = try await Self.raw(running, path: "/_sim/fault?name=elasticsearch&seconds=30")
+            #expect(fault.body.contains("\"faults\":[\"elasticsearch\"]"))
+            await #expect(throws: FetchError.api(APIError(text: "Cannot connect to Elasticsearch"))) { try await client.fetch(user: "admin") }
+            _ = try await Self.raw(running, path: "/_sim/clear")
+            _ = try await client.fetch(user: "admin")
+            let unknown = try await Self.raw(running, path: "/_sim/fault?name=nonsense")
+            #expect(unknown.status == 400)
+        }
     }
 
     @Test("A fault with a duration ends by itself")
     func timedFault() async throws {
-        let running = try await RunningSimulator.start(SimulatedServer())
-        await running.server.setFault(.html502, seconds: 0.3)
-        let client = try Self.client(running)
-        await #expect(throws: FetchError.self) { try await client.fetch(user: "admin") }
-        try await Task.sleep(nanoseconds: 400_000_000)
-        _ = try await client.fetch(user: "admin")
-        await client.shutdown()
-        await running.stop()
+        try await Self.with(SimulatedServer()) { running, scope in
+            await running.server.setFault(.html502, seconds: 0.3)
+            let client = try Self.client(running, scope)
+            await #expect(throws: FetchError.self) { try await client.fetch(user: "admin") }
+            try await Task.sleep(nanoseconds: 400_000_000)
+            _ = try await client.fetch(user: "admin")
+        }
     }
 
     @Test("Hostile values arrive sanitised at the client")
     func hostile() async throws {
-        let running = try await RunningSimulator.start(SimulatedServer())
-        await running.server.setFault(.hostile, seconds: nil)
-        let raw = try await Self.raw(running, body: "u=admin&hash=e5e9fa1ba31ecd1ae84f75caaa474f3a663f05f4")
-        #expect(raw.body.contains("\u{1B}[2J"))
-        let client = try Self.client(running)
-        let stats = try await client.fetch(user: "admin")
-        let calls = try #require(stats.today?["calls"])
-        #expect(!calls.text.unicodeScalars.contains(where: TerminalSafeText.isUnsafe))
-        #expect(calls.number == nil)
-        await client.shutdown()
-        await running.stop()
+        try await Self.with(SimulatedServer()) { running, scope in
+            await running.server.setFault(.hostile, seconds: nil)
+            let raw = try await Self.raw(running, body: "u=admin&hash=e5e9fa1ba31ecd1ae84f75caaa474f3a663f05f4")
+            #expect(raw.body.contains("\u{1B}[2J"))
+            let client = try Self.client(running, scope)
+            let stats = try await client.fetch(user: "admin")
+            let calls = try #require(stats.today?["calls"])
+            #expect(!calls.text.unicodeScalars.contains(where: TerminalSafeText.isUnsafe))
+            #expect(calls.number == nil)
+        }
     }
 
     @Test("At --speed, a test crosses midnight within seconds: today resets, the month does not")
@@ -125,24 +129,23 @@ struct SimulatorOverHTTPTests {
         // 300x: five simulated minutes per second, so midnight comes three seconds in: room for a
         // slow start on a loaded machine, and still quick.
         let start = ISO8601DateFormatter().date(from: "2026-11-28T23:45:00Z")!
-        let running = try await RunningSimulator.start(SimulatedServer(seed: 11, speed: 300, start: start))
-        let client = try Self.client(running)
-        var previous = try await client.fetch(user: "admin")
-        var sawReset = false
-        let deadline = Date().addingTimeInterval(12)
-        while !sawReset && Date() < deadline {
-            try await Task.sleep(nanoseconds: 50_000_000)
-            let next = try await client.fetch(user: "admin")
-            let todayBefore = try #require(previous.today?["calls"]?.number)
-            let todayAfter = try #require(next.today?["calls"]?.number)
-            let monthBefore = try #require(previous.month?["calls"]?.number)
-            let monthAfter = try #require(next.month?["calls"]?.number)
-            #expect(monthAfter >= monthBefore, "the month never falls within a month")
-            if todayAfter < todayBefore { sawReset = true }
-            previous = next
+        try await Self.with(SimulatedServer(seed: 11, speed: 300, start: start)) { running, scope in
+            let client = try Self.client(running, scope)
+            var previous = try await client.fetch(user: "admin")
+            var sawReset = false
+            let deadline = Date().addingTimeInterval(12)
+            while !sawReset && Date() < deadline {
+                try await Task.sleep(nanoseconds: 50_000_000)
+                let next = try await client.fetch(user: "admin")
+                let todayBefore = try #require(previous.today?["calls"]?.number)
+                let todayAfter = try #require(next.today?["calls"]?.number)
+                let monthBefore = try #require(previous.month?["calls"]?.number)
+                let monthAfter = try #require(next.month?["calls"]?.number)
+                #expect(monthAfter >= monthBefore, "the month never falls within a month")
+                if todayAfter < todayBefore { sawReset = true }
+                previous = next
+            }
+            #expect(sawReset, "today's calls fell back at midnight")
         }
-        #expect(sawReset, "today's calls fell back at midnight")
-        await client.shutdown()
-        await running.stop()
     }
 }

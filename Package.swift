@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "m4top", targets: ["m4top"]),
+        .executable(name: "m4top-bench", targets: ["m4top-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -14,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
@@ -39,6 +41,9 @@ let package = Package(
         .target(name: "Simulator", dependencies: [
             "M4API",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // CLI, configuration, one-shot output and the live wiring (timer, stdin, signals, curses).
@@ -49,6 +54,8 @@ let package = Package(
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         .executableTarget(name: "m4top", dependencies: ["App"]),
+        // Speed and memory figures (scripts/bench): printed, never asserted.
+        .executableTarget(name: "m4top-bench", dependencies: ["M4API", "Dashboard", "Screen", "Simulator"]),
 
         .testTarget(name: "M4APITests", dependencies: ["M4API", "Simulator"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "M4API", "Screen"]),

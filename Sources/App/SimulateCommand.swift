@@ -76,6 +76,12 @@ public struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Delay of the latency fault, milliseconds.")
     var latencyMs = 1500
 
+    @Option(help: ArgumentHelp("Serve HTTPS with this PEM certificate (needs --tls-key).", valueName: "path"))
+    var tlsCert: String?
+
+    @Option(help: ArgumentHelp("The PEM private key for --tls-cert.", valueName: "path"))
+    var tlsKey: String?
+
     public init() {}
 
     public func validate() throws {
@@ -88,6 +94,7 @@ public struct SimulateCommand: AsyncParsableCommand {
         for name in fault where Fault(rawValue: name) == nil {
             throw ValidationError("unknown fault '\(name)'; known: \(Fault.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
         if let start, Self.parseDate(start) == nil { throw ValidationError("--start must be ISO 8601, e.g. 2026-11-28T23:58:00Z") }
     }
 
@@ -120,7 +127,8 @@ public struct SimulateCommand: AsyncParsableCommand {
                                      peakCallsPerMinute: rate, sampleMode: sample, faults: faults)
         let running: RunningSimulator
         do {
-            running = try await RunningSimulator.start(server, host: host, port: port, requestLog: { log in
+            let tls = tlsCert.flatMap { cert in tlsKey.map { RunningSimulator.TLSFiles(certificate: cert, privateKey: $0) } }
+            running = try await RunningSimulator.start(server, host: host, port: port, tls: tls, requestLog: { log in
                 Self.printLine("\(Self.clock()) \(log.method) u=\(log.user) -> \(log.outcome)")
             })
         } catch {

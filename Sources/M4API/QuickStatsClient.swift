@@ -47,6 +47,9 @@ public final class QuickStatsClient: Sendable {
         // A redirect would turn the POST into a GET and hide a wrong URL: report it instead.
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
+        // Fail at once when nothing listens: the dashboard has its own retry and backoff, and the
+        // operator should see "connection refused" now, not after the whole timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
         var tls = TLSConfiguration.makeClientConfiguration()
         if settings.insecureTLS { tls.certificateVerification = .none }
         configuration.tlsConfiguration = tls

@@ -1,8 +1,11 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import M4API
 import NIOCore
+import NIOSSL
 
 /// Serves a `SimulatedServer` over HTTP: `/billing/api/quickstats_get`, plus a small control API
 /// under `/_sim/` for switching settings and faults while running.
@@ -132,25 +135,45 @@ public final class RunningSimulator: Sendable {
     public let server: SimulatedServer
     public let host: String
     public let port: Int
+    public let usesTLS: Bool
     private let task: Task<Void, any Error>
 
     /// GUI base URL to give m4top, e.g. `http://127.0.0.1:8080/billing`.
-    public var baseURL: String { "http://\(host):\(port)\(SimulatorHTTP.basePath)" }
+    public var baseURL: String { "\(usesTLS ? "https" : "http")://\(host):\(port)\(SimulatorHTTP.basePath)" }
 
-    private init(server: SimulatedServer, host: String, port: Int, task: Task<Void, any Error>) {
+    private init(server: SimulatedServer, host: String, port: Int, usesTLS: Bool, task: Task<Void, any Error>) {
         self.server = server
         self.host = host
         self.port = port
+        self.usesTLS = usesTLS
         self.task = task
     }
 
+    /// A PEM certificate chain and private key, for serving HTTPS.
+    public struct TLSFiles: Sendable {
+        public let certificate: String
+        public let privateKey: String
+        public init(certificate: String, privateKey: String) {
+            self.certificate = certificate
+            self.privateKey = privateKey
+        }
+
+        func serverBuilder() throws -> HTTPServerBuilder {
+            let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
+            let key = try NIOSSLPrivateKey(file: privateKey, format: .pem)
+            let configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+            return try .tls(.http1(), tlsConfiguration: configuration)
+        }
+    }
+
     /// Starts serving; port 0 picks a free one. Returns once the socket is listening.
-    public static func start(_ server: SimulatedServer, host: String = "127.0.0.1", port: Int = 0,
+    public static func start(_ server: SimulatedServer, host: String = "127.0.0.1", port: Int = 0, tls: TLSFiles? = nil,
                              logger: Logger = Logger(label: "m4top.simulator", factory: { _ in SwiftLogNoOpLogHandler() }),
                              requestLog: @escaping @Sendable (ReplyLog) -> Void = { _ in }) async throws -> RunningSimulator {
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
         let app = Application(
             router: SimulatorHTTP.router(for: server, requestLog: requestLog),
+            server: try tls?.serverBuilder() ?? .http1(),
             configuration: .init(address: .hostname(host, port: port), serverName: "m4top-simulator"),
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? port)
@@ -165,10 +188,10 @@ public final class RunningSimulator: Sendable {
         var iterator = portStream.makeAsyncIterator()
         guard let bound = await iterator.next() else {
             // The server ended before listening: surface its error.
-            try await task.value
+            _ = try await task.result.get()
             throw SimulatorStartError(host: host, port: port)
         }
-        return RunningSimulator(server: server, host: host, port: bound, task: task)
+        return RunningSimulator(server: server, host: host, port: bound, usesTLS: tls != nil, task: task)
     }
 
     public func stop() async {

@@ -135,6 +135,42 @@ struct DashboardEndToEndTests {
         await sim.running.stop()
     }
 
+    @Test("Ctrl-Z suspends to the shell with the terminal restored; fg brings the dashboard back")
+    func suspendAndResume() async throws {
+        let sim = try await CountingSimulator()
+        let pane = try TmuxPane()
+        try start(pane, sim)
+        try await pane.waitFor(text: "1.45")
+        try pane.keys("C-z")
+        try await pane.waitFor(text: "Stopped")
+        #expect(try pane.format("#{alternate_on}") == "0")
+        try pane.run("fg")
+        let screen = try await pane.waitFor("the dashboard again") { $0.contains("1.45") && $0.contains("Today") && !$0.contains("Stopped") }
+        #expect(screen.contains("● live"))
+        try pane.keys("q")
+        try await pane.expectShellUsable("q after fg")
+        await sim.running.stop()
+    }
+
+    @Test("m4top simulate prints its URL and a ready m4top line, logs requests, stops on Ctrl-C")
+    func simulateCommand() async throws {
+        let pane = try TmuxPane()
+        try pane.run("\(Self.bin) simulate --port 0 --sample --users alice")
+        let banner = try await pane.waitFor(text: "stop with Ctrl-C")
+        let url = try #require(banner.firstMatch(of: #/quickstats_get at (http://127\.0\.0\.1:\d+/billing)/#)?.1)
+        #expect(banner.contains("m4top --url \(url) --user admin --user alice"))
+        let client = QuickStatsClient(settings: ConnectionSettings(methodURL: try QuickStatsEndpoint.methodURL(fromBase: String(url))),
+                                      secret: "secret")
+        let stats = try await client.fetch(user: "admin")
+        await client.shutdown()
+        #expect(stats.today?["revenue"]?.text == "1.4475")
+        let log = try await pane.waitFor(text: "POST u=admin -> ok")
+        #expect(!log.contains("e5e9fa1ba31ecd1ae84f75caaa474f3a663f05f4"), "the hash is never logged")
+        try pane.keys("C-c")
+        try await pane.waitFor(text: "m4top simulator: stopping")
+        try await pane.expectShellUsable("simulate after Ctrl-C")
+    }
+
     @Test("With no --url and no config file, the demo starts by itself and says so")
     func demoByDefault() async throws {
         let pane = try TmuxPane()

@@ -1,0 +1,107 @@
+import Dashboard
+import Foundation
+import M4API
+import Screen
+import Simulator
+
+// Figures for the hot paths of m4top. Printed, not asserted: compare runs by eye or in CI logs.
+
+func measure(_ label: String, iterations: Int, unit: String = "op", _ body: () -> Void) {
+    body()  // warm up
+    let clock = ContinuousClock()
+    let elapsed = clock.measure { for _ in 0..<iterations { body() } }
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    let micros = seconds / Double(iterations) * 1e6
+    print(String(format: "%-46@ %10.2f µs/%@  (%d in %.2f s)", label as NSString, micros, unit, iterations, seconds))
+}
+
+func residentKiB() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+          let pages = text.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return 0 }
+    return pages * Int(sysconf(Int32(_SC_PAGESIZE))) / 1024
+}
+
+func answer(_ calls: Int, active: Int) -> QuickStats {
+    func s(_ n: String, _ v: [(String, String)]) -> StatSection { StatSection(name: n, fields: v.map { StatField(name: $0.0, text: $0.1) }) }
+    return QuickStats(sections: [
+        s("today", [("calls", "\(calls)"), ("duration", "\(calls * 97)"), ("revenue", "\(calls).4475"), ("self_cost", "\(calls / 2).6725"),
+                    ("profit", "0.775"), ("margin", "54")]),
+        s("month", [("calls", "\(calls + 90000)"), ("duration", "\(calls * 97 + 9_000_000)"), ("revenue", "16804.04"),
+                    ("self_cost", "13003.734166"), ("profit", "3800.305834"), ("margin", "23")]),
+        s("active_calls", [("total", "\(active)"), ("answered_calls", "\(active / 2)")]),
+    ])
+}
+
+print("m4top benchmarks (\(ProcessInfo.processInfo.processorCount) cores)")
+
+// The parser on the seed page's answer.
+let seed = Data(AnswerXML.success(sections: AnswerXML.seedSample).utf8)
+measure("parse the seed answer (XML -> model)", iterations: 5_000) { _ = try? QuickStatsParser.parse(seed) }
+
+// update(): a poll result with a diff against the previous snapshot and new trends.
+var state = DashboardState(server: "http://127.0.0.1/billing", users: ["admin"], adminName: "admin", interval: 1)
+state.width = 80
+state.height = 24
+var time = Date()
+var calls = 1000
+measure("update: poll result, diff, trends (1 h history)", iterations: 5_000) {
+    calls += 3
+    time = time.addingTimeInterval(1)
+    _ = DashboardUpdate.update(&state, .pollDue(time))
+    _ = DashboardUpdate.update(&state, .fetched(user: "admin", result: .success(answer(calls, active: calls % 40)), at: time))
+}
+
+// The view into the canvas.
+let view = DashboardView(glyphs: .unicode, timeZone: .current)
+measure("render 80x24 frame into the canvas", iterations: 2_000) { _ = view.render(state) }
+var wide = state
+wide.width = 200
+wide.height = 60
+measure("render 200x60 frame into the canvas", iterations: 1_000) { _ = view.render(wide) }
+
+// What a quiet tick changes: only the age and countdown digits should differ.
+let before = view.render(state)
+_ = DashboardUpdate.update(&state, .tick(time.addingTimeInterval(1)))
+let after = view.render(state)
+let changed = zip(before.cells, after.cells).filter { $0 != $1 }.count
+print("cells changed by a quiet one-second tick (80x24):      \(changed) of \(after.cells.count)")
+let polled = view.render(state)
+_ = DashboardUpdate.update(&state, .fetched(user: "admin", result: .success(answer(calls + 5, active: 7)), at: time.addingTimeInterval(1)))
+let afterPoll = view.render(state)
+print("cells changed by a poll with new numbers (80x24):     \(zip(polled.cells, afterPoll.cells).filter { $0 != $1 }.count) of \(after.cells.count)")
+
+// Memory of a full hour of one-second snapshots.
+let baseline = residentKiB()
+var histories: [SnapshotHistory] = []
+for _ in 0..<10 {
+    var history = SnapshotHistory(retention: 3600, capacity: 4096)
+    for i in 0..<3600 { history.append(Snapshot(time: time.addingTimeInterval(Double(i)), stats: answer(i, active: i % 50))) }
+    histories.append(history)
+}
+let perHour = (residentKiB() - baseline) / 10
+print("memory of one user's full history (3,600 snapshots):  ~\(perHour) KiB")
+
+// A round trip through the real client and the simulator over loopback.
+@Sendable func loopbackFetches(count: Int) async throws -> Double {
+    let running = try await RunningSimulator.start(SimulatedServer(sampleMode: true))
+    defer { Task { await running.stop() } }
+    return try await ClientScope.run { scope in
+        let client = scope.client(settings: ConnectionSettings(methodURL: try QuickStatsEndpoint.methodURL(fromBase: running.baseURL)),
+                                  secret: "secret")
+        _ = try await client.fetch(user: "admin")
+        let elapsed = try await ContinuousClock().measure { for _ in 0..<count { _ = try await client.fetch(user: "admin") } }
+        return (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18) / Double(count) * 1000
+    }
+}
+
+let done = DispatchSemaphore(value: 0)
+Task.detached {
+    do {
+        let ms = try await loopbackFetches(count: 300)
+        print(String(format: "fetch over loopback HTTP (client + simulator)        %.3f ms/request (300 requests)", ms))
+    } catch {
+        print("loopback fetch: \(error)")
+    }
+    done.signal()
+}
+done.wait()

@@ -37,10 +37,10 @@ struct DashboardEndToEndTests {
         let sim = try await CountingSimulator()
         let pane = try TmuxPane()
         try start(pane, sim, "--interval 60")
-        let screen = try await pane.waitFor(text: "1.45")
-        #expect(screen.contains("0:05:45"))
-        #expect(screen.contains("Margin"))
-        #expect(screen.contains("● live"))
+        // A frame can be caught half-drawn: wait for all of it.
+        try await pane.waitFor("the seed's numbers") { screen in
+            ["1.45", "0:05:45", "Margin", "54%", "● live", "Total 0"].allSatisfy(screen.contains)
+        }
         #expect(try pane.format("#{alternate_on}") == "1")
         let before = sim.requests
         try pane.keys("r")

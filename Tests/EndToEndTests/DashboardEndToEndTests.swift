@@ -142,8 +142,9 @@ struct DashboardEndToEndTests {
         try start(pane, sim)
         try await pane.waitFor(text: "1.45")
         try pane.keys("C-z")
-        try await pane.waitFor(text: "Stopped")
-        #expect(try pane.format("#{alternate_on}") == "0")
+        try await pane.waitFor("the shell's Stopped line, out of the alternate screen") { screen in
+            screen.contains("Stopped") && (try? pane.format("#{alternate_on}")) == "0"
+        }
         try pane.run("fg")
         let screen = try await pane.waitFor("the dashboard again") { $0.contains("1.45") && $0.contains("Today") && !$0.contains("Stopped") }
         #expect(screen.contains("● live"))

@@ -169,8 +169,8 @@ final class LiveController {
     }
 
     private func readInput() {
-        let keys = terminal.readKeys()
-        if keys.isEmpty {
+        let (keys, inputs) = terminal.readKeys()
+        if inputs == 0 {
             // Readable but nothing to read, again and again: the terminal is gone (EOF).
             emptyReads += 1
             if emptyReads >= 3 { quit() }

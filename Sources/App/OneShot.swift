@@ -12,7 +12,6 @@ enum OneShot {
             report(kind: "config", message: error.description, hint: nil, format: format)
             return .usage
         }
-        defer { Task { await target.close() } }
         if target.isDemo { Console.error(DemoNotice.text(automatic: target.automaticDemo)) }
         var worst = ExitStatus.success
         for user in settings.users {

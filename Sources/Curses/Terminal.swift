@@ -153,20 +153,24 @@ public final class Terminal {
 
     // MARK: Keys
 
-    /// Every key waiting on stdin, decoded. Never blocks.
-    public func readKeys() -> [Key] {
+    /// Every key waiting on stdin, decoded (keys it cannot name are dropped), and how many inputs
+    /// were read at all: zero when stdin was readable yet empty, which is how a closed terminal looks.
+    /// Never blocks.
+    public func readKeys() -> (keys: [Key], inputs: Int) {
         var keys: [Key] = []
+        var inputs = 0
         var code: wint_t = 0
-        while keys.count < 256 {
+        while inputs < 256 {
             let result = wget_wch(m4_stdscr(), &code)
             if result == m4_err() { break }
+            inputs += 1
             if result == m4_key_code_yes() {
                 if let key = Self.decodeFunctionKey(Int32(code)) { keys.append(key) }
             } else if let key = Self.decodeCharacter(UInt32(code)) {
                 keys.append(key)
             }
         }
-        return keys
+        return (keys, inputs)
     }
 
     static func decodeCharacter(_ value: UInt32) -> Key? {

@@ -14,6 +14,7 @@ public struct SimulateCommand: AsyncParsableCommand {
           curl -X POST 'http://HOST:PORT/_sim/fault?name=stall&seconds=30'
           curl -X POST 'http://HOST:PORT/_sim/clear'
           curl -X POST 'http://HOST:PORT/_sim/setting?name=api&value=off'
+          curl -X POST 'http://HOST:PORT/_sim/skip?seconds=600'    (jump simulated time)
           curl 'http://HOST:PORT/_sim/status'
         Faults: \(Fault.allCases.map(\.rawValue).joined(separator: ", ")).
         """

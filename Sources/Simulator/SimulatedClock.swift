@@ -6,6 +6,8 @@ public struct SimulatedClock: Sendable {
     public let start: Date
     public let speed: Double
     private let realStart: Date
+    /// Simulated time skipped on request (control endpoint `/_sim/skip`).
+    public private(set) var skipped: TimeInterval = 0
 
     public init(start: Date = Date(), speed: Double = 1, realStart: Date = Date()) {
         self.start = start
@@ -14,6 +16,11 @@ public struct SimulatedClock: Sendable {
     }
 
     public func now(real: Date = Date()) -> Date {
-        start.addingTimeInterval(real.timeIntervalSince(realStart) * speed)
+        start.addingTimeInterval(real.timeIntervalSince(realStart) * speed + skipped)
+    }
+
+    /// Jumps simulated time forward, e.g. over midnight, without waiting for it.
+    public mutating func skip(_ seconds: TimeInterval) {
+        skipped += max(0, seconds)
     }
 }

@@ -24,7 +24,7 @@ public actor SimulatedServer {
     public private(set) var settings: SimulatorSettings
     public private(set) var faults: FaultBoard
     private var model: TrafficModel
-    private let clock: SimulatedClock
+    private var clock: SimulatedClock
     /// Serve the seed page's numbers, frozen (for exact, repeatable answers).
     public let sampleMode: Bool
 
@@ -45,6 +45,8 @@ public actor SimulatedServer {
     public func setFault(_ fault: Fault, seconds: Double?) { faults.set(fault, for: seconds) }
     public func clearFaults(_ fault: Fault? = nil) { faults.clear(fault) }
     public func setLatency(milliseconds: Int) { faults.latencyMilliseconds = max(0, milliseconds) }
+    /// Moves simulated time forward at once (the traffic in between is simulated too).
+    public func skip(seconds: TimeInterval) { clock.skip(seconds) }
 
     /// Simulated time now, and the model moved up to it.
     public func snapshot() -> (now: Date, model: TrafficModel) {

@@ -43,6 +43,14 @@ public enum SimulatorHTTP {
             await server.clearFaults(query["name"].flatMap(Fault.init(rawValue:)))
             return try await statusJSON(server)
         }
+        router.post("/_sim/skip") { request, _ in
+            let query = FormDecoding.decode(request.uri.query ?? "")
+            guard let seconds = query["seconds"].flatMap(Double.init), seconds > 0, seconds <= 31 * 86400 else {
+                throw HTTPError(.badRequest, message: "seconds must be a number of simulated seconds, up to a month\n")
+            }
+            await server.skip(seconds: seconds)
+            return try await statusJSON(server)
+        }
         router.post("/_sim/setting") { request, _ in
             let query = FormDecoding.decode(request.uri.query ?? "")
             guard let name = query["name"], let value = query["value"] else {

@@ -124,28 +124,22 @@ struct SimulatorOverHTTPTests {
         }
     }
 
-    @Test("At --speed, a test crosses midnight within seconds: today resets, the month does not")
-    func crossesMidnightFast() async throws {
-        // 300x: five simulated minutes per second, so midnight comes three seconds in: room for a
-        // slow start on a loaded machine, and still quick.
-        let start = ISO8601DateFormatter().date(from: "2026-11-28T23:45:00Z")!
-        try await Self.with(SimulatedServer(seed: 11, speed: 300, start: start)) { running, scope in
+    @Test("Skipping simulated time over midnight: today resets, the month does not")
+    func crossesMidnight() async throws {
+        let start = ISO8601DateFormatter().date(from: "2026-11-28T23:50:00Z")!
+        try await Self.with(SimulatedServer(seed: 11, start: start)) { running, scope in
             let client = try Self.client(running, scope)
-            var previous = try await client.fetch(user: "admin")
-            var sawReset = false
-            let deadline = Date().addingTimeInterval(12)
-            while !sawReset && Date() < deadline {
-                try await Task.sleep(nanoseconds: 50_000_000)
-                let next = try await client.fetch(user: "admin")
-                let todayBefore = try #require(previous.today?["calls"]?.number)
-                let todayAfter = try #require(next.today?["calls"]?.number)
-                let monthBefore = try #require(previous.month?["calls"]?.number)
-                let monthAfter = try #require(next.month?["calls"]?.number)
-                #expect(monthAfter >= monthBefore, "the month never falls within a month")
-                if todayAfter < todayBefore { sawReset = true }
-                previous = next
-            }
-            #expect(sawReset, "today's calls fell back at midnight")
+            let before = try await client.fetch(user: "admin")
+            let skipped = try await Self.raw(running, path: "/_sim/skip?seconds=900")
+            #expect(skipped.body.contains("\"simulated_time\":\"2026-11-29T00:05"))
+            let after = try await client.fetch(user: "admin")
+            let todayBefore = try #require(before.today?["calls"]?.number)
+            let todayAfter = try #require(after.today?["calls"]?.number)
+            #expect(todayAfter < todayBefore, "today resets at midnight")
+            let monthBefore = try #require(before.month?["calls"]?.number)
+            let monthAfter = try #require(after.month?["calls"]?.number)
+            #expect(monthAfter >= monthBefore, "the month carries on")
+            #expect(try await Self.raw(running, path: "/_sim/skip?seconds=-5").status == 400)
         }
     }
 }

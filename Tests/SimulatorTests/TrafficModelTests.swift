@@ -68,6 +68,16 @@ struct TrafficModelTests {
         #expect(model.totals(forUser: "alice")?.month == model.totals(forUser: "alice")?.today)
     }
 
+    @Test("--speed: simulated time runs X times faster than the clock, so midnight comes in seconds")
+    func speed() {
+        let real = Date()
+        let clock = SimulatedClock(start: Self.date("2026-11-28T23:59:00Z"), speed: 600, realStart: real)
+        #expect(clock.now(real: real.addingTimeInterval(0.5)) == Self.date("2026-11-29T00:04:00Z"))
+        var skipping = clock
+        skipping.skip(3600)
+        #expect(skipping.now(real: real) == Self.date("2026-11-29T00:59:00Z"))
+    }
+
     @Test("Balances fall as users call; margin follows profit")
     func balancesAndMargin() {
         let start = Self.date("2026-11-28T09:00:00Z")

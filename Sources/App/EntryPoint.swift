@@ -4,7 +4,10 @@ import Foundation
 /// The program's entry: parses, runs, and maps every ending to the contract's exit status.
 public enum Main {
     public static func run() async -> Never {
-        let arguments = Array(CommandLine.arguments.dropFirst())
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        // `swift run m4top -- --demo` passes the separator on; m4top takes no positional
+        // arguments, so a leading `--` can only be that.
+        if arguments.first == "--" { arguments.removeFirst() }
         do {
             var command = try M4TopCommand.parseAsRoot(arguments)
             if var async = command as? AsyncParsableCommand {

@@ -108,9 +108,37 @@ enum Spawn {
         let description: String
     }
 
+    /// A short command (tmux): waits for it in place.
     static func run(_ arguments: [String]) throws -> String {
+        let child = try start(arguments)
+        var status: Int32 = 0
+        while waitpid(child.pid, &status, 0) == -1 && errno == EINTR {}
+        return child.finish(status).output
+    }
+
+    /// Runs a command; returns its exit status and what it printed (stdout and stderr together).
+    /// Waits with `Task.sleep`, so a simulator in this process keeps its threads meanwhile.
+    static func runWithStatus(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let child = try start(arguments)
+        var status: Int32 = 0
+        while waitpid(child.pid, &status, WNOHANG) == 0 { try await Task.sleep(nanoseconds: 20_000_000) }
+        return child.finish(status)
+    }
+
+    struct Child {
+        let pid: pid_t
+        let outputPath: String
+
+        func finish(_ status: Int32) -> (status: Int32, output: String) {
+            defer { unlink(outputPath) }
+            let exited = status & 0x7F == 0
+            return (exited ? (status >> 8) & 0xFF : 128 + (status & 0x7F),
+                    (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "")
+        }
+    }
+
+    static func start(_ arguments: [String]) throws -> Child {
         let outputPath = NSTemporaryDirectory() + "m4top-spawn-\(UUID().uuidString)"
-        defer { unlink(outputPath) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -122,8 +150,6 @@ enum Spawn {
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, "/usr/bin/env", &actions, nil, argv, environ)
         guard spawned == 0 else { throw Failed(description: "cannot start \(arguments[0]): error \(spawned)") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        return (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        return Child(pid: pid, outputPath: outputPath)
     }
 }

@@ -11,10 +11,15 @@ public struct DashboardView {
 
     public let glyphs: Glyphs
     public let timeZone: TimeZone
+    /// Made once: a Calendar costs more to build than a whole frame to draw.
+    private let calendar: Calendar
 
     public init(glyphs: Glyphs = .unicode, timeZone: TimeZone = .current) {
         self.glyphs = glyphs
         self.timeZone = timeZone
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        self.calendar = calendar
     }
 
     public func render(_ state: DashboardState) -> Canvas {
@@ -368,10 +373,9 @@ public struct DashboardView {
     // MARK: Text helpers
 
     func clock(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
         let c = calendar.dateComponents([.hour, .minute, .second], from: date)
-        return String(format: "%02d:%02d:%02d", c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
+        func two(_ n: Int?) -> String { let v = n ?? 0; return v < 10 ? "0\(v)" : "\(v)" }
+        return "\(two(c.hour)):\(two(c.minute)):\(two(c.second))"
     }
 
     /// `42s`, `3m 05s`, `2h 10m`: the age of data at a glance.

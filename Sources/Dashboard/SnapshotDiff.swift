@@ -33,7 +33,8 @@ public struct SnapshotDiff: Sendable, Equatable {
         return diff
     }
 
-    private static func fellBack(_ before: StatSection, _ after: StatSection) -> Bool {
+    /// Calls or duration fell: the period started again.
+    static func fellBack(_ before: StatSection, _ after: StatSection) -> Bool {
         for counter in ["calls", "duration"] {
             if let b = before[counter]?.number, let a = after[counter]?.number, a < b { return true }
         }
@@ -59,18 +60,20 @@ public struct Trends: Sendable, Equatable {
 
     public init() {}
 
+    /// The most points the sparkline can use: wider than any terminal.
+    public static let seriesLimit = 1024
+
     /// Rates over the last `window` seconds, counted only since the latest rollover.
     public static func from(_ history: SnapshotHistory, window: TimeInterval = 300) -> Trends {
         var trends = Trends()
         let recent = history.recent(window)
-        trends.activeSeries = history.snapshots.compactMap { $0.stats.activeCalls?["total"]?.number }
+        trends.activeSeries = history.snapshots.suffix(seriesLimit).compactMap { $0.stats.activeCalls?["total"]?.number }
         guard let last = recent.last else { return trends }
         // Walk back while today's counters only grow: that run has no midnight inside it.
         var first = last
         for snapshot in recent.reversed().dropFirst() {
             guard let earlier = snapshot.stats.today, let later = first.stats.today,
-                  SnapshotDiff.between(snapshot.stats, first.stats).isNewDay == false,
-                  earlier["calls"] != nil || later["calls"] != nil else { break }
+                  !SnapshotDiff.fellBack(earlier, later) else { break }
             first = snapshot
         }
         let seconds = last.time.timeIntervalSince(first.time)

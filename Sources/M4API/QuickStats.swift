@@ -52,20 +52,56 @@ public struct QuickStats: Sendable, Equatable {
     public var balance: StatField? { fields.first { $0.name == "balance" } }
 }
 
-/// Number text rules shared by the parser, the JSON writer and the view.
+/// Number text rules shared by the parser, the JSON writer and the view. Hand-written scanners:
+/// they run for every value of every answer, and a Regex costs a hundred times more.
 public enum NumberText {
     /// A plain decimal number: optional sign, digits with an optional fraction, optional exponent.
     public static func isNumber(_ text: String) -> Bool {
-        text.wholeMatch(of: #/[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?/#) != nil
+        scan(text.utf8, json: false)
     }
 
     public static func decimal(_ text: String) -> Decimal? {
         guard isNumber(text) else { return nil }
-        return Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))
+        return Decimal(string: text, locale: posix)
     }
 
     /// True when the text may be written into JSON as a number literal unchanged.
     public static func isJSONNumber(_ text: String) -> Bool {
-        text.wholeMatch(of: #/-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/#) != nil
+        scan(text.utf8, json: true)
+    }
+
+    private static let posix = Locale(identifier: "en_US_POSIX")
+
+    /// `json: false` allows a leading `+`, leading zeros, `1.` and `.5`; JSON allows none of them.
+    private static func scan(_ bytes: String.UTF8View, json: Bool) -> Bool {
+        var index = bytes.startIndex
+        let end = bytes.endIndex
+        func peek() -> UInt8? { index < end ? bytes[index] : nil }
+        func isDigit(_ byte: UInt8?) -> Bool { byte.map { $0 >= 0x30 && $0 <= 0x39 } ?? false }
+        func digits() -> Int {
+            var count = 0
+            while isDigit(peek()) { index = bytes.index(after: index); count += 1 }
+            return count
+        }
+        if peek() == UInt8(ascii: "-") || (!json && peek() == UInt8(ascii: "+")) { index = bytes.index(after: index) }
+        let integerStart = index
+        let integerDigits = digits()
+        if json {
+            guard integerDigits > 0 else { return false }
+            if integerDigits > 1 && bytes[integerStart] == UInt8(ascii: "0") { return false }
+        }
+        var fractionDigits = 0
+        if peek() == UInt8(ascii: ".") {
+            index = bytes.index(after: index)
+            fractionDigits = digits()
+            if json && fractionDigits == 0 { return false }
+        }
+        guard integerDigits + fractionDigits > 0 else { return false }
+        if peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
+            index = bytes.index(after: index)
+            if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") { index = bytes.index(after: index) }
+            guard digits() > 0 else { return false }
+        }
+        return index == end
     }
 }

@@ -6,13 +6,18 @@ import Simulator
 
 // Figures for the hot paths of m4top. Printed, not asserted: compare runs by eye or in CI logs.
 
+/// `M4TOP_BENCH_ONLY=render` runs only the benchmarks whose label contains that word (for profiling).
+let only = ProcessInfo.processInfo.environment["M4TOP_BENCH_ONLY"]
+
 func measure(_ label: String, iterations: Int, unit: String = "op", _ body: () -> Void) {
+    if let only, !label.contains(only) { return }
     body()  // warm up
     let clock = ContinuousClock()
     let elapsed = clock.measure { for _ in 0..<iterations { body() } }
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     let micros = seconds / Double(iterations) * 1e6
-    print(String(format: "%-46@ %10.2f µs/%@  (%d in %.2f s)", label as NSString, micros, unit, iterations, seconds))
+    let padded = label.padding(toLength: 54, withPad: " ", startingAt: 0)
+    print(padded + String(format: "%9.1f µs/%@  (%d in %.2f s)", micros, unit, iterations, seconds))
 }
 
 func residentKiB() -> Int {
@@ -64,7 +69,7 @@ let before = view.render(state)
 _ = DashboardUpdate.update(&state, .tick(time.addingTimeInterval(1)))
 let after = view.render(state)
 let changed = zip(before.cells, after.cells).filter { $0 != $1 }.count
-print("cells changed by a quiet one-second tick (80x24):      \(changed) of \(after.cells.count)")
+print("cells changed by a quiet one-second tick (80x24):     \(changed) of \(after.cells.count)")
 let polled = view.render(state)
 _ = DashboardUpdate.update(&state, .fetched(user: "admin", result: .success(answer(calls + 5, active: 7)), at: time.addingTimeInterval(1)))
 let afterPoll = view.render(state)
@@ -79,7 +84,7 @@ for _ in 0..<10 {
     histories.append(history)
 }
 let perHour = (residentKiB() - baseline) / 10
-print("memory of one user's full history (3,600 snapshots):  ~\(perHour) KiB")
+print("memory of one user's full history (3,600 snapshots): ~\(perHour) KiB")
 
 // A round trip through the real client and the simulator over loopback.
 @Sendable func loopbackFetches(count: Int) async throws -> Double {
@@ -98,7 +103,7 @@ let done = DispatchSemaphore(value: 0)
 Task.detached {
     do {
         let ms = try await loopbackFetches(count: 300)
-        print(String(format: "fetch over loopback HTTP (client + simulator)        %.3f ms/request (300 requests)", ms))
+        print(String(format: "fetch over loopback HTTP (client + simulator)         %.3f ms/request (300 requests)", ms))
     } catch {
         print("loopback fetch: \(error)")
     }

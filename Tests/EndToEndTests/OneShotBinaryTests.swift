@@ -50,7 +50,8 @@ struct OneShotBinaryTests {
         #expect(stalled.status == 3)
         #expect(stalled.output.contains(#""kind": "transport", "message": "no answer within 1 s (timeout)""#))
         await running.stop()
-        let refused = try await Self.m4top(["--once", "--url", base])
+        let closed = ClosedPort()
+        let refused = try await Self.m4top(["--once", "--url", "http://127.0.0.1:\(closed.port)/billing"])
         #expect(refused.status == 3)
         #expect(refused.output.contains("connection refused"))
     }

@@ -154,11 +154,8 @@ struct ClientOverLoopbackTests {
 
     @Test("Nothing listening is 'cannot connect', quickly")
     func refused() async throws {
-        // Take a free port, then close it: nothing listens there.
-        let running = try await RunningSimulator.start(SimulatedServer())
-        let base = running.baseURL
-        await running.stop()
-        let url = try QuickStatsEndpoint.methodURL(fromBase: base)
+        let closed = ClosedPort()
+        let url = try QuickStatsEndpoint.methodURL(fromBase: "http://127.0.0.1:\(closed.port)/billing")
         let result = try await ClientScope.run { scope in
             await Self.outcome(scope.client(settings: ConnectionSettings(methodURL: url, timeoutSeconds: 3), secret: "secret"))
         }

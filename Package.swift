@@ -57,10 +57,12 @@ let package = Package(
         // Speed and memory figures (scripts/bench): printed, never asserted.
         .executableTarget(name: "m4top-bench", dependencies: ["M4API", "Dashboard", "Screen", "Simulator"]),
 
-        .testTarget(name: "M4APITests", dependencies: ["M4API", "Simulator"]),
+        // Helpers shared by test targets (never linked into the product).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "M4APITests", dependencies: ["M4API", "Simulator", "TestSupport"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "M4API", "Screen"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "M4API"]),
         .testTarget(name: "AppTests", dependencies: ["App", "M4API", "Simulator"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["m4top", "Simulator", "M4API"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["m4top", "Simulator", "M4API", "TestSupport"]),
     ]
 )

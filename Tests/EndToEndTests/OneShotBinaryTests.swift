@@ -2,6 +2,7 @@ import Foundation
 import M4API
 import Simulator
 import Testing
+import TestSupport
 
 /// `m4top --once` as scripts run it: the real binary, its output and its exit status.
 @Suite("One-shot binary: output and exit statuses")

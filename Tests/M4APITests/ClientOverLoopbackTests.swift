@@ -2,6 +2,7 @@ import Foundation
 import M4API
 import Simulator
 import Testing
+import TestSupport
 
 /// The real client against the real simulator over loopback HTTP: no mocked transport.
 @Suite("Client over loopback HTTP")

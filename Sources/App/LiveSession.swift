@@ -171,9 +171,9 @@ final class LiveController {
     private func readInput() {
         let (keys, inputs) = terminal.readKeys()
         if inputs == 0 {
-            // Readable but nothing to read, again and again: the terminal is gone (EOF).
+            // Readable but nothing to read: the terminal hung up, or (again and again) EOF.
             emptyReads += 1
-            if emptyReads >= 3 { quit() }
+            if terminal.isHungUp() || emptyReads >= 3 { quit() }
             return
         }
         emptyReads = 0

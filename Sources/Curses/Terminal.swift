@@ -173,6 +173,14 @@ public final class Terminal {
         return (keys, inputs)
     }
 
+    /// The terminal hung up (an ssh link dropped, the window closed): stdin reports HUP or an error.
+    /// The shell may never pass SIGHUP on, so the input side must notice by itself.
+    public func isHungUp() -> Bool {
+        var descriptor = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+        guard poll(&descriptor, 1, 0) >= 0 else { return true }
+        return descriptor.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
+    }
+
     static func decodeCharacter(_ value: UInt32) -> Key? {
         switch value {
         case 9: return .tab

@@ -119,6 +119,25 @@ struct DashboardEndToEndTests {
         await sim.running.stop()
     }
 
+    @Test("When the terminal goes away (an ssh link drops), the dashboard exits instead of spinning")
+    func hangup() async throws {
+        let sim = try await CountingSimulator()
+        let pane = try TmuxPane()
+        try start(pane, sim)
+        try await pane.waitFor(text: "1.45")
+        let pid = try #require(try pane.childPID())
+        try pane.tmux(["kill-session", "-t", "0"])  // closes the pty: a hangup, as when ssh drops
+        // Gone, or a zombie nobody reaps (its shell died too; a container's init may not reap).
+        func ended() -> Bool {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+            return stat.split(separator: ")").last?.split(separator: " ").first == "Z"
+        }
+        let deadline = Date().addingTimeInterval(5)
+        while !ended() && Date() < deadline { try await Task.sleep(nanoseconds: 50_000_000) }
+        #expect(ended(), "m4top \(pid) is still running after its terminal closed")
+        await sim.running.stop()
+    }
+
     @Test("Escape sequences sent by the server never reach the terminal")
     func hostileValues() async throws {
         let sim = try await CountingSimulator()

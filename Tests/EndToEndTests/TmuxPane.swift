@@ -21,7 +21,12 @@ final class TmuxPane {
         try run("PS1='$ '")
     }
 
-    deinit { _ = try? tmux(["kill-server"]) }
+    /// Ends the session (its processes get SIGHUP), then the server. `kill-server` alone was seen
+    /// to leave a server and its panes running.
+    deinit {
+        _ = try? tmux(["kill-session", "-t", "0"])
+        _ = try? tmux(["kill-server"])
+    }
 
     /// The m4top binary built next to the test bundle.
     static var binary: String {

@@ -20,7 +20,7 @@ enum LiveSession {
         let colors = ColorPolicy.enabled(themeOptions.color, environment: environment)
         let themes: [Theme]
         do {
-            let cycle = try ThemeCatalog(environment: environment).cycle(startingWith: settings.theme)
+            let cycle = try ThemeCatalog(environment: environment).cycle(startingWith: settings.theme, origin: settings.themeOrigin)
             themes = cycle.themes
             // Warnings go to the log: the screen is about to belong to the dashboard.
             for warning in cycle.warnings { Logger(label: "m4top.theme").warning("\(warning)") }

@@ -18,6 +18,8 @@ public struct RunSettings: Sendable {
     public var timeout: Double
     public var interval: Double
     public var theme: String?
+    /// Where the theme name came from, for error messages: `--theme` or the config key.
+    public var themeOrigin = "--theme"
     public var secret: String?
     public var profileName: String?
 
@@ -103,10 +105,14 @@ public enum SettingsResolver {
                 throw ConfigError("no API secret: set M4TOP_SECRET, pass --secret-file PATH, or set secret_file in \(config?.path ?? defaultPath) (or --no-hash if the server has hash checking off)")
             }
         }
-        return RunSettings(target: target, users: unique, adminName: flags.adminName ?? profile.adminName ?? "admin",
+        var settings = RunSettings(target: target, users: unique, adminName: flags.adminName ?? profile.adminName ?? "admin",
                            method: flags.get || profile.method == "get" ? .get : .post,
                            hashDisabled: hashDisabled, insecureTLS: flags.insecure || (profile.insecure ?? false),
                            timeout: timeout, interval: interval, theme: flags.theme ?? profile.theme,
                            secret: secret, profileName: flags.profile ?? config?.defaultProfile)
+        if flags.theme == nil, profile.theme != nil, let config {
+            settings.themeOrigin = "\(config.document.location(ofKey: "theme")): key 'theme'"
+        }
+        return settings
     }
 }

@@ -45,12 +45,12 @@ struct ThemeCatalog {
     }
 
     /// The theme for a name or a path; errors name what is wrong and what exists.
-    func load(_ nameOrPath: String) throws(ConfigError) -> ThemeLoader.Loaded {
+    func load(_ nameOrPath: String, origin: String = "--theme") throws(ConfigError) -> ThemeLoader.Loaded {
         if nameOrPath.contains("/") || nameOrPath.hasSuffix(".toml") {
-            do { return try ThemeLoader.load(path: nameOrPath) } catch { throw ConfigError("--theme: \(error.description)") }
+            do { return try ThemeLoader.load(path: nameOrPath) } catch { throw ConfigError("\(origin): \(error.description)") }
         }
         guard let entry = entries.first(where: { $0.name == nameOrPath }) else {
-            throw ConfigError("--theme: no theme '\(nameOrPath)' (known: \(entries.map(\.name).joined(separator: ", ")))")
+            throw ConfigError("\(origin): no theme '\(nameOrPath)' (known: \(entries.map(\.name).joined(separator: ", ")))")
         }
         guard let path = entry.path else {
             return ThemeLoader.Loaded(theme: .builtinDefault, description: "built in", warnings: [])
@@ -59,8 +59,8 @@ struct ThemeCatalog {
     }
 
     /// The themes `t` cycles through: the chosen one first, then every other that loads.
-    func cycle(startingWith chosen: String?) throws(ConfigError) -> (themes: [Theme], warnings: [String]) {
-        let first = try load(chosen ?? "default")
+    func cycle(startingWith chosen: String?, origin: String = "--theme") throws(ConfigError) -> (themes: [Theme], warnings: [String]) {
+        let first = try load(chosen ?? "default", origin: origin)
         var themes = [first.theme]
         var warnings = first.warnings
         for entry in entries where entry.name != first.theme.name {

@@ -154,6 +154,7 @@ struct ConfigAndSecretsTests {
         #expect(prod.secret == "p")
         #expect(prod.method == .get)
         #expect(prod.theme == "red")
+        #expect(prod.themeOrigin == "\(path):15: key 'theme'", "a bad theme name will point at the config line")
         #expect(prod.insecureTLS)
         #expect(prod.interval == 1.5)
         flags.interval = 9

@@ -88,6 +88,26 @@ struct DashboardEndToEndTests {
         await sim.running.stop()
     }
 
+    @Test("While a request hangs the keys still work; then the timeout is an error on screen")
+    func responsiveWhileHanging() async throws {
+        let sim = try await CountingSimulator()
+        let pane = try TmuxPane()
+        try start(pane, sim, "--timeout 3 --interval 60")
+        try await pane.waitFor(text: "1.45")
+        await sim.running.server.setFault(.stall, seconds: nil)
+        try pane.keys("r")
+        try await pane.waitFor(text: "fetching")
+        try pane.keys("?")
+        try await pane.waitFor(text: "refresh now", timeout: 2)
+        try pane.keys("Escape")
+        try await pane.waitFor(text: "no answer within 3 s (timeout)", timeout: 8)
+        #expect(try pane.screen().contains("1.45"), "the last good numbers stay")
+        await sim.running.server.clearFaults()
+        try pane.keys("q")
+        try await pane.expectShellUsable("q")
+        await sim.running.stop()
+    }
+
     @Test("A resize redraws at once: a wide terminal puts the panels side by side")
     func resize() async throws {
         let sim = try await CountingSimulator()

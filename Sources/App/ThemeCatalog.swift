@@ -71,13 +71,19 @@ struct ThemeCatalog {
         return (themes, warnings)
     }
 
-    /// `m4top --list-themes`.
+    /// `m4top --list-themes`: name, where, what for; and what is wrong with a theme, if anything.
     func listing() -> String {
         let width = entries.map(\.name.count).max() ?? 0
         return entries.map { entry in
-            let description = (try? load(entry.path ?? entry.name))?.description ?? "does not load"
-            return entry.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
-                + (entry.path ?? "built in") + "  " + description
+            var line = entry.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + (entry.path ?? "built in")
+            do {
+                let loaded = try load(entry.path ?? entry.name)
+                line += "  " + (loaded.description ?? "")
+                for warning in loaded.warnings { line += "\n    warning: " + warning }
+            } catch {
+                line += "\n    error: " + error.message
+            }
+            return line
         }.joined(separator: "\n")
     }
 }

@@ -27,6 +27,11 @@ struct ThemeCatalogTests {
         #expect(try catalog.load("light").description == "my light")
         #expect(try catalog.load("mine").theme.style(.good).foreground == .rgb(0, 255, 0))
         #expect(catalog.listing().contains("mine"))
+        dir.write("config/m4top/themes/broken.toml", "good = { fg = \"nope\" }\nsparkles = { }\n")
+        dir.write("config/m4top/themes/odd.toml", "sparkles = { fg = \"red\" }\n")
+        let listing = ThemeCatalog(environment: ["XDG_CONFIG_HOME": dir.path + "/config"], executable: executable).listing()
+        #expect(listing.contains("error: ") && listing.contains("not a colour"))
+        #expect(listing.contains("warning: ") && listing.contains("unknown role 'sparkles'"))
     }
 
     @Test("Without any theme files the built-in default still works")

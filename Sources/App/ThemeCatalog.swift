@@ -76,7 +76,7 @@ struct ThemeCatalog {
         let width = entries.map(\.name.count).max() ?? 0
         return entries.map { entry in
             var line = entry.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + (entry.path ?? "built in")
-            do {
+            do throws(ConfigError) {
                 let loaded = try load(entry.path ?? entry.name)
                 line += "  " + (loaded.description ?? "")
                 for warning in loaded.warnings { line += "\n    warning: " + warning }

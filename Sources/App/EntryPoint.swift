@@ -10,8 +10,8 @@ public enum Main {
         if arguments.first == "--" { arguments.removeFirst() }
         do {
             var command = try M4TopCommand.parseAsRoot(arguments)
-            if var async = command as? AsyncParsableCommand {
-                try await async.run()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
             } else {
                 try command.run()
             }

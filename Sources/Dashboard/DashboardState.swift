@@ -10,6 +10,9 @@ public struct UserState: Sendable {
     public var changedAt: Date?
     /// The latest rollover (new day / new month) and when it was seen.
     public var rollover: (kind: String, at: Date)?
+    /// Active calls fell from many to none: the classic outage signal on a NOC wall. Kept
+    /// until calls come back.
+    public var activeCallsDrop: (from: Decimal, at: Date)?
     public var lastSuccess: Date?
     public var lastError: FetchError?
     public var lastErrorAt: Date?
@@ -55,6 +58,8 @@ public struct DashboardState: Sendable {
     public static let intervalSteps: [TimeInterval] = [1, 2, 3, 5, 10, 15, 30, 60, 120, 300]
     /// Changed cells stay highlighted this long.
     public static let highlightSeconds: TimeInterval = 2
+    /// A fall to zero from at least this many active calls is flagged as a possible outage.
+    public static let outageThreshold: Decimal = 5
     /// Backoff after failures never waits longer than this.
     public static let maxBackoff: TimeInterval = 60
 

@@ -122,6 +122,9 @@ public struct DashboardView {
             text = "\(error.kind == "api" ? "server says" : "\(error.kind) error"): \(error.message)"
                 + (error.hint.map { " \(glyphs.separator) \($0)" } ?? "") + "\(failures) \(glyphs.separator)\(retry), r now"
             role = .bad
+        } else if let drop = userState.activeCallsDrop {
+            text = "\(glyphs.down) Active calls fell from \(MetricFormat.count(drop.from)) to 0 at \(clock(drop.at)): check the switch and the carriers"
+            role = .warning
         } else if state.isStale(), let last = userState.lastSuccess {
             text = "STALE: no answer since \(clock(last)) (\(Self.age(state.now.timeIntervalSince(last))) ago)"
             role = .warning

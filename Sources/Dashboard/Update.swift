@@ -82,6 +82,14 @@ public enum DashboardUpdate {
             } else {
                 userState.diff = SnapshotDiff()
             }
+            if let now = stats.activeCalls?["total"]?.number {
+                let before = userState.history.latest?.stats.activeCalls?["total"]?.number
+                if now > 0 {
+                    userState.activeCallsDrop = nil
+                } else if let before, before >= DashboardState.outageThreshold {
+                    userState.activeCallsDrop = (before, at)
+                }
+            }
             userState.history.append(Snapshot(time: at, stats: stats))
             userState.trends = Trends.from(userState.history)
             userState.lastSuccess = at

@@ -64,6 +64,8 @@ wide.width = 200
 wide.height = 60
 measure("render 200x60 frame into the canvas", iterations: 1_000) { _ = view.render(wide) }
 
+if only != nil { exit(0) }  // profiling one benchmark: skip the figures below
+
 // What a quiet tick changes: only the age and countdown digits should differ.
 let before = view.render(state)
 _ = DashboardUpdate.update(&state, .tick(time.addingTimeInterval(1)))

@@ -140,6 +140,22 @@ struct UpdateTests {
         #expect(state.currentState.trends.callsPerMinute == nil || state.currentState.trends.callsPerMinute! >= 0)
     }
 
+    @Test("Active calls falling from many to none is flagged until calls come back")
+    func outageSignal() {
+        var state = started(Fixture.admin(active: 23, answered: 20))
+        _ = U.update(&state, .fetched(user: "admin", result: .success(Fixture.admin(active: 0)), at: t0.addingTimeInterval(5)))
+        #expect(state.currentState.activeCallsDrop?.from == 23)
+        let text = DashboardView(glyphs: .unicode, timeZone: TimeZone(identifier: "UTC")!).render(state).text
+        #expect(text.contains("▼ Active calls fell from 23 to 0"))
+        _ = U.update(&state, .fetched(user: "admin", result: .success(Fixture.admin(active: 0)), at: t0.addingTimeInterval(10)))
+        #expect(state.currentState.activeCallsDrop != nil, "still none: still flagged")
+        _ = U.update(&state, .fetched(user: "admin", result: .success(Fixture.admin(active: 2)), at: t0.addingTimeInterval(15)))
+        #expect(state.currentState.activeCallsDrop == nil)
+        var quiet = started(Fixture.admin(active: 3))
+        _ = U.update(&quiet, .fetched(user: "admin", result: .success(Fixture.admin(active: 0)), at: t0.addingTimeInterval(5)))
+        #expect(quiet.currentState.activeCallsDrop == nil, "a small fall is normal at night")
+    }
+
     @Test("Help and user list overlays take their own keys; q always quits")
     func overlays() {
         var state = started()

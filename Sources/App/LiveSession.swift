@@ -9,7 +9,7 @@ import Screen
 /// one-second clock, stdin and signals all arrive as Dispatch sources on the main queue, the
 /// only queue that touches the terminal; requests run off it and come back as events.
 enum LiveSession {
-    static func run(settings: RunSettings, environment: [String: String], themeOptions: ConnectionOptions) async -> ExitStatus {
+    static func run(settings: RunSettings, environment: [String: String], color: ColorChoice) async -> ExitStatus {
         let target: ServerTarget
         do {
             target = try await ServerTarget.open(settings)
@@ -17,7 +17,7 @@ enum LiveSession {
             Console.error("m4top: \(error.message)")
             return .usage
         }
-        let colors = ColorPolicy.enabled(themeOptions.color, environment: environment)
+        let colors = ColorPolicy.enabled(color, environment: environment)
         let themes: [Theme]
         do {
             let cycle = try ThemeCatalog(environment: environment).cycle(startingWith: settings.theme, origin: settings.themeOrigin)
@@ -187,9 +187,8 @@ final class LiveController {
 
     private func suspend() {
         terminal.suspend()
-        let size = (terminal.width, terminal.height)
-        state.needsFullRedraw = true
-        _ = DashboardUpdate.update(&state, .resized(width: size.0, height: size.1))
+        // Back from `fg`: the size may have changed, and the screen must be repainted in full.
+        _ = DashboardUpdate.update(&state, .resized(width: terminal.width, height: terminal.height))
     }
 
     private func render() {

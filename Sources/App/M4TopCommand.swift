@@ -51,7 +51,7 @@ public struct M4TopCommand: AsyncParsableCommand {
             let status = await OneShot.run(settings: settings, format: format)
             throw ExitRequest(status)
         }
-        let status = await LiveSession.run(settings: settings, environment: environment, themeOptions: connection)
+        let status = await LiveSession.run(settings: settings, environment: environment, color: connection.color)
         throw ExitRequest(status)
     }
 

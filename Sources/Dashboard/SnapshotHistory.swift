@@ -26,7 +26,6 @@ public struct SnapshotHistory: Sendable {
     }
 
     public var latest: Snapshot? { snapshots.last }
-    public var previous: Snapshot? { snapshots.count >= 2 ? snapshots[snapshots.count - 2] : nil }
     public var count: Int { snapshots.count }
 
     public mutating func append(_ snapshot: Snapshot) {

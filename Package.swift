@@ -23,8 +23,10 @@ let package = Package(
         .systemLibrary(name: "CNcursesw", providers: [.apt(["libncursesw5-dev"])]),
         // Screen vocabulary shared by the view and the terminal: canvas, keys, roles, themes, colours.
         .target(name: "Screen"),
+        // Restores the terminal on a crash and hands the signal on (C: a signal handler with state).
+        .target(name: "CCrashGuard", dependencies: ["CNcursesw"]),
         // The only module that calls ncurses.
-        .target(name: "Curses", dependencies: ["CNcursesw", "Screen"]),
+        .target(name: "Curses", dependencies: ["CNcursesw", "CCrashGuard", "Screen"]),
         // quickstats_get: signing, request, transport, XML -> model, errors. No terminal code.
         .target(name: "M4API", dependencies: [
             .product(name: "Crypto", package: "swift-crypto"),
@@ -55,14 +57,14 @@ let package = Package(
         ]),
         .executableTarget(name: "m4top", dependencies: ["App"]),
         // Speed and memory figures (scripts/bench): printed, never asserted.
-        .executableTarget(name: "m4top-bench", dependencies: ["M4API", "Dashboard", "Screen", "Simulator"]),
+        .executableTarget(name: "m4top-bench", dependencies: ["M4API", "Dashboard", "Screen", "Simulator", "TestSupport"]),
 
-        // Helpers shared by test targets (never linked into the product).
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Helpers shared by test targets and the benchmark (never linked into the product).
+        .target(name: "TestSupport", dependencies: ["M4API"], path: "Tests/TestSupport"),
         .testTarget(name: "M4APITests", dependencies: ["M4API", "Simulator", "TestSupport"]),
-        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "M4API", "Screen"]),
-        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "M4API"]),
-        .testTarget(name: "AppTests", dependencies: ["App", "M4API", "Simulator"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "M4API", "Screen", "TestSupport"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "M4API", "TestSupport"]),
+        .testTarget(name: "AppTests", dependencies: ["App", "M4API", "Simulator", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["m4top", "Simulator", "M4API", "TestSupport"]),
     ]
 )

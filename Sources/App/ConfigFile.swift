@@ -2,28 +2,28 @@ import Dashboard
 import Foundation
 
 /// A configuration mistake: names the file (and line where known), the key, and what is wrong.
-public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+package struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
+    package let message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
 }
 
 /// One server's settings as written in the config file; every field optional.
-public struct ProfileConfig: Sendable, Equatable {
-    public var url: String?
-    public var users: [String]?
-    public var adminName: String?
-    public var method: String?
-    public var secretFile: String?
-    public var secretCommand: String?
-    public var secret: String?
-    public var interval: Double?
-    public var timeout: Double?
-    public var theme: String?
-    public var insecure: Bool?
-    public var noHash: Bool?
+package struct ProfileConfig: Sendable, Equatable {
+    package var url: String?
+    package var users: [String]?
+    package var adminName: String?
+    package var method: String?
+    package var secretFile: String?
+    package var secretCommand: String?
+    package var secret: String?
+    package var interval: Double?
+    package var timeout: Double?
+    package var theme: String?
+    package var insecure: Bool?
+    package var noHash: Bool?
 
-    public init() {}
+    package init() {}
 }
 
 /// `config.toml`: top-level keys form the unnamed profile; `[profiles.NAME]` tables name others.
@@ -35,29 +35,29 @@ public struct ProfileConfig: Sendable, Equatable {
 /// users = ["admin", "alice"]
 /// secret_file = "~/.config/m4top/prod.secret"
 /// ```
-public struct ConfigFile: Sendable {
-    public let path: String
-    public let defaultProfile: String?
-    public let base: ProfileConfig
-    public let profiles: [String: ProfileConfig]
+package struct ConfigFile: Sendable {
+    package let path: String
+    package let defaultProfile: String?
+    package let base: ProfileConfig
+    package let profiles: [String: ProfileConfig]
     /// Owner-only (0600 or stricter): required before a `secret` written in the file is used.
-    public let isPrivate: Bool
+    package let isPrivate: Bool
     let document: TOMLDocument
 
     static let profileKeys = ["url", "users", "admin_name", "method", "secret_file", "secret_command", "secret",
                               "interval", "timeout", "theme", "insecure", "no_hash"]
 
     /// `$XDG_CONFIG_HOME/m4top/config.toml`, or `~/.config/m4top/config.toml`.
-    public static func defaultPath(environment: [String: String]) -> String {
+    package static func defaultPath(environment: [String: String]) -> String {
         configDirectory(environment: environment) + "/config.toml"
     }
 
-    public static func configDirectory(environment: [String: String]) -> String {
+    package static func configDirectory(environment: [String: String]) -> String {
         if let xdg = environment["XDG_CONFIG_HOME"], !xdg.isEmpty { return xdg + "/m4top" }
         return (environment["HOME"] ?? NSHomeDirectory()) + "/.config/m4top"
     }
 
-    public static func load(path: String) throws(ConfigError) -> ConfigFile {
+    package static func load(path: String) throws(ConfigError) -> ConfigFile {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -109,7 +109,7 @@ public struct ConfigFile: Sendable {
     }
 
     /// The profile to use: `--profile`, else `default_profile`, else the top-level keys.
-    public func profile(named name: String?) throws(ConfigError) -> ProfileConfig {
+    package func profile(named name: String?) throws(ConfigError) -> ProfileConfig {
         guard let wanted = name ?? defaultProfile else { return base }
         guard let profile = profiles[wanted] else {
             let known = profiles.keys.sorted()

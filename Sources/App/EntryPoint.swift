@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 
 /// The program's entry: parses, runs, and maps every ending to the contract's exit status.
-public enum Main {
-    public static func run() async -> Never {
+package enum Main {
+    package static func run() async -> Never {
         var arguments = Array(CommandLine.arguments.dropFirst())
         // `swift run m4top -- --demo` passes the separator on; m4top takes no positional
         // arguments, so a leading `--` can only be that.

@@ -1,22 +1,25 @@
 import M4API
 
 /// The exit statuses of the contract.
-public enum ExitStatus: Int32, Sendable {
-    case success = 0
-    /// The server answered with an API error.
-    case apiError = 1
-    /// Usage or configuration error.
-    case usage = 2
-    /// Transport or response error.
-    case transport = 3
+package struct ExitStatus: RawRepresentable, Equatable, Sendable {
+    package let rawValue: Int32
+    package init(rawValue: Int32) { self.rawValue = rawValue }
 
-    public init(for error: FetchError) {
+    package static let success = ExitStatus(rawValue: 0)
+    /// The server answered with an API error.
+    package static let apiError = ExitStatus(rawValue: 1)
+    /// Usage or configuration error.
+    package static let usage = ExitStatus(rawValue: 2)
+    /// Transport or response error.
+    package static let transport = ExitStatus(rawValue: 3)
+
+    package init(for error: FetchError) {
         if case .api = error { self = .apiError } else { self = .transport }
     }
 }
 
 /// Ends the program with a status; carried out by `Main`.
-public struct ExitRequest: Error, Sendable {
-    public let status: ExitStatus
-    public init(_ status: ExitStatus) { self.status = status }
+package struct ExitRequest: Error, Sendable {
+    package let status: ExitStatus
+    package init(_ status: ExitStatus) { self.status = status }
 }

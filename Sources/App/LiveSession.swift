@@ -54,28 +54,26 @@ final class LiveController {
     private let terminal: Terminal
     private let target: ServerTarget
     private let view: DashboardView
-    private let themes: [Theme]
-    private var appliedTheme = -1
+    private let themes: [String: Theme]
     private let logger = Logger(label: "m4top.live")
 
     private var sources: [any DispatchSourceProtocol] = []
     private var pollTimer: (any DispatchSourceTimer)?
-    private var plannedPoll: Date?
+    private var pollPlanner = PollTimerPlanner()
     private var finished: CheckedContinuation<ExitStatus, Never>?
     private var emptyReads = 0
 
     init(settings: RunSettings, target: ServerTarget, terminal: Terminal, themes: [Theme]) {
         self.terminal = terminal
         self.target = target
-        self.themes = themes.isEmpty ? [Theme.builtinDefault] : themes
+        let cycle = themes.isEmpty ? [Theme.builtinDefault] : themes
+        self.themes = Dictionary(cycle.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.view = DashboardView(glyphs: terminal.isUTF8 ? .unicode : .ascii, timeZone: .current)
         var state = DashboardState(server: target.displayURL, users: settings.users, adminName: settings.adminName,
-                                   interval: settings.interval, themeNames: self.themes.map(\.name))
+                                   interval: settings.interval, themeNames: cycle.map(\.name))
         state.width = terminal.width
         state.height = terminal.height
-        if target.isDemo {
-            state.demoNotice = "DEMO: simulated numbers from the embedded M4 simulator. Real server: m4top --url https://HOST/billing --user NAME --secret-file PATH"
-        }
+        if target.isDemo { state.demoNotice = DemoNotice.onScreen }
         self.state = state
     }
 
@@ -91,47 +89,60 @@ final class LiveController {
         let main = DispatchQueue.main
         let input = DispatchSource.makeReadSource(fileDescriptor: 0, queue: main)
         input.setEventHandler { [weak self] in MainActor.assumeIsolated { self?.readInput() } }
+        input.resume()
         sources.append(input)
 
-        for signalNumber in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: main)
-            source.setEventHandler { [weak self] in MainActor.assumeIsolated { self?.quit() } }
-            sources.append(source)
+        sources += Signals.watch(Signals.termination, on: main) { [weak self] number in
+            MainActor.assumeIsolated { self?.dispatch(.signal(number)) }
         }
-        let resize = DispatchSource.makeSignalSource(signal: SIGWINCH, queue: main)
-        resize.setEventHandler { [weak self] in MainActor.assumeIsolated { self?.resized() } }
-        sources.append(resize)
+        sources += Signals.watch([SIGWINCH], on: main) { [weak self] _ in
+            MainActor.assumeIsolated { self?.resized() }
+        }
 
         let clock = DispatchSource.makeTimerSource(queue: main)
         clock.schedule(deadline: .now() + 1, repeating: 1, leeway: .milliseconds(50))
         clock.setEventHandler { [weak self] in MainActor.assumeIsolated { self?.dispatch(.tick(Date())) } }
+        clock.resume()
         sources.append(clock)
 
         let poll = DispatchSource.makeTimerSource(queue: main)
         poll.setEventHandler { [weak self] in MainActor.assumeIsolated { self?.pollFired() } }
         poll.schedule(deadline: .distantFuture)
+        poll.resume()
         pollTimer = poll
         sources.append(poll)
 
-        sources.forEach { $0.resume() }
+        perform([.applyTheme(state.themeName)])
+        debugCrashIfAsked()
         dispatch(.pollDue(Date()))
     }
 
-    // MARK: Events
+    // MARK: Events and effects
 
     private func dispatch(_ event: Event) {
-        let effects = DashboardUpdate.update(&state, event)
+        guard finished != nil else { return }
+        perform(DashboardUpdate.update(&state, event))
+        guard finished != nil else { return }
+        planPoll()
+        terminal.draw(view.render(state))
+    }
+
+    private func perform(_ effects: [Effect]) {
         for effect in effects {
             switch effect {
             case .fetch(let user): fetch(user)
-            case .suspend: suspend()
-            case .quit:
-                quit()
+            case .repaint: terminal.invalidate()
+            case .applyTheme(let name):
+                terminal.apply(themes[name] ?? Theme.builtinDefault)
+                terminal.invalidate()
+            case .suspend:
+                terminal.suspend()
+                dispatch(.resumed(width: terminal.width, height: terminal.height))
+            case .quit(let status):
+                quit(status: status)
                 return
             }
         }
-        planPoll()
-        render()
     }
 
     private func fetch(_ user: String) {
@@ -151,21 +162,16 @@ final class LiveController {
     }
 
     private func pollFired() {
-        plannedPoll = nil
+        pollPlanner.fired()
         dispatch(.pollDue(Date()))
     }
 
-    /// Points the one-shot poll timer at the state's next due time (only when that changes).
     private func planPoll() {
-        let due = state.nextPollDue
-        guard due != plannedPoll else { return }
-        plannedPoll = due
-        guard let due else {
-            pollTimer?.schedule(deadline: .distantFuture)
-            return
+        switch pollPlanner.plan(due: state.nextPollDue, now: Date()) {
+        case .none: break
+        case .disarm: pollTimer?.schedule(deadline: .distantFuture)
+        case .arm(let wait): pollTimer?.schedule(deadline: .now() + wait, leeway: .milliseconds(20))
         }
-        let wait = max(0, due.timeIntervalSinceNow)
-        pollTimer?.schedule(deadline: .now() + wait, leeway: .milliseconds(20))
     }
 
     private func readInput() {
@@ -173,11 +179,11 @@ final class LiveController {
         if inputs == 0 {
             // Readable but nothing to read: the terminal hung up, or (again and again) EOF.
             emptyReads += 1
-            if terminal.isHungUp() || emptyReads >= 3 { quit() }
+            if terminal.isHungUp() || emptyReads >= 3 { dispatch(.hangUp) }
             return
         }
         emptyReads = 0
-        for key in keys where finished != nil { dispatch(.key(key)) }
+        for key in keys { dispatch(.key(key)) }
     }
 
     private func resized() {
@@ -185,32 +191,24 @@ final class LiveController {
         dispatch(.resized(width: size.width, height: size.height))
     }
 
-    private func suspend() {
-        terminal.suspend()
-        // Back from `fg`: the size may have changed, and the screen must be repainted in full.
-        _ = DashboardUpdate.update(&state, .resized(width: terminal.width, height: terminal.height))
-    }
-
-    private func render() {
-        guard finished != nil else { return }
-        let wanted = state.themeIndex % themes.count
-        if wanted != appliedTheme {
-            terminal.apply(themes[wanted])
-            appliedTheme = wanted
-            state.needsFullRedraw = true
-        }
-        let full = state.needsFullRedraw
-        state.needsFullRedraw = false
-        terminal.draw(view.render(state), full: full)
-    }
-
     /// Every way out ends here: sources stopped, terminal restored, then the status returned.
-    private func quit() {
+    private func quit(status: Int32) {
         guard let finished else { return }
         self.finished = nil
         sources.forEach { $0.cancel() }
         sources.removeAll()
         terminal.stop()
-        finished.resume(returning: .success)
+        finished.resume(returning: ExitStatus(rawValue: status))
+    }
+
+    /// `M4TOP_DEBUG_CRASH=SECONDS`: a real trap inside the program after that long, so a test can
+    /// check that a crash restores the terminal and still prints its backtrace. Hidden: not in
+    /// --help.
+    private func debugCrashIfAsked() {
+        guard let text = ProcessInfo.processInfo.environment["M4TOP_DEBUG_CRASH"], let seconds = Double(text),
+              seconds.isFinite, seconds >= 0, seconds < 3600 else { return }
+        DispatchQueue.main.asyncAfter(deadline: .now() + seconds) {
+            fatalError("M4TOP_DEBUG_CRASH: a deliberate crash, for testing")
+        }
     }
 }

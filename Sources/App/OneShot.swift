@@ -24,7 +24,7 @@ enum OneShot {
                     print(OneShotOutput.text(server: target.displayURL, user: user, fetchedAt: now, stats: stats))
                 }
             } catch {
-                report(kind: error.kind, message: error.message, hint: error.hint, format: format, user: user)
+                report(kind: error.kind.rawValue, message: error.message, hint: error.hint, format: format, user: user)
                 let status = ExitStatus(for: error)
                 if worst == .success || status.rawValue > worst.rawValue { worst = status }
             }

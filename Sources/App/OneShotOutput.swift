@@ -1,37 +1,47 @@
 import Dashboard
 import Foundation
 import M4API
+import Screen
 
 /// What `--once` prints: the contract's JSON, or a compact text summary for people and cron mail.
-public enum OneShotOutput {
-    public enum Format: String, Sendable, CaseIterable {
+package enum OneShotOutput {
+    package enum Format: String, Sendable, CaseIterable {
         case text, json
     }
 
     // MARK: JSON
 
+    /// The keys m4top writes itself. A server element with one of these names is written as
+    /// `quickstats_NAME`, so that a server can never make a reader see its own `server` or `user`.
+    package static let ownKeys: Set<String> = ["server", "user", "fetched_at", "error"]
+
     /// One answer in the contract's shape; numbers keep the exact decimal text the server sent.
-    public static func json(server: String, user: String, fetchedAt: Date, stats: QuickStats) -> String {
+    /// Sections go by their canonical names: an older server's `this_month` is `month`.
+    package static func json(server: String, user: String, fetchedAt: Date, stats: QuickStats) -> String {
         var members: [(String, String)] = [("server", quote(server)), ("user", quote(user)),
                                            ("fetched_at", quote(timestamp(fetchedAt)))]
+        func key(_ name: String) -> String { ownKeys.contains(name) ? "quickstats_" + name : name }
         for section in stats.sections {
             let inner = section.fields.map { "\(quote($0.name)): \(jsonValue($0.text))" }.joined(separator: ", ")
-            members.append((section.name, "{" + inner + "}"))
+            members.append((key(section.name), "{" + inner + "}"))
         }
-        for field in stats.fields { members.append((field.name, jsonValue(field.text))) }
+        for field in stats.fields { members.append((key(field.name), jsonValue(field.text))) }
         return "{" + members.map { "\(quote($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
     }
 
-    public static func jsonError(kind: String, message: String, hint: String? = nil) -> String {
+    package static func jsonError(kind: String, message: String, hint: String? = nil) -> String {
         var inner = "\"kind\": \(quote(kind)), \"message\": \(quote(message))"
         if let hint { inner += ", \"hint\": \(quote(hint))" }
         return "{\"error\": {\(inner)}}"
     }
 
-    /// A number literal when the text is one, a string otherwise, null when empty.
+    /// A number literal when the text is one that m4top itself reads exactly (at most 38
+    /// significant digits, exponent within ±100: every common JSON reader takes it as a finite
+    /// number); a string with the exact text otherwise (`1e400` would read as infinity); null
+    /// when empty.
     static func jsonValue(_ text: String) -> String {
         if text.isEmpty { return "null" }
-        return NumberText.isJSONNumber(text) ? text : quote(text)
+        return NumberText.isJSONNumber(text) && NumberText.decimal(text) != nil ? text : quote(text)
     }
 
     static func quote(_ text: String) -> String {
@@ -59,55 +69,50 @@ public enum OneShotOutput {
 
     // MARK: Text
 
-    public static func text(server: String, user: String, fetchedAt: Date, stats: QuickStats) -> String {
+    package static func text(server: String, user: String, fetchedAt: Date, stats: QuickStats) -> String {
         var lines = ["\(server)  user \(user)  \(timestamp(fetchedAt))"]
-        let periods = stats.sections.filter { $0.name == "today" || $0.name == "month" || $0.name == "this_month" }
+        let formatted = FormattedSnapshot.make(stats)
+        let periods = Period.allCases.filter { formatted.periods[$0] != nil }
         if !periods.isEmpty {
-            var names: [String] = []
-            for section in periods { for field in section.fields where !names.contains(field.name) { names.append(field.name) } }
-            var rows: [[String]] = [[""] + periods.map { $0.name == "today" ? "Today" : "Month" }]
-            for name in names {
-                rows.append([MetricCatalog.label(name)] + periods.map { section in
-                    section[name].map { MetricFormat.value($0) } ?? "-"
-                })
+            // One row per label, in order of first appearance; a period without it shows `-`.
+            var labels: [String] = []
+            for period in periods { for row in formatted.periods[period]! where !labels.contains(row.label) { labels.append(row.label) } }
+            var rows: [[String]] = [[""] + periods.map(\.title)]
+            for label in labels {
+                let values = periods.map { period in formatted.periods[period]!.first { $0.label == label }?.value ?? "-" }
+                if values.allSatisfy({ $0 == "-" }) { continue }
+                rows.append([label] + values)
             }
-            let acd = periods.map { section -> String in
-                guard let calls = section["calls"]?.number, calls > 0, let duration = section["duration"]?.number else { return "-" }
-                return MetricFormat.duration(duration / calls)
-            }
-            if acd.contains(where: { $0 != "-" }) { rows.append(["ACD"] + acd) }
-            let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
+            let widths = (0..<rows[0].count).map { column in rows.map { CharacterWidth.of($0[column]) }.max() ?? 0 }
             for row in rows {
                 let cells = row.enumerated().map { index, cell in
-                    index == 0 ? cell.padding(toLength: widths[0], withPad: " ", startingAt: 0)
-                               : String(repeating: " ", count: widths[index] - cell.count) + cell
+                    let pad = String(repeating: " ", count: widths[index] - CharacterWidth.of(cell))
+                    return index == 0 ? cell + pad : pad + cell
                 }
                 lines.append(cells.joined(separator: "   "))
             }
         }
-        if let active = stats.activeCalls {
+        if let active = formatted.activeCalls {
             lines.append(activeLine(active))
         } else {
             lines.append("Active calls  not shown for this user")
         }
-        for section in stats.sections where !["today", "month", "this_month", "active_calls"].contains(section.name) {
-            lines.append("\(section.name): " + section.fields.map { "\($0.name) \($0.text)" }.joined(separator: ", "))
-        }
-        for field in stats.fields {
-            lines.append("\(MetricCatalog.label(field.name))  \(MetricFormat.value(field))")
+        for row in formatted.extras {
+            lines.append("\(row.label)  \(row.value)")
         }
         return lines.joined(separator: "\n")
     }
 
-    static func activeLine(_ active: StatSection) -> String {
-        let total = active["total"]?.number
-        let answered = active["answered_calls"]?.number
-        var line = "Active calls  " + (active["total"].map { MetricFormat.value($0) } ?? "-")
-        if let total, let answered {
-            line += " (\(MetricFormat.count(answered)) answered, \(MetricFormat.count(total - answered)) ringing)"
+    /// `Active calls  3 (2 answered, 1 ringing)`, then anything else the server sent there.
+    static func activeLine(_ rows: [MetricRow]) -> String {
+        func value(_ path: String) -> String? { rows.first { $0.metric.path == path }?.value }
+        var line = "Active calls  " + (value("active_calls.total") ?? "-")
+        if let answered = value("active_calls.answered_calls"), let ringing = value("active_calls.ringing"), ringing != "-" {
+            line += " (\(answered) answered, \(ringing) ringing)"
         }
-        for field in active.fields where field.name != "total" && field.name != "answered_calls" {
-            line += ", \(field.name) \(field.text)"
+        let described = ["active_calls.total", "active_calls.answered_calls", "active_calls.ringing"]
+        for row in rows where !described.contains(row.metric.path) {
+            line += ", \(row.label) \(row.value)"
         }
         return line
     }

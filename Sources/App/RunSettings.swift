@@ -2,28 +2,28 @@ import Foundation
 import M4API
 
 /// Everything a run needs, resolved from flags, then the config file, then defaults.
-public struct RunSettings: Sendable {
-    public enum Target: Sendable, Equatable {
+package struct RunSettings: Sendable {
+    package enum Target: Sendable, Equatable {
         case server(URL)
         /// The embedded simulator; `automatic` when chosen because nothing else was configured.
         case demo(automatic: Bool)
     }
 
-    public var target: Target
-    public var users: [String]
-    public var adminName: String
-    public var method: RequestMethod
-    public var hashDisabled: Bool
-    public var insecureTLS: Bool
-    public var timeout: Double
-    public var interval: Double
-    public var theme: String?
+    package var target: Target
+    package var users: [String]
+    package var adminName: String
+    package var method: RequestMethod
+    package var hashDisabled: Bool
+    package var insecureTLS: Bool
+    package var timeout: Double
+    package var interval: Double
+    package var theme: String?
     /// Where the theme name came from, for error messages: `--theme` or the config key.
-    public var themeOrigin = "--theme"
-    public var secret: String?
-    public var profileName: String?
+    package var themeOrigin = "--theme"
+    package var secret: String?
+    package var profileName: String?
 
-    public func connection(methodURL: URL) -> ConnectionSettings {
+    package func connection(methodURL: URL) -> ConnectionSettings {
         ConnectionSettings(methodURL: methodURL, method: method,
                            signer: RequestSigner(adminName: adminName, hashDisabled: hashDisabled),
                            timeoutSeconds: timeout, insecureTLS: insecureTLS)
@@ -31,28 +31,28 @@ public struct RunSettings: Sendable {
 }
 
 /// The connection flags as parsed, before the config file is consulted.
-public struct ConnectionFlags: Sendable, Equatable {
-    public var url: String?
-    public var users: [String] = []
-    public var secretFile: String?
-    public var adminName: String?
-    public var get = false
-    public var noHash = false
-    public var insecure = false
-    public var timeout: Double?
-    public var interval: Double?
-    public var configPath: String?
-    public var profile: String?
-    public var theme: String?
-    public var demo = false
+package struct ConnectionFlags: Sendable, Equatable {
+    package var url: String?
+    package var users: [String] = []
+    package var secretFile: String?
+    package var adminName: String?
+    package var get = false
+    package var noHash = false
+    package var insecure = false
+    package var timeout: Double?
+    package var interval: Double?
+    package var configPath: String?
+    package var profile: String?
+    package var theme: String?
+    package var demo = false
 
-    public init() {}
+    package init() {}
 }
 
-public enum SettingsResolver {
-    public static let demoUsers = ["admin", "alice", "bob", "carol"]
+package enum SettingsResolver {
+    package static let demoUsers = ["admin", "alice", "bob", "carol"]
 
-    public static func resolve(_ flags: ConnectionFlags, environment: [String: String]) throws(ConfigError) -> RunSettings {
+    package static func resolve(_ flags: ConnectionFlags, environment: [String: String]) throws(ConfigError) -> RunSettings {
         let defaultPath = ConfigFile.defaultPath(environment: environment)
         let configPath = flags.configPath.map { FileAccess.expandTilde($0, environment: environment) }
         var config: ConfigFile?

@@ -54,10 +54,16 @@ final class ServerTarget: Sendable {
 }
 
 enum DemoNotice {
+    static let realServer = "m4top --url https://HOST/billing --user NAME --secret-file PATH"
+
+    /// On stderr, for `--once`.
     static func text(automatic: Bool) -> String {
         (automatic ? "m4top: no --url and no config file, so this is the embedded simulator: " : "m4top: demo mode: ")
-            + "the numbers are simulated. For a real server: m4top --url https://HOST/billing --user NAME --secret-file PATH"
+            + "the numbers are simulated. For a real server: \(realServer)"
     }
+
+    /// On the dashboard's status line.
+    static let onScreen = "DEMO: simulated numbers from the embedded M4 simulator. Real server: \(realServer)"
 
     /// Today at 10:30 local time.
     static func busyStart(now: Date = Date()) -> Date {

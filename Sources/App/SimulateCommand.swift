@@ -1,12 +1,13 @@
 import ArgumentParser
+import Curses
 import Foundation
 import Logging
 import M4API
 import Simulator
 
 /// `m4top simulate`: the embedded M4 server on its own, for trying scripts and for tests.
-public struct SimulateCommand: AsyncParsableCommand {
-    public static let configuration = CommandConfiguration(
+package struct SimulateCommand: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "simulate",
         abstract: "Run the embedded M4 simulator (quickstats_get) on a loopback port.",
         discussion: """
@@ -83,9 +84,9 @@ public struct SimulateCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The PEM private key for --tls-cert.", valueName: "path"))
     var tlsKey: String?
 
-    public init() {}
+    package init() {}
 
-    public func validate() throws {
+    package func validate() throws {
         guard speed > 0, speed.isFinite else { throw ValidationError("--speed must be more than 0") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard rate >= 0 else { throw ValidationError("--rate must not be negative") }
@@ -103,7 +104,7 @@ public struct SimulateCommand: AsyncParsableCommand {
         ISO8601DateFormatter().date(from: text)
     }
 
-    public func run() async throws {
+    package func run() async throws {
         var settings = SimulatorSettings()
         do throws(ConfigError) {
             settings.secret = secret
@@ -158,40 +159,11 @@ public struct SimulateCommand: AsyncParsableCommand {
         return formatter.string(from: Date())
     }
 
-    /// Returns on SIGINT or SIGTERM.
+    /// Returns on SIGINT, SIGTERM, SIGHUP or SIGQUIT.
     static func waitForTermination() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let box = SignalWaiter(continuation: continuation)
-            box.start()
-        }
-    }
-}
-
-/// Turns SIGINT/SIGTERM into one resumption of a continuation.
-private final class SignalWaiter: @unchecked Sendable {
-    private var continuation: CheckedContinuation<Void, Never>?
-    private var sources: [DispatchSourceSignal] = []
-    private let queue = DispatchQueue(label: "m4top.signals")
-    nonisolated(unsafe) private static var keepAlive: [SignalWaiter] = []  // only touched on `queue`
-
-    init(continuation: CheckedContinuation<Void, Never>) { self.continuation = continuation }
-
-    func start() {
-        queue.sync {
-            Self.keepAlive.append(self)
-            for signalNumber in [SIGINT, SIGTERM] {
-                signal(signalNumber, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
-                source.setEventHandler { [weak self] in self?.fire() }
-                source.resume()
-                sources.append(source)
-            }
-        }
-    }
-
-    private func fire() {
-        continuation?.resume()
-        continuation = nil
+        let (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
+        let sources = Signals.watch(Signals.termination, on: .global()) { continuation.yield($0) }
+        for await _ in stream { break }
         sources.forEach { $0.cancel() }
     }
 }

@@ -28,8 +28,6 @@ static inline WINDOW *m4_stdscr(void) { return stdscr; }
 static inline int m4_lines(void) { return LINES; }
 static inline int m4_cols(void) { return COLS; }
 static inline int m4_colors(void) { return COLORS; }
-static inline int m4_color_pairs(void) { return COLOR_PAIRS; }
-static inline int m4_key_resize(void) { return KEY_RESIZE; }
 static inline int m4_key_code_yes(void) { return KEY_CODE_YES; }
 static inline int m4_err(void) { return ERR; }
 
@@ -47,25 +45,6 @@ static inline int m4_tty_size(int fd, int *rows, int *cols) {
     *rows = ws.ws_row;
     *cols = ws.ws_col;
     return 0;
-}
-
-// A crash must not leave the terminal raw and in the alternate screen. endwin() is not
-// async-signal-safe, but htop does the same: at this point the process is dying anyway.
-static void m4_crash_handler(int sig) {
-    endwin();
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-static inline void m4_install_crash_handlers(void) {
-    int signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE };
-    for (unsigned i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
-        struct sigaction action;
-        sigemptyset(&action.sa_mask);
-        action.sa_flags = SA_RESETHAND;
-        action.sa_handler = m4_crash_handler;
-        sigaction(signals[i], &action, NULL);
-    }
 }
 
 /// newterm on the process's stdout/stdin; NULL (not an exit, unlike initscr) for an unknown TERM.

@@ -5,11 +5,11 @@ import Foundation
 /// The one owner of the terminal. Starts curses, draws canvases by changed cells only, decodes
 /// keys, and restores the terminal on every way out. Main queue only.
 @MainActor
-public final class Terminal {
-    public enum StartError: Error, CustomStringConvertible {
+package final class Terminal {
+    package enum StartError: Error, CustomStringConvertible {
         case notATerminal
         case unknownTerminal(String)
-        public var description: String {
+        package var description: String {
             switch self {
             case .notATerminal: return "standard input and output must be a terminal (use --once for scripts)"
             case .unknownTerminal(let term): return "the terminal type '\(term)' is unknown to ncurses (check TERM)"
@@ -17,24 +17,24 @@ public final class Terminal {
         }
     }
 
-    public private(set) var width: Int
-    public private(set) var height: Int
+    package private(set) var width: Int
+    package private(set) var height: Int
     /// The locale is UTF-8: box drawing and sparkline blocks can be used.
-    public let isUTF8: Bool
-    public private(set) var colorDepth: ColorDepth
+    package let isUTF8: Bool
+    package private(set) var colorDepth: ColorDepth
     private var stopped = false
     private var shown: Canvas?
+    /// Set by `invalidate`: the next draw makes curses repaint the whole terminal.
+    private var repaintAll = false
     private var styles: [Role: (attrs: attr_t, pair: Int32)] = [:]
 
     /// Starts curses in raw mode (Ctrl-C and Ctrl-Z arrive as keys), no echo, hidden cursor.
     /// `colors: false` draws with attributes only (NO_COLOR, --color never).
-    public static func start(colors: Bool) throws -> Terminal {
+    package static func start(colors: Bool) throws -> Terminal {
         guard isatty(0) == 1, isatty(1) == 1 else { throw StartError.notATerminal }
         setlocale(LC_ALL, "")
         let utf8 = m4_is_utf8_locale() != 0
-        // Signals are ours (Dispatch sources); ncurses must not install its own handlers.
-        for signalNumber in [SIGINT, SIGTERM, SIGHUP, SIGTSTP, SIGWINCH, SIGQUIT] { signal(signalNumber, SIG_IGN) }
-        m4_install_crash_handlers()
+        Signals.prepareForCurses()
         guard m4_newterm() != nil else {
             throw StartError.unknownTerminal(ProcessInfo.processInfo.environment["TERM"] ?? "")
         }
@@ -65,7 +65,7 @@ public final class Terminal {
     }
 
     /// Ends curses: cursor back, echo on, out of the alternate screen. Safe to call twice.
-    public func stop() {
+    package func stop() {
         guard !stopped else { return }
         stopped = true
         _ = curs_set(1)
@@ -77,7 +77,7 @@ public final class Terminal {
 
     /// Reads the real size from the tty and tells curses; returns it.
     @discardableResult
-    public func updateSize() -> (width: Int, height: Int) {
+    package func updateSize() -> (width: Int, height: Int) {
         var rows: Int32 = 0, cols: Int32 = 0
         if m4_tty_size(1, &rows, &cols) == 0 {
             resizeterm(rows, cols)
@@ -91,7 +91,7 @@ public final class Terminal {
     // MARK: Styles
 
     /// Prepares one colour pair and attribute set per role for this theme and terminal.
-    public func apply(_ theme: Theme) {
+    package func apply(_ theme: Theme) {
         styles = [:]
         for role in Role.allCases {
             let style = theme.style(role)
@@ -119,32 +119,34 @@ public final class Terminal {
 
     // MARK: Drawing
 
+    /// Forgets what is on screen: the next `draw` clears the terminal and paints every cell.
+    package func invalidate() {
+        shown = nil
+        repaintAll = true
+    }
+
     /// Copies the cells that differ from what is on screen, then lets ncurses send its own diff.
-    public func draw(_ canvas: Canvas, full: Bool = false) {
+    package func draw(_ canvas: Canvas) {
         guard !stopped else { return }
-        let fresh = full || shown == nil || shown!.width != canvas.width || shown!.height != canvas.height
-        if fresh {
+        if shown == nil || shown!.width != canvas.width || shown!.height != canvas.height {
             werase(m4_stdscr())
-            if full { clearok(m4_stdscr(), true) }
+            shown = nil
         }
-        let previous = fresh ? nil : shown
-        let maxY = min(canvas.height, height), maxX = min(canvas.width, width)
+        if repaintAll {
+            clearok(m4_stdscr(), true)
+            repaintAll = false
+        }
         var wide = [wchar_t](repeating: 0, count: 8)
-        for y in 0..<maxY {
-            for x in 0..<maxX {
-                let cell = canvas[x, y]
-                if let previous, previous[x, y] == cell { continue }
-                if cell.text == Cell.continuation { continue }
-                let style = styles[cell.role] ?? (m4_attr_normal(), 0)
-                var count = 0
-                for scalar in cell.text.unicodeScalars where count < 5 {
-                    wide[count] = wchar_t(bitPattern: scalar.value)
-                    count += 1
-                }
-                if count == 0 { wide[0] = 32; count = 1 }
-                wide[count] = 0
-                _ = m4_put_cell(Int32(y), Int32(x), wide, style.attrs, style.pair)
+        for change in canvas.changes(from: shown) where change.y < height && change.x < width {
+            let style = styles[change.cell.role] ?? (m4_attr_normal(), 0)
+            var count = 0
+            for scalar in change.cell.text.unicodeScalars where count < 5 {
+                wide[count] = wchar_t(bitPattern: scalar.value)
+                count += 1
             }
+            if count == 0 { wide[0] = 32; count = 1 }
+            wide[count] = 0
+            _ = m4_put_cell(Int32(change.y), Int32(change.x), wide, style.attrs, style.pair)
         }
         shown = canvas
         wnoutrefresh(m4_stdscr())
@@ -156,7 +158,7 @@ public final class Terminal {
     /// Every key waiting on stdin, decoded (keys it cannot name are dropped), and how many inputs
     /// were read at all: zero when stdin was readable yet empty, which is how a closed terminal looks.
     /// Never blocks.
-    public func readKeys() -> (keys: [Key], inputs: Int) {
+    package func readKeys() -> (keys: [Key], inputs: Int) {
         var keys: [Key] = []
         var inputs = 0
         var code: wint_t = 0
@@ -175,7 +177,7 @@ public final class Terminal {
 
     /// The terminal hung up (an ssh link dropped, the window closed): stdin reports HUP or an error.
     /// The shell may never pass SIGHUP on, so the input side must notice by itself.
-    public func isHungUp() -> Bool {
+    package func isHungUp() -> Bool {
         var descriptor = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
         guard poll(&descriptor, 1, 0) >= 0 else { return true }
         return descriptor.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
@@ -216,7 +218,7 @@ public final class Terminal {
     // MARK: Suspend
 
     /// Ctrl-Z: give the terminal back, stop, and take it again after `fg`.
-    public func suspend() {
+    package func suspend() {
         def_prog_mode()
         _ = curs_set(1)
         endwin()

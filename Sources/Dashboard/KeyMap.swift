@@ -1,87 +1,122 @@
 import Screen
-/// Everything a key can do.
-public enum Action: Hashable, Sendable {
+
+/// Everything a key can do. Each action has a stable `name` (as sngrep's named key bindings
+/// do), so that a later config file can rebind keys by name.
+package enum Action: Hashable, Sendable {
     case refresh
     case nextUser, previousUser
+    /// Jump to user 1 to 9.
     case jumpToUser(Int)
     case openUserList
     case togglePause
     case slower, faster
     case nextTheme
-    case toggleHelp
+    case showHelp
     case redraw
     case suspend
     case quit
-    // Inside the user list:
+    // Inside the overlays (user list, help):
     case listUp, listDown, listChoose, closeOverlay
+
+    package var name: String {
+        switch self {
+        case .refresh: return "refresh"
+        case .nextUser: return "next-user"
+        case .previousUser: return "previous-user"
+        case .jumpToUser(let number): return "user-\(number)"
+        case .openUserList: return "user-list"
+        case .togglePause: return "pause"
+        case .slower: return "interval-longer"
+        case .faster: return "interval-shorter"
+        case .nextTheme: return "next-theme"
+        case .showHelp: return "help"
+        case .redraw: return "redraw"
+        case .suspend: return "suspend"
+        case .quit: return "quit"
+        case .listUp: return "list-up"
+        case .listDown: return "list-down"
+        case .listChoose: return "list-choose"
+        case .closeOverlay: return "close"
+        }
+    }
 }
 
 /// The one key table: bindings, footer hints and the help screen all come from here, so they
-/// cannot drift apart (htop's Action.c does the same).
-public enum KeyMap {
-    public struct Binding: Sendable {
-        public let keys: [Key]
-        public let action: Action
-        public let help: String
-        /// Short hint for the footer, or nil to leave it out of the footer.
-        public let hint: String?
+/// cannot drift apart. (htop writes its help screen by hand; here it is generated.)
+package enum KeyMap {
+    package struct Binding: Sendable {
+        package let keys: [Key]
+        package let action: Action
+        package let help: String
+        /// The keys as the help screen writes them, when not simply listed (`1-9`).
+        package let keysLabel: String?
+        /// A short footer item (`+/- interval`), or nil to leave the binding out of the footer.
+        package let footer: String?
+
+        init(_ keys: [Key], _ action: Action, help: String, keysLabel: String? = nil, footer: String? = nil) {
+            self.keys = keys
+            self.action = action
+            self.help = help
+            self.keysLabel = keysLabel
+            self.footer = footer
+        }
+
+        package var label: String { keysLabel ?? keys.map(\.label).joined(separator: " ") }
     }
 
-    public static let main: [Binding] = [
-        Binding(keys: [.character("r")], action: .refresh, help: "refresh now", hint: "refresh"),
-        Binding(keys: [.character("u"), .tab], action: .nextUser, help: "next user", hint: "user"),
-        Binding(keys: [.character("U"), .backTab], action: .previousUser, help: "previous user", hint: nil),
-        Binding(keys: (1...9).map { .character(Character(String($0))) }, action: .jumpToUser(0),
-                help: "jump to user 1-9", hint: nil),
-        Binding(keys: [.character("l"), .enter], action: .openUserList, help: "pick a user from the list", hint: "users"),
-        Binding(keys: [.character("p"), .character(" ")], action: .togglePause, help: "pause / resume polling", hint: "pause"),
-        Binding(keys: [.character("+"), .character("=")], action: .slower, help: "poll less often (longer interval)", hint: nil),
-        Binding(keys: [.character("-")], action: .faster, help: "poll more often (shorter interval)", hint: "+/- interval"),
-        Binding(keys: [.character("t")], action: .nextTheme, help: "next theme", hint: "theme"),
-        Binding(keys: [.character("?"), .function(1), .character("h")], action: .toggleHelp, help: "this help", hint: "help"),
-        Binding(keys: [.control("l")], action: .redraw, help: "redraw the screen", hint: nil),
-        Binding(keys: [.control("z")], action: .suspend, help: "suspend (fg to resume)", hint: nil),
-        Binding(keys: [.character("q"), .control("c")], action: .quit, help: "quit", hint: "quit"),
+    package static let main: [Binding] = [
+        Binding([.character("r")], .refresh, help: "refresh now", footer: "r refresh"),
+        Binding([.character("u"), .tab], .nextUser, help: "next user", footer: "u user"),
+        Binding([.character("U"), .backTab], .previousUser, help: "previous user"),
+    ] + (1...9).map { number in
+        Binding([.character(Character(String(number)))], .jumpToUser(number), help: "jump to user 1-9", keysLabel: "1-9")
+    } + [
+        Binding([.character("l"), .enter], .openUserList, help: "pick a user from the list", footer: "l users"),
+        Binding([.character("p"), .character(" ")], .togglePause, help: "pause / resume polling", footer: "p pause"),
+        Binding([.character("+"), .character("=")], .slower, help: "poll less often (longer interval)", footer: "+/- interval"),
+        Binding([.character("-")], .faster, help: "poll more often (shorter interval)"),
+        Binding([.character("t")], .nextTheme, help: "next theme", footer: "t theme"),
+        Binding([.character("?"), .function(1), .character("h")], .showHelp, help: "this help", footer: "? help"),
+        Binding([.control("l")], .redraw, help: "redraw the screen"),
+        Binding([.control("z")], .suspend, help: "suspend (fg to resume)"),
+        Binding([.character("q"), .control("c")], .quit, help: "quit", footer: "q quit"),
     ]
 
-    public static let userList: [Binding] = [
-        Binding(keys: [.up, .character("k")], action: .listUp, help: "move up", hint: nil),
-        Binding(keys: [.down, .character("j")], action: .listDown, help: "move down", hint: nil),
-        Binding(keys: [.enter], action: .listChoose, help: "show this user", hint: nil),
-        Binding(keys: [.escape, .character("l")], action: .closeOverlay, help: "close the list", hint: nil),
-        Binding(keys: [.character("q"), .control("c")], action: .quit, help: "quit", hint: nil),
+    package static let userList: [Binding] = [
+        Binding([.up, .character("k")], .listUp, help: "move up"),
+        Binding([.down, .character("j")], .listDown, help: "move down"),
+        Binding([.enter], .listChoose, help: "show this user"),
+        Binding([.escape, .character("l")], .closeOverlay, help: "close the list"),
+        Binding([.character("q"), .control("c")], .quit, help: "quit"),
     ]
 
-    public static let help: [Binding] = [
-        Binding(keys: [.escape, .character("?"), .function(1), .character("h")], action: .closeOverlay, help: "close help", hint: nil),
-        Binding(keys: [.character("q"), .control("c")], action: .quit, help: "quit", hint: nil),
+    package static let help: [Binding] = [
+        Binding([.escape, .character("?"), .function(1), .character("h")], .closeOverlay, help: "close help"),
+        Binding([.character("q"), .control("c")], .quit, help: "quit"),
     ]
 
-    /// The action for `key` in a table; digits carry their user number.
-    public static func action(for key: Key, in table: [Binding]) -> Action? {
-        for binding in table where binding.keys.contains(key) {
-            if case .jumpToUser = binding.action, case .character(let c) = key, let n = c.wholeNumberValue {
-                return .jumpToUser(n - 1)
-            }
-            return binding.action
-        }
-        return nil
+    /// The action bound to `key` in a table.
+    package static func action(for key: Key, in table: [Binding]) -> Action? {
+        table.first { $0.keys.contains(key) }?.action
+    }
+
+    /// The action with this stable name, in any table.
+    package static func action(named name: String) -> Action? {
+        (main + userList + help).first { $0.action.name == name }?.action
     }
 
     /// `r refresh  u user ...` for the footer.
-    public static func footerHints(_ table: [Binding] = main) -> [(keys: String, text: String)] {
-        table.compactMap { binding in
-            guard let hint = binding.hint else { return nil }
-            if binding.action == .faster { return ("+/-", "interval") }
-            return (binding.keys[0].label, hint)
-        }
+    package static func footerItems(_ table: [Binding] = main) -> [String] {
+        table.compactMap(\.footer)
     }
 
-    /// Lines of the help screen: keys, then what they do.
-    public static func helpLines(_ table: [Binding] = main) -> [(keys: String, text: String)] {
-        table.map { binding in
-            if case .jumpToUser = binding.action { return ("1-9", binding.help) }
-            return (binding.keys.map(\.label).joined(separator: " "), binding.help)
+    /// Lines of the help screen: keys, then what they do; bindings that share a label (1-9)
+    /// are one line.
+    package static func helpLines(_ table: [Binding] = main) -> [(keys: String, text: String)] {
+        var lines: [(keys: String, text: String)] = []
+        for binding in table where !lines.contains(where: { $0.keys == binding.label && $0.text == binding.help }) {
+            lines.append((binding.label, binding.help))
         }
+        return lines
     }
 }

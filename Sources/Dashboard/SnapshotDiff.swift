@@ -2,29 +2,37 @@ import Foundation
 import M4API
 
 /// What changed between two answers of the same user.
-public struct SnapshotDiff: Sendable, Equatable {
-    /// Non-zero deltas by section name, then field name. Top-level fields use the section "".
-    public var deltas: [String: [String: Decimal]] = [:]
-    /// Sections whose counters fell back: a new day (`today`) or a new month (`month`).
-    public var rolledOver: Set<String> = []
+package struct SnapshotDiff: Sendable, Equatable {
+    /// Non-zero deltas by canonical section name, then field name. Top-level fields use "".
+    package var deltas: [String: [String: Decimal]] = [:]
+    /// Periods whose counters started again: a new day, a new month.
+    package var rolledOver: Set<Period> = []
 
-    public init() {}
+    package init() {}
 
-    public func delta(_ section: String, _ field: String) -> Decimal? { deltas[section]?[field] }
+    package func delta(_ section: String, _ field: String) -> Decimal? { deltas[section]?[field] }
+    /// The change of a metric that the server sends, by metric.
+    package func delta(_ metric: Metric) -> Decimal? {
+        guard case .field(let section, let name) = metric.source else { return nil }
+        return delta(section ?? "", name)
+    }
 
-    public var isNewDay: Bool { rolledOver.contains("today") }
-    public var isNewMonth: Bool { rolledOver.contains("month") || rolledOver.contains("this_month") }
+    package var isNewDay: Bool { rolledOver.contains(.today) }
+    package var isNewMonth: Bool { rolledOver.contains(.month) }
 
-    /// Compares two answers. Counters that fall back are a rollover, never a negative delta.
-    public static func between(_ old: QuickStats, _ new: QuickStats) -> SnapshotDiff {
+    /// Compares two answers. Counters that fall back, or a new calendar date (`newDate`), are a
+    /// rollover, never a negative delta.
+    package static func between(_ old: QuickStats, _ new: QuickStats, newDate: Bool = false, newMonth: Bool = false) -> SnapshotDiff {
         var diff = SnapshotDiff()
-        for period in ["today", "month", "this_month"] {
+        for period in Period.allCases {
             guard let before = old.section(period), let after = new.section(period) else { continue }
             if fellBack(before, after) { diff.rolledOver.insert(period) }
         }
+        if newDate { diff.rolledOver.insert(.today) }
+        if newMonth { diff.rolledOver.insert(.month) }
         // A new month is a new day too.
-        if diff.isNewMonth { diff.rolledOver.insert("today") }
-        for section in new.sections where !diff.rolledOver.contains(section.name) {
+        if diff.isNewMonth { diff.rolledOver.insert(.today) }
+        for section in new.sections where !diff.rolledOver.contains(where: { $0.rawValue == section.name }) {
             guard let before = old.section(section.name) else { continue }
             diff.deltas[section.name] = deltas(before.fields, section.fields)
         }
@@ -35,8 +43,8 @@ public struct SnapshotDiff: Sendable, Equatable {
 
     /// Calls or duration fell: the period started again.
     static func fellBack(_ before: StatSection, _ after: StatSection) -> Bool {
-        for counter in ["calls", "duration"] {
-            if let b = before[counter]?.number, let a = after[counter]?.number, a < b { return true }
+        for counter in [FieldName.calls, FieldName.duration] {
+            if let b = before.number(counter), let a = after.number(counter), a < b { return true }
         }
         return false
     }
@@ -52,47 +60,39 @@ public struct SnapshotDiff: Sendable, Equatable {
     }
 }
 
-/// Figures derived from the history: rates, ACD and the active-calls series.
-public struct Trends: Sendable, Equatable {
-    public var callsPerMinute: Decimal?
-    public var revenuePerHour: Decimal?
-    public var activeSeries: [Decimal] = []
+/// Figures derived from the history: rates and the active-calls series.
+package struct Trends: Sendable, Equatable {
+    package var callsPerMinute: Decimal?
+    /// Revenue per hour (price per hour for a simple user).
+    package var revenuePerHour: Decimal?
+    package var activeSeries: [Decimal] = []
 
-    public init() {}
+    package init() {}
 
     /// The most points the sparkline can use: wider than any terminal.
-    public static let seriesLimit = 1024
+    package static let seriesLimit = 1024
 
     /// Rates over the last `window` seconds, counted only since the latest rollover.
-    public static func from(_ history: SnapshotHistory, window: TimeInterval = 300) -> Trends {
+    package static func from(_ history: SnapshotHistory, window: TimeInterval = 300) -> Trends {
         var trends = Trends()
         let recent = history.recent(window)
-        trends.activeSeries = history.snapshots.suffix(seriesLimit).compactMap { $0.stats.activeCalls?["total"]?.number }
+        trends.activeSeries = history.points.suffix(seriesLimit).compactMap(\.activeTotal)
         guard let last = recent.last else { return trends }
         // Walk back while today's counters only grow: that run has no midnight inside it.
         var first = last
-        for snapshot in recent.reversed().dropFirst() {
-            guard let earlier = snapshot.stats.today, let later = first.stats.today,
-                  !SnapshotDiff.fellBack(earlier, later) else { break }
-            first = snapshot
+        for point in recent.reversed().dropFirst() {
+            guard point.todayCalls != nil || point.todayDuration != nil, !first.fellBack(from: point) else { break }
+            first = point
         }
         let seconds = last.time.timeIntervalSince(first.time)
         guard seconds >= 1 else { return trends }
         let elapsed = Decimal(Int((seconds * 1000).rounded())) / 1000
-        if let a = first.stats.today?["calls"]?.number, let b = last.stats.today?["calls"]?.number {
+        if let a = first.todayCalls, let b = last.todayCalls {
             trends.callsPerMinute = (b - a) * 60 / elapsed
         }
-        let money = ["revenue", "price"]
-        if let name = money.first(where: { last.stats.today?[$0]?.number != nil }),
-           let a = first.stats.today?[name]?.number, let b = last.stats.today?[name]?.number {
+        if let a = first.todayTakings, let b = last.todayTakings {
             trends.revenuePerHour = (b - a) * 3600 / elapsed
         }
         return trends
-    }
-
-    /// Average call duration of a period: duration / calls, nil without calls.
-    public static func acd(_ section: StatSection?) -> Decimal? {
-        guard let calls = section?["calls"]?.number, calls > 0, let duration = section?["duration"]?.number else { return nil }
-        return duration / calls
     }
 }

@@ -3,47 +3,75 @@ import Foundation
 import M4API
 
 /// One successful answer and when it arrived.
-public struct Snapshot: Sendable, Equatable {
-    public let time: Date
-    public let stats: QuickStats
+package struct Snapshot: Sendable, Equatable {
+    package let time: Date
+    package let stats: QuickStats
 
-    public init(time: Date, stats: QuickStats) {
+    package init(time: Date, stats: QuickStats) {
         self.time = time
         self.stats = stats
     }
 }
 
-/// A bounded, time-ordered history of one user's snapshots: kept for `retention` seconds and
-/// at most `capacity` entries, so memory stays flat over days on a wall screen.
-public struct SnapshotHistory: Sendable {
-    public let retention: TimeInterval
-    public let capacity: Int
-    public private(set) var snapshots = Deque<Snapshot>()
+/// What the charts and rates need of one answer: a few numbers, whatever the answer's size.
+/// History keeps these, not whole answers, so a server sending huge answers cannot grow memory.
+package struct HistoryPoint: Sendable, Equatable {
+    package let time: Date
+    package let todayCalls: Decimal?
+    package let todayDuration: Decimal?
+    /// Revenue, or a simple user's price.
+    package let todayTakings: Decimal?
+    package let activeTotal: Decimal?
 
-    public init(retention: TimeInterval = 3600, capacity: Int = 4096) {
+    package init(_ snapshot: Snapshot) {
+        time = snapshot.time
+        todayCalls = snapshot.stats.calls(.today)
+        todayDuration = snapshot.stats.duration(.today)
+        todayTakings = snapshot.stats.takings(.today)
+        activeTotal = snapshot.stats.activeTotal
+    }
+
+    /// Today's counters fell from `earlier` to this point: midnight passed in between.
+    func fellBack(from earlier: HistoryPoint) -> Bool {
+        if let b = earlier.todayCalls, let a = todayCalls, a < b { return true }
+        if let b = earlier.todayDuration, let a = todayDuration, a < b { return true }
+        return false
+    }
+}
+
+/// A bounded, time-ordered history of one user: the latest answer in full, and compact points
+/// kept for `retention` seconds and at most `capacity` entries, so memory stays flat over days
+/// on a wall screen.
+package struct SnapshotHistory: Sendable {
+    package let retention: TimeInterval
+    package let capacity: Int
+    package private(set) var points = Deque<HistoryPoint>()
+    package private(set) var latest: Snapshot?
+
+    package init(retention: TimeInterval = 3600, capacity: Int = 4096) {
         self.retention = retention
         self.capacity = capacity
     }
 
-    public var latest: Snapshot? { snapshots.last }
-    public var count: Int { snapshots.count }
+    package var count: Int { points.count }
 
-    public mutating func append(_ snapshot: Snapshot) {
-        snapshots.append(snapshot)
+    package mutating func append(_ snapshot: Snapshot) {
+        latest = snapshot
+        points.append(HistoryPoint(snapshot))
         let oldest = snapshot.time.addingTimeInterval(-retention)
-        while let first = snapshots.first, first.time < oldest || snapshots.count > capacity {
-            snapshots.removeFirst()
+        while let first = points.first, first.time < oldest || points.count > capacity {
+            points.removeFirst()
         }
     }
 
-    /// Snapshots no older than `window` seconds before the latest.
-    public func recent(_ window: TimeInterval) -> [Snapshot] {
-        guard let latest else { return [] }
-        let from = latest.time.addingTimeInterval(-window)
-        var result: [Snapshot] = []
-        for snapshot in snapshots.reversed() {
-            if snapshot.time < from { break }
-            result.append(snapshot)
+    /// Points no older than `window` seconds before the latest.
+    package func recent(_ window: TimeInterval) -> [HistoryPoint] {
+        guard let last = points.last else { return [] }
+        let from = last.time.addingTimeInterval(-window)
+        var result: [HistoryPoint] = []
+        for point in points.reversed() {
+            if point.time < from { break }
+            result.append(point)
         }
         return result.reversed()
     }

@@ -3,8 +3,8 @@ import TOMLKit
 
 /// A TOML file read into plain Sendable values, with the source text kept so that errors can
 /// name the line a key is on. Config and theme files both go through it.
-public struct TOMLDocument: Sendable {
-    public indirect enum Value: Sendable, Equatable {
+package struct TOMLDocument: Sendable {
+    package indirect enum Value: Sendable, Equatable {
         case string(String)
         case integer(Int)
         case float(Double)
@@ -13,9 +13,9 @@ public struct TOMLDocument: Sendable {
         case table([(String, Value)])
         case other(String)
 
-        public static func == (lhs: Value, rhs: Value) -> Bool { String(describing: lhs) == String(describing: rhs) }
+        package static func == (lhs: Value, rhs: Value) -> Bool { String(describing: lhs) == String(describing: rhs) }
 
-        public var typeName: String {
+        package var typeName: String {
             switch self {
             case .string: return "a string"
             case .integer: return "an integer"
@@ -27,25 +27,25 @@ public struct TOMLDocument: Sendable {
             }
         }
 
-        public var tableEntries: [(String, Value)]? {
+        package var tableEntries: [(String, Value)]? {
             if case .table(let entries) = self { return entries }
             return nil
         }
     }
 
-    public struct ParseError: Error, Sendable, CustomStringConvertible {
-        public let path: String
-        public let line: Int
-        public let column: Int
-        public let reason: String
-        public var description: String { "\(path):\(line):\(column): \(reason)" }
+    package struct ParseError: Error, Sendable, CustomStringConvertible {
+        package let path: String
+        package let line: Int
+        package let column: Int
+        package let reason: String
+        package var description: String { "\(path):\(line):\(column): \(reason)" }
     }
 
-    public let path: String
-    public let root: [(String, Value)]
+    package let path: String
+    package let root: [(String, Value)]
     private let lines: [Substring]
 
-    public init(path: String, text: String) throws(ParseError) {
+    package init(path: String, text: String) throws(ParseError) {
         self.path = path
         self.lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         do {
@@ -60,7 +60,7 @@ public struct TOMLDocument: Sendable {
     }
 
     /// The 1-based line on which `key` is assigned (first match), for error messages.
-    public func line(ofKey key: String) -> Int? {
+    package func line(ofKey key: String) -> Int? {
         for (index, line) in lines.enumerated() {
             let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
             let quoted = "\"\(key)\""
@@ -73,7 +73,7 @@ public struct TOMLDocument: Sendable {
     }
 
     /// `file:line` for a key, or just the file when the line cannot be found.
-    public func location(ofKey key: String) -> String {
+    package func location(ofKey key: String) -> String {
         line(ofKey: key).map { "\(path):\($0)" } ?? path
     }
 

@@ -13,30 +13,30 @@ import Screen
 /// Attributes: `bold`, `underline`, `reverse`, `dim`. A role the file leaves out falls back to
 /// the built-in default; an unknown role or key is a warning (the theme still loads); a bad
 /// colour or value is an error naming the file and line.
-public enum ThemeLoader {
-    public struct Loaded: Sendable {
-        public let theme: Theme
-        public let description: String?
-        public let warnings: [String]
+package enum ThemeLoader {
+    package struct Loaded: Sendable {
+        package let theme: Theme
+        package let description: String?
+        package let warnings: [String]
 
-        public init(theme: Theme, description: String?, warnings: [String]) {
+        package init(theme: Theme, description: String?, warnings: [String]) {
             self.theme = theme
             self.description = description
             self.warnings = warnings
         }
     }
 
-    public struct LoadError: Error, Sendable, CustomStringConvertible {
-        public let description: String
+    package struct LoadError: Error, Sendable, CustomStringConvertible {
+        package let description: String
     }
 
-    public static let colorNames: [String: Int] = [
+    package static let colorNames: [String: Int] = [
         "black": 0, "red": 1, "green": 2, "yellow": 3, "blue": 4, "magenta": 5, "cyan": 6, "white": 7,
         "bright-black": 8, "gray": 8, "grey": 8, "bright-red": 9, "bright-green": 10, "bright-yellow": 11,
         "bright-blue": 12, "bright-magenta": 13, "bright-cyan": 14, "bright-white": 15,
     ]
 
-    public static func load(path: String) throws(LoadError) -> Loaded {
+    package static func load(path: String) throws(LoadError) -> Loaded {
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         guard let data = FileManager.default.contents(atPath: path) else {
             throw LoadError(description: "\(path): cannot read the theme file")
@@ -44,7 +44,7 @@ public enum ThemeLoader {
         return try parse(String(decoding: data, as: UTF8.self), name: name, path: path)
     }
 
-    public static func parse(_ text: String, name: String, path: String) throws(LoadError) -> Loaded {
+    package static func parse(_ text: String, name: String, path: String) throws(LoadError) -> Loaded {
         let document: TOMLDocument
         do {
             document = try TOMLDocument(path: path, text: text)

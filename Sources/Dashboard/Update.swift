@@ -3,7 +3,7 @@ import M4API
 import Screen
 
 /// Everything that happens to the dashboard.
-public enum Event: Sendable {
+package enum Event: Sendable {
     case key(Key)
     /// The one-second clock: ages, countdowns and highlights move on.
     case tick(Date)
@@ -11,19 +11,38 @@ public enum Event: Sendable {
     case pollDue(Date)
     case fetched(user: String, result: Result<QuickStats, FetchError>, at: Date)
     case resized(width: Int, height: Int)
+    /// Back from Ctrl-Z (`fg`), at the terminal's size now.
+    case resumed(width: Int, height: Int)
+    /// SIGTERM, SIGHUP, SIGINT or SIGQUIT arrived.
+    case signal(Int32)
+    /// The terminal went away (stdin hung up) without a signal.
+    case hangUp
 }
 
 /// What the shell must do after an update.
-public enum Effect: Sendable, Equatable {
+package enum Effect: Sendable, Equatable {
     case fetch(user: String)
+    /// Forget what the terminal shows and paint every cell again.
+    case repaint
+    /// Switch the terminal's colours to this theme (then repaint).
+    case applyTheme(String)
+    /// Give the terminal back and stop (Ctrl-Z); a `.resumed` event follows.
     case suspend
-    case quit
+    /// Restore the terminal and exit with this status.
+    case quit(status: Int32)
 }
 
 /// The pure heart of the dashboard: `update(&state, event)` returns the effects to carry out.
 /// No terminal, no network, no clock of its own: everything it needs arrives in the event.
-public enum DashboardUpdate {
-    public static func update(_ state: inout DashboardState, _ event: Event) -> [Effect] {
+package enum DashboardUpdate {
+    /// `q`: a normal ending.
+    package static let quitStatus: Int32 = 0
+    /// A signal ends the program with 128 + its number, as shells and supervisors expect.
+    package static func signalStatus(_ signal: Int32) -> Int32 { 128 + signal }
+    /// A hang-up without a signal is reported as SIGHUP would be.
+    package static let hangUpSignal: Int32 = 1
+
+    package static func update(_ state: inout DashboardState, _ event: Event) -> [Effect] {
         switch event {
         case .tick(let now):
             state.now = now
@@ -31,16 +50,19 @@ public enum DashboardUpdate {
         case .pollDue(let now):
             state.now = now
             return pollIfDue(&state)
-        case .resized(let width, let height):
+        case .resized(let width, let height), .resumed(let width, let height):
             state.width = width
             state.height = height
-            state.needsFullRedraw = true
-            return []
+            return [.repaint]
         case .fetched(let user, let result, let at):
             state.now = max(state.now, at)
             return finish(&state, user: user, result: result, at: at)
         case .key(let key):
             return handle(key, &state)
+        case .signal(let number):
+            return [.quit(status: signalStatus(number))]
+        case .hangUp:
+            return [.quit(status: signalStatus(hangUpSignal))]
         }
     }
 
@@ -70,29 +92,7 @@ public enum DashboardUpdate {
         userState.inFlightSince = nil
         switch result {
         case .success(let stats):
-            if let previous = userState.history.latest?.stats {
-                let diff = SnapshotDiff.between(previous, stats)
-                userState.diff = diff
-                userState.changedAt = diff.deltas.isEmpty ? userState.changedAt : at
-                if diff.isNewMonth {
-                    userState.rollover = ("month", at)
-                } else if diff.isNewDay {
-                    userState.rollover = ("day", at)
-                }
-            } else {
-                userState.diff = SnapshotDiff()
-            }
-            if let now = stats.activeCalls?["total"]?.number {
-                let before = userState.history.latest?.stats.activeCalls?["total"]?.number
-                if now > 0 {
-                    userState.activeCallsDrop = nil
-                } else if let before, before >= DashboardState.outageThreshold {
-                    userState.activeCallsDrop = (before, at)
-                }
-            }
-            userState.history.append(Snapshot(time: at, stats: stats))
-            userState.trends = Trends.from(userState.history)
-            userState.lastSuccess = at
+            record(stats, at: at, in: &userState, calendar: state.calendar)
             userState.lastError = nil
             userState.lastErrorAt = nil
             userState.consecutiveFailures = 0
@@ -112,20 +112,50 @@ public enum DashboardUpdate {
         return []
     }
 
+    /// A successful answer: diff against the previous one, rollover, outage signal, history,
+    /// trends, and the rows formatted once for every frame until the next answer.
+    static func record(_ stats: QuickStats, at: Date, in userState: inout UserState, calendar: Calendar) {
+        if let previous = userState.history.latest {
+            let newDate = !calendar.isDate(previous.time, inSameDayAs: at)
+            let newMonth = !calendar.isDate(previous.time, equalTo: at, toGranularity: .month)
+            let diff = SnapshotDiff.between(previous.stats, stats, newDate: newDate, newMonth: newMonth)
+            userState.diff = diff
+            userState.changedAt = diff.deltas.isEmpty ? userState.changedAt : at
+            if diff.isNewMonth {
+                userState.rollover = Rollover(period: .month, at: at)
+            } else if diff.isNewDay {
+                userState.rollover = Rollover(period: .today, at: at)
+            }
+        } else {
+            userState.diff = SnapshotDiff()
+        }
+        if let now = stats.activeTotal {
+            if now > 0 {
+                userState.activeCallsDrop = nil
+            } else if let before = userState.history.latest?.stats.activeTotal, before >= DashboardState.outageThreshold {
+                userState.activeCallsDrop = ActiveCallsDrop(from: before, at: at)
+            }
+        }
+        userState.history.append(Snapshot(time: at, stats: stats))
+        userState.trends = Trends.from(userState.history)
+        userState.formatted = FormattedSnapshot.make(stats, diff: userState.diff, trends: userState.trends)
+        userState.lastSuccess = at
+    }
+
     // MARK: Keys
 
     static func handle(_ key: Key, _ state: inout DashboardState) -> [Effect] {
         switch state.overlay {
         case .help:
             switch KeyMap.action(for: key, in: KeyMap.help) {
-            case .quit: return [.quit]
+            case .quit: return [.quit(status: quitStatus)]
             case .closeOverlay: state.overlay = .none
             default: break
             }
             return []
         case .userList(let selection):
             switch KeyMap.action(for: key, in: KeyMap.userList) {
-            case .quit: return [.quit]
+            case .quit: return [.quit(status: quitStatus)]
             case .listUp: state.overlay = .userList(selection: max(0, selection - 1))
             case .listDown: state.overlay = .userList(selection: min(state.users.count - 1, selection + 1))
             case .listChoose:
@@ -149,9 +179,8 @@ public enum DashboardUpdate {
             return switchUser(&state, to: (state.current + 1) % state.users.count)
         case .previousUser:
             return switchUser(&state, to: (state.current + state.users.count - 1) % state.users.count)
-        case .jumpToUser(let index):
-            guard index < state.users.count else { return [] }
-            return switchUser(&state, to: index)
+        case .jumpToUser(let number):
+            return switchUser(&state, to: number - 1)
         case .openUserList:
             state.overlay = .userList(selection: state.current)
         case .togglePause:
@@ -164,16 +193,17 @@ public enum DashboardUpdate {
             return pollIfDue(&state)
         case .nextTheme:
             state.themeIndex = (state.themeIndex + 1) % state.themeNames.count
-            state.needsFullRedraw = true
-        case .toggleHelp:
+            return [.applyTheme(state.themeName)]
+        case .showHelp:
             state.overlay = .help
         case .redraw:
-            state.needsFullRedraw = true
+            return [.repaint]
         case .suspend:
             return [.suspend]
         case .quit:
-            return [.quit]
+            return [.quit(status: quitStatus)]
         case .listUp, .listDown, .listChoose, .closeOverlay:
+            // Only the overlays' tables bind these.
             break
         }
         return []
@@ -198,7 +228,7 @@ public enum DashboardUpdate {
         let next = faster ? steps.last(where: { $0 < state.interval }) : steps.first(where: { $0 > state.interval })
         guard let next else { return }
         state.interval = next
-        // Re-plan the next poll from the last attempt with the new interval.
+        // Re-plan the next poll from the last success with the new interval.
         for user in state.users {
             guard var userState = state.userStates[user], userState.consecutiveFailures == 0,
                   let last = userState.lastSuccess else { continue }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The documented `<error>` texts of `quickstats_get`.
-public enum APIErrorKind: String, Sendable, CaseIterable {
+package enum APIErrorKind: String, Sendable, CaseIterable {
     case apiDisabled = "API Requests are disabled"
     case getDisabled = "GET Requests are disabled"
     case accessDenied = "Access Denied"
@@ -10,14 +10,14 @@ public enum APIErrorKind: String, Sendable, CaseIterable {
     case elasticsearchDown = "Cannot connect to Elasticsearch"
 
     /// Recognises a documented text, ignoring case and surrounding space.
-    public init?(serverText: String) {
+    package init?(serverText: String) {
         let wanted = serverText.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         guard let match = Self.allCases.first(where: { $0.rawValue.lowercased() == wanted }) else { return nil }
         self = match
     }
 
     /// What the operator should do about it.
-    public var hint: String {
+    package var hint: String {
         switch self {
         case .apiDisabled: return "enable \"Allow API globally\" in MAINTENANCE > Settings > API"
         case .getDisabled: return "use POST (drop --get), or enable \"Allow GET API\" on the server"
@@ -27,28 +27,25 @@ public enum APIErrorKind: String, Sendable, CaseIterable {
         case .elasticsearchDown: return "the server's statistics store is down: transient, last data kept, retrying"
         }
     }
-
-    /// Worth retrying on its own: the server is fine, its data store is not.
-    public var isTransient: Bool { self == .elasticsearchDown }
 }
 
 /// The server answered, with an `<error>`.
-public struct APIError: Sendable, Equatable {
+package struct APIError: Sendable, Equatable {
     /// The server's text, verbatim apart from control characters.
-    public let text: String
+    package let text: String
     /// Nil for a text the documentation does not list.
-    public let kind: APIErrorKind?
+    package let kind: APIErrorKind?
 
-    public init(text: String) {
+    package init(text: String) {
         self.text = TerminalSafeText.clean(text.trimmingCharacters(in: .whitespacesAndNewlines))
         self.kind = APIErrorKind(serverText: text)
     }
 
-    public var hint: String? { kind?.hint }
+    package var hint: String? { kind?.hint }
 }
 
 /// The request did not get an answer.
-public enum TransportFailure: Sendable, Equatable {
+package enum TransportFailure: Sendable, Equatable {
     case cannotConnect(host: String, port: Int, reason: String)
     case hostNotFound(host: String)
     case timedOut(seconds: Double)
@@ -58,7 +55,7 @@ public enum TransportFailure: Sendable, Equatable {
 }
 
 /// An answer came, but not one `quickstats_get` gives.
-public enum ResponseFailure: Sendable, Equatable {
+package enum ResponseFailure: Sendable, Equatable {
     case httpStatus(code: Int, reason: String, isHTML: Bool)
     case redirect(code: Int, location: String?)
     case htmlPage
@@ -71,21 +68,25 @@ public enum ResponseFailure: Sendable, Equatable {
 }
 
 /// Everything a fetch can end in besides numbers. Messages are safe to print.
-public enum FetchError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum FetchError: Error, Sendable, Equatable, CustomStringConvertible {
     case api(APIError)
     case transport(TransportFailure)
     case response(ResponseFailure)
 
+    package enum Kind: String, Sendable {
+        case api, transport, response
+    }
+
     /// `api`, `transport` or `response`: the `kind` in the JSON error shape.
-    public var kind: String {
+    package var kind: Kind {
         switch self {
-        case .api: return "api"
-        case .transport: return "transport"
-        case .response: return "response"
+        case .api: return .api
+        case .transport: return .transport
+        case .response: return .response
         }
     }
 
-    public var message: String {
+    package var message: String {
         switch self {
         case .api(let error):
             return error.text
@@ -128,7 +129,7 @@ public enum FetchError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    public var hint: String? {
+    package var hint: String? {
         switch self {
         case .api(let error): return error.hint
         case .transport(.cannotConnect): return "is the server up, and the URL's host and port right?"
@@ -142,13 +143,7 @@ public enum FetchError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// True for errors worth retrying by themselves (everything but a refusal by the API).
-    public var isTransient: Bool {
-        if case .api(let error) = self { return error.kind?.isTransient ?? false }
-        return true
-    }
-
-    public var description: String {
+    package var description: String {
         hint.map { "\(message) (\($0))" } ?? message
     }
 

@@ -1,16 +1,55 @@
 import Foundation
 
+/// The two counting periods of an answer. Both are reset by the server: today at midnight, the
+/// month on the first, in the calling user's time zone.
+package enum Period: String, Sendable, CaseIterable {
+    case today, month
+
+    /// The element names a server may use: an older MOR server sends `this_month`.
+    package var elementNames: [String] {
+        switch self {
+        case .today: return ["today"]
+        case .month: return ["month", "this_month"]
+        }
+    }
+
+    /// The period a section element stands for, if any.
+    package init?(elementName: String) {
+        guard let period = Self.allCases.first(where: { $0.elementNames.contains(elementName) }) else { return nil }
+        self = period
+    }
+
+    package var title: String { self == .today ? "Today" : "Month" }
+    /// What a reset of this period is called: "a new day".
+    package var unit: String { self == .today ? "day" : "month" }
+}
+
+/// The element names the API documents. One place, so that no other file spells them.
+package enum FieldName {
+    package static let calls = "calls"
+    package static let duration = "duration"
+    package static let revenue = "revenue"
+    package static let selfCost = "self_cost"
+    package static let profit = "profit"
+    package static let margin = "margin"
+    package static let price = "price"
+    package static let balance = "balance"
+    package static let total = "total"
+    package static let answeredCalls = "answered_calls"
+    package static let activeCalls = "active_calls"
+}
+
 /// One value as the server sent it. The exact text is kept; `number` is derived for maths only.
-public struct StatField: Sendable, Equatable {
+package struct StatField: Sendable, Equatable {
     /// The element name (sanitised), e.g. `revenue`, or `price` in a simple user's answer.
-    public let name: String
+    package let name: String
     /// The element text, trimmed and sanitised, exactly as sent otherwise (`28.110331000000002`).
-    public let text: String
+    package let text: String
 
     /// The value as a decimal, when the text is a plain number. Never a `Double`.
-    public let number: Decimal?
+    package let number: Decimal?
 
-    public init(name: String, text: String) {
+    package init(name: String, text: String) {
         self.name = name
         self.text = text
         self.number = NumberText.decimal(text)
@@ -18,55 +57,118 @@ public struct StatField: Sendable, Equatable {
 }
 
 /// A group of values, e.g. `<today>`, `<month>`/`<this_month>` or `<active_calls>`.
-public struct StatSection: Sendable, Equatable {
-    public let name: String
-    public var fields: [StatField]
+package struct StatSection: Sendable, Equatable {
+    /// The canonical name: `month` for a server's `this_month`, the element name otherwise.
+    package let name: String
+    /// The element name the server used.
+    package let elementName: String
+    package var fields: [StatField]
 
-    public init(name: String, fields: [StatField]) {
-        self.name = name
+    package init(name elementName: String, fields: [StatField]) {
+        self.elementName = elementName
+        self.name = Period(elementName: elementName)?.rawValue ?? elementName
         self.fields = fields
     }
 
-    public subscript(name: String) -> StatField? { fields.first { $0.name == name } }
+    package subscript(name: String) -> StatField? { fields.first { $0.name == name } }
+    package func number(_ name: String) -> Decimal? { self[name]?.number }
+
+    package var period: Period? { Period(rawValue: name) }
 }
 
 /// A successful `quickstats_get` answer, in document order, nothing dropped.
-public struct QuickStats: Sendable, Equatable {
+package struct QuickStats: Sendable, Equatable {
     /// Elements with children directly inside `<quickstats>`.
-    public var sections: [StatSection]
+    package var sections: [StatSection]
     /// Leaf elements directly inside `<quickstats>` (a simple user's `balance`, for example).
-    public var fields: [StatField]
+    package var fields: [StatField]
 
-    public init(sections: [StatSection], fields: [StatField] = []) {
+    package init(sections: [StatSection], fields: [StatField] = []) {
         self.sections = sections
         self.fields = fields
     }
 
-    public func section(_ name: String) -> StatSection? { sections.first { $0.name == name } }
+    /// A section by its canonical name (`month` finds `this_month` too).
+    package func section(_ name: String) -> StatSection? { sections.first { $0.name == name } }
+    package func section(_ period: Period) -> StatSection? { section(period.rawValue) }
+    package func field(_ name: String) -> StatField? { fields.first { $0.name == name } }
 
-    public var today: StatSection? { section("today") }
-    /// `<month>`, or the older MOR `<this_month>`.
-    public var month: StatSection? { section("month") ?? section("this_month") }
+    package var today: StatSection? { section(.today) }
+    package var month: StatSection? { section(.month) }
     /// Absent when the server does not show active calls to this user: absent is not zero.
-    public var activeCalls: StatSection? { section("active_calls") }
-    public var balance: StatField? { fields.first { $0.name == "balance" } }
-}
+    package var activeCalls: StatSection? { section(FieldName.activeCalls) }
+    /// Sections that no panel of their own shows (anything beyond the documented three).
+    package var otherSections: [StatSection] {
+        sections.filter { $0.period == nil && $0.name != FieldName.activeCalls }
+    }
 
+    // Typed accessors: the numbers operators talk about.
+    package var activeTotal: Decimal? { activeCalls?.number(FieldName.total) }
+    package var activeAnswered: Decimal? { activeCalls?.number(FieldName.answeredCalls) }
+    /// Calls still ringing: total minus answered.
+    package var activeRinging: Decimal? {
+        guard let total = activeTotal, let answered = activeAnswered else { return nil }
+        return total - answered
+    }
+    package var balance: Decimal? { field(FieldName.balance)?.number }
+
+    package func calls(_ period: Period) -> Decimal? { section(period)?.number(FieldName.calls) }
+    package func duration(_ period: Period) -> Decimal? { section(period)?.number(FieldName.duration) }
+    /// Money taken in a period: an admin's `revenue`, or a simple user's `price`.
+    package func takings(_ period: Period) -> Decimal? {
+        section(period).flatMap { $0.number(FieldName.revenue) ?? $0.number(FieldName.price) }
+    }
+    /// True when the answer is a simple user's: it names the money `price`, not `revenue`.
+    package var isPriceOnly: Bool {
+        today.map { $0[FieldName.price] != nil && $0[FieldName.revenue] == nil } ?? false
+    }
+    /// Average call duration of a period: duration / calls, nil without calls.
+    package func acd(_ period: Period) -> Decimal? {
+        guard let calls = calls(period), calls > 0, let duration = duration(period) else { return nil }
+        return duration / calls
+    }
+}
 /// Number text rules shared by the parser, the JSON writer and the view. Hand-written scanners:
 /// they run for every value of every answer, and a Regex costs a hundred times more.
-public enum NumberText {
+package enum NumberText {
     /// A plain decimal number: optional sign, digits with an optional fraction, optional exponent.
-    public static func isNumber(_ text: String) -> Bool {
+    package static func isNumber(_ text: String) -> Bool {
         scan(text.utf8, json: false)
     }
 
-    public static func decimal(_ text: String) -> Decimal? {
-        guard isNumber(text) else { return nil }
-        return Decimal(string: text, locale: posix)
+    /// The text as an exact decimal, or nil: not a number, or one that `Decimal` cannot hold
+    /// exactly (more than 38 significant digits, or an exponent past ±100). Such values stay
+    /// text, shown as sent: a rounded or wrapped number would be a wrong number.
+    package static func decimal(_ text: String) -> Decimal? {
+        guard isNumber(text), isExactlyRepresentable(text.utf8),
+              let value = Decimal(string: text, locale: posix), !value.isNaN else { return nil }
+        return value
+    }
+
+    package static let maxSignificantDigits = 38
+    package static let maxExponent = 100
+
+    private static func isExactlyRepresentable(_ bytes: String.UTF8View) -> Bool {
+        var significant = 0, leading = true, exponent = 0, inExponent = false
+        for byte in bytes {
+            if inExponent {
+                if byte >= 0x30 && byte <= 0x39 {
+                    exponent = exponent * 10 + Int(byte - 0x30)
+                    if exponent > maxExponent { return false }
+                }
+            } else if byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
+                inExponent = true
+            } else if byte >= 0x30 && byte <= 0x39 {
+                if byte == 0x30 && leading { continue }
+                leading = false
+                significant += 1
+            }
+        }
+        return significant <= maxSignificantDigits
     }
 
     /// True when the text may be written into JSON as a number literal unchanged.
-    public static func isJSONNumber(_ text: String) -> Bool {
+    package static func isJSONNumber(_ text: String) -> Bool {
         scan(text.utf8, json: true)
     }
 

@@ -7,18 +7,18 @@ import NIOPosix
 import NIOSSL
 
 /// How to reach one M4 server.
-public struct ConnectionSettings: Sendable, Equatable {
-    public var methodURL: URL
-    public var method: RequestMethod
-    public var signer: RequestSigner
+package struct ConnectionSettings: Sendable, Equatable {
+    package var methodURL: URL
+    package var method: RequestMethod
+    package var signer: RequestSigner
     /// Whole-request limit, connect to last byte.
-    public var timeoutSeconds: Double
+    package var timeoutSeconds: Double
     /// Accept any TLS certificate (self-signed servers). Off unless the user asks.
-    public var insecureTLS: Bool
+    package var insecureTLS: Bool
     /// Answers larger than this are refused without reading further.
-    public var maxBodyBytes: Int
+    package var maxBodyBytes: Int
 
-    public init(methodURL: URL, method: RequestMethod = .post, signer: RequestSigner = RequestSigner(),
+    package init(methodURL: URL, method: RequestMethod = .post, signer: RequestSigner = RequestSigner(),
                 timeoutSeconds: Double = 10, insecureTLS: Bool = false, maxBodyBytes: Int = 1 << 20) {
         self.methodURL = methodURL
         self.method = method
@@ -30,14 +30,14 @@ public struct ConnectionSettings: Sendable, Equatable {
 }
 
 /// Calls `quickstats_get` over HTTP(S). One instance per server; `shutdown()` before exit.
-public final class QuickStatsClient: Sendable {
-    public let settings: ConnectionSettings
+package final class QuickStatsClient: Sendable {
+    package let settings: ConnectionSettings
     private let secret: String?
     private let http: HTTPClient
     private let logger: Logger
 
     /// `secret` may be nil only when the signer has hashing disabled.
-    public init(settings: ConnectionSettings, secret: String?, logger: Logger = Logger(label: "m4top.api")) {
+    package init(settings: ConnectionSettings, secret: String?, logger: Logger = Logger(label: "m4top.api")) {
         self.settings = settings
         self.secret = secret
         self.logger = logger
@@ -56,18 +56,18 @@ public final class QuickStatsClient: Sendable {
         self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 
-    public func shutdown() async {
+    package func shutdown() async {
         try? await http.shutdown()
     }
 
     /// The request that `fetch` sends for `user` (the hash included).
-    public func request(for user: String) -> QuickStatsRequest {
+    package func request(for user: String) -> QuickStatsRequest {
         QuickStatsRequest(methodURL: settings.methodURL, method: settings.method, user: user,
                           hash: secret.flatMap { settings.signer.hash(user: user, secret: $0) })
     }
 
     /// Fetches and parses one answer. Returns within the timeout, whatever the server does.
-    public func fetch(user: String) async throws(FetchError) -> QuickStats {
+    package func fetch(user: String) async throws(FetchError) -> QuickStats {
         let body = try await fetchBody(user: user)
         switch try QuickStatsParser.parse(body) {
         case .stats(let stats): return stats
@@ -76,7 +76,7 @@ public final class QuickStatsClient: Sendable {
     }
 
     /// The raw body of one call, after HTTP-level checks.
-    public func fetchBody(user: String) async throws(FetchError) -> Data {
+    package func fetchBody(user: String) async throws(FetchError) -> Data {
         let call = request(for: user)
         let seconds = settings.timeoutSeconds
         logger.debug("quickstats_get", metadata: ["user": "\(user)", "method": "\(call.method.rawValue)"])

@@ -1,17 +1,17 @@
 import Foundation
 
 /// Builds the method URL from the GUI base the user gives, e.g. `https://pbx.example.com/billing`.
-public enum QuickStatsEndpoint {
-    public static let methodPath = "/api/quickstats_get"
+package enum QuickStatsEndpoint {
+    package static let methodPath = "/api/quickstats_get"
 
-    public enum URLError: Error, Equatable, CustomStringConvertible {
+    package enum URLError: Error, Equatable, CustomStringConvertible {
         case empty
         case unparsable(String)
         case unsupportedScheme(String)
         case missingHost(String)
         case hasQuery(String)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .empty: return "the server URL is empty"
             case .unparsable(let s): return "'\(TerminalSafeText.clean(s))' is not a URL"
@@ -23,7 +23,7 @@ public enum QuickStatsEndpoint {
     }
 
     /// The full `quickstats_get` URL. A base that already ends in `/api/quickstats_get` is kept.
-    public static func methodURL(fromBase base: String) throws(URLError) -> URL {
+    package static func methodURL(fromBase base: String) throws(URLError) -> URL {
         let trimmed = base.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { throw .empty }
         guard let components = URLComponents(string: trimmed) else { throw .unparsable(trimmed) }
@@ -42,7 +42,7 @@ public enum QuickStatsEndpoint {
     }
 
     /// The GUI base for display: the method URL without `/api/quickstats_get`.
-    public static func displayBase(of methodURL: URL) -> String {
+    package static func displayBase(of methodURL: URL) -> String {
         var text = methodURL.absoluteString
         if text.hasSuffix(methodPath) { text.removeLast(methodPath.count) }
         return text

@@ -1,15 +1,15 @@
 import Foundation
 
 /// What a well-formed answer says: numbers, or an API error.
-public enum QuickStatsAnswer: Sendable, Equatable {
+package enum QuickStatsAnswer: Sendable, Equatable {
     case stats(QuickStats)
     case apiError(APIError)
 }
 
 /// Turns a response body into a `QuickStatsAnswer`, or says precisely why it cannot.
 /// Never decides by Content-Type: the server sends XML errors as text/html.
-public enum QuickStatsParser {
-    public static func parse(_ body: Data) throws(FetchError) -> QuickStatsAnswer {
+package enum QuickStatsParser {
+    package static func parse(_ body: Data) throws(FetchError) -> QuickStatsAnswer {
         let trimmedStart = body.drop(while: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 == 0xEF || $0 == 0xBB || $0 == 0xBF })
         guard !trimmedStart.isEmpty else { throw .response(.empty) }
         if looksLikeHTML(body) { throw .response(.htmlPage) }

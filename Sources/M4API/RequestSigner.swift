@@ -3,27 +3,27 @@ import Foundation
 
 /// The `hash` parameter: SHA1 hex of the hashed parameter values followed by the API secret.
 /// For `quickstats_get` the only hashed value is `u`, and it is left out for the admin.
-public struct RequestSigner: Sendable, Equatable {
-    public var adminName: String
+package struct RequestSigner: Sendable, Equatable {
+    package var adminName: String
     /// The server has "Disable hash checking" on: send no hash at all.
-    public var hashDisabled: Bool
+    package var hashDisabled: Bool
 
-    public init(adminName: String = "admin", hashDisabled: Bool = false) {
+    package init(adminName: String = "admin", hashDisabled: Bool = false) {
         self.adminName = adminName
         self.hashDisabled = hashDisabled
     }
 
-    public static func sha1Hex(_ text: String) -> String {
+    package static func sha1Hex(_ text: String) -> String {
         Insecure.SHA1.hash(data: Data(text.utf8)).map { byte in
             let hex = String(byte, radix: 16)
             return byte < 16 ? "0" + hex : hex
         }.joined()
     }
 
-    public func isAdmin(_ user: String) -> Bool { user == adminName }
+    package func isAdmin(_ user: String) -> Bool { user == adminName }
 
     /// The hash to send for `user`, or nil when hashing is off.
-    public func hash(user: String, secret: String) -> String? {
+    package func hash(user: String, secret: String) -> String? {
         if hashDisabled { return nil }
         return Self.sha1Hex(isAdmin(user) ? secret : user + secret)
     }

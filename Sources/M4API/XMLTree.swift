@@ -4,12 +4,12 @@ import FoundationXML
 #endif
 
 /// A minimal element tree: enough for answers of a few elements, with text and children kept.
-public struct XMLNode: Sendable, Equatable {
-    public var name: String
-    public var text: String
-    public var children: [XMLNode]
+package struct XMLNode: Sendable, Equatable {
+    package var name: String
+    package var text: String
+    package var children: [XMLNode]
 
-    public func first(named wanted: String) -> XMLNode? {
+    package func first(named wanted: String) -> XMLNode? {
         if name == wanted { return self }
         for child in children {
             if let found = child.first(named: wanted) { return found }

@@ -1,39 +1,39 @@
 /// One screen cell: a character (or "" for the right half of a wide one) and its role.
-public struct Cell: Equatable, Sendable {
-    public var text: String
-    public var role: Role
+package struct Cell: Equatable, Sendable {
+    package var text: String
+    package var role: Role
 
-    public init(text: String = " ", role: Role = .background) {
+    package init(text: String = " ", role: Role = .background) {
         self.text = text
         self.role = role
     }
 
-    public static let continuation = ""
+    package static let continuation = ""
 }
 
 /// An in-memory screen the view draws into. The terminal layer copies only changed cells out,
 /// and tests read it back as text.
-public struct Canvas: Sendable, Equatable {
-    public let width: Int
-    public let height: Int
-    public private(set) var cells: [Cell]
+package struct Canvas: Sendable, Equatable {
+    package let width: Int
+    package let height: Int
+    package private(set) var cells: [Cell]
     /// Replaces characters a non-UTF-8 terminal cannot show.
-    public let asciiOnly: Bool
+    package let asciiOnly: Bool
 
-    public init(width: Int, height: Int, asciiOnly: Bool = false) {
+    package init(width: Int, height: Int, asciiOnly: Bool = false) {
         self.width = max(0, width)
         self.height = max(0, height)
         self.asciiOnly = asciiOnly
         cells = Array(repeating: Cell(), count: self.width * self.height)
     }
 
-    public subscript(x: Int, y: Int) -> Cell {
+    package subscript(x: Int, y: Int) -> Cell {
         cells[y * width + x]
     }
 
     /// Writes `text` at (x, y), clipped to the canvas and to `maxWidth` columns; returns the columns used.
     @discardableResult
-    public mutating func put(_ text: String, x: Int, y: Int, role: Role, maxWidth: Int? = nil) -> Int {
+    package mutating func put(_ text: String, x: Int, y: Int, role: Role, maxWidth: Int? = nil) -> Int {
         guard y >= 0, y < height, x < width else { return 0 }
         let limit = min(width, x + (maxWidth ?? width))
         var column = x
@@ -53,12 +53,12 @@ public struct Canvas: Sendable, Equatable {
 
     /// Right-aligns `text` so that it ends just before `rightEdge`.
     @discardableResult
-    public mutating func putRight(_ text: String, rightEdge: Int, y: Int, role: Role) -> Int {
+    package mutating func putRight(_ text: String, rightEdge: Int, y: Int, role: Role) -> Int {
         let w = CharacterWidth.of(text)
         return put(text, x: rightEdge - w, y: y, role: role)
     }
 
-    public mutating func fill(x: Int, y: Int, width w: Int, height h: Int, role: Role, text: String = " ") {
+    package mutating func fill(x: Int, y: Int, width w: Int, height h: Int, role: Role, text: String = " ") {
         for row in max(0, y)..<min(height, y + h) {
             for column in max(0, x)..<min(width, x + w) {
                 cells[row * width + column] = Cell(text: text, role: role)
@@ -67,7 +67,7 @@ public struct Canvas: Sendable, Equatable {
     }
 
     /// A box with a title in the top border.
-    public mutating func box(x: Int, y: Int, width w: Int, height h: Int, title: String, glyphs: Glyphs,
+    package mutating func box(x: Int, y: Int, width w: Int, height h: Int, title: String, glyphs: Glyphs,
                              role: Role = .border, titleRole: Role = .title) {
         guard w >= 2, h >= 2 else { return }
         put(glyphs.topLeft + String(repeating: glyphs.horizontal, count: w - 2) + glyphs.topRight, x: x, y: y, role: role)
@@ -81,8 +81,43 @@ public struct Canvas: Sendable, Equatable {
         }
     }
 
+    /// Cells that differ between `previous` and this canvas, in row order: all of them when
+    /// the size changed or there is no previous. The terminal copies only these. A wide
+    /// character's right half is never listed: writing the left half covers it.
+    package func changes(from previous: Canvas?) -> [(x: Int, y: Int, cell: Cell)] {
+        let same = previous.map { $0.width == width && $0.height == height } ?? false
+        var result: [(x: Int, y: Int, cell: Cell)] = []
+        for y in 0..<height {
+            for x in 0..<width {
+                let index = y * width + x
+                let cell = cells[index]
+                if same, previous!.cells[index] == cell { continue }
+                if cell.text == Cell.continuation { continue }
+                result.append((x, y, cell))
+            }
+        }
+        return result
+    }
+
+    // MARK: Rect-based drawing
+
+    /// Writes `text` inside `rect`'s first row, clipped to it.
+    @discardableResult
+    package mutating func put(_ text: String, in rect: Rect, role: Role) -> Int {
+        guard !rect.isEmpty else { return 0 }
+        return put(text, x: rect.x, y: rect.y, role: role, maxWidth: rect.width)
+    }
+
+    package mutating func fill(_ rect: Rect, role: Role) {
+        fill(x: rect.x, y: rect.y, width: rect.width, height: rect.height, role: role)
+    }
+
+    package mutating func box(_ rect: Rect, title: String, glyphs: Glyphs) {
+        box(x: rect.x, y: rect.y, width: rect.width, height: rect.height, title: title, glyphs: glyphs)
+    }
+
     /// The canvas as plain text, one line per row, trailing spaces trimmed (for tests).
-    public var text: String {
+    package var text: String {
         (0..<height).map { row in
             var line = ""
             for column in 0..<width { line += cells[row * width + column].text }
@@ -92,7 +127,7 @@ public struct Canvas: Sendable, Equatable {
     }
 
     /// The roles along one row (for tests that check colour by meaning).
-    public func roles(row: Int) -> [Role] {
+    package func roles(row: Int) -> [Role] {
         (0..<width).map { cells[row * width + $0].role }
     }
 }

@@ -1,7 +1,7 @@
 /// Terminal column widths, computed here (not with the C library) so the view is pure and the
 /// same under any locale: combining marks take none, East Asian wide characters and emoji two.
-public enum CharacterWidth {
-    public static func of(_ character: Character) -> Int {
+package enum CharacterWidth {
+    package static func of(_ character: Character) -> Int {
         guard let first = character.unicodeScalars.first else { return 0 }
         if character.unicodeScalars.count == 1 && first.value < 0x300 { return first.value < 0x20 ? 0 : 1 }
         switch first.properties.generalCategory {
@@ -12,7 +12,7 @@ public enum CharacterWidth {
         return 1
     }
 
-    public static func of(_ text: String) -> Int {
+    package static func of(_ text: String) -> Int {
         text.reduce(0) { $0 + of($1) }
     }
 
@@ -25,7 +25,7 @@ public enum CharacterWidth {
     }
 
     /// Cuts `text` to at most `width` columns, ending in `…` (or `~`) when cut.
-    public static func truncate(_ text: String, to width: Int, ellipsis: String = "…") -> String {
+    package static func truncate(_ text: String, to width: Int, ellipsis: String = "…") -> String {
         guard width > 0 else { return "" }
         guard of(text) > width else { return text }
         var out = "", used = 0

@@ -1,9 +1,9 @@
 /// What the terminal can show, from most to least.
-public enum ColorDepth: Sendable, Equatable, Comparable {
+package enum ColorDepth: Sendable, Equatable, Comparable {
     case monochrome, eight, sixteen, indexed256, trueColor
 
     /// From the number of colours the terminal reports and whether it takes 24-bit colour.
-    public init(colors: Int, trueColor: Bool) {
+    package init(colors: Int, trueColor: Bool) {
         if trueColor && colors >= 1 << 24 { self = .trueColor }
         else if colors >= 256 { self = .indexed256 }
         else if colors >= 16 { self = .sixteen }
@@ -14,7 +14,7 @@ public enum ColorDepth: Sendable, Equatable, Comparable {
 
 /// Maps a theme colour down to what the terminal has: true colour, else the nearest of the
 /// 256 (xterm palette), else of 16 or 8. Returns -1 for the terminal's default colour.
-public enum ColorMapping {
+package enum ColorMapping {
     /// The xterm palette's 16 basic colours, as most terminals show them.
     static let basic: [(Int, Int, Int)] = [
         (0, 0, 0), (205, 0, 0), (0, 205, 0), (205, 205, 0), (0, 0, 238), (205, 0, 205), (0, 205, 205), (229, 229, 229),
@@ -22,7 +22,7 @@ public enum ColorMapping {
     ]
 
     /// RGB of an xterm-256 index.
-    public static func rgb(ofIndex index: Int) -> (Int, Int, Int) {
+    package static func rgb(ofIndex index: Int) -> (Int, Int, Int) {
         switch index {
         case 0..<16: return basic[index]
         case 16..<232:
@@ -35,7 +35,7 @@ public enum ColorMapping {
         }
     }
 
-    public static func terminalColor(_ color: ThemeColor, depth: ColorDepth) -> Int {
+    package static func terminalColor(_ color: ThemeColor, depth: ColorDepth) -> Int {
         switch color {
         case .terminalDefault:
             return -1

@@ -1,5 +1,5 @@
 /// A key press, decoded by the terminal layer into something the key table can name.
-public enum Key: Hashable, Sendable {
+package enum Key: Hashable, Sendable {
     case character(Character)
     case enter, tab, backTab, escape, backspace
     case up, down, left, right, home, end, pageUp, pageDown
@@ -8,7 +8,7 @@ public enum Key: Hashable, Sendable {
     case control(Character)
 
     /// How the help screen and the footer write it.
-    public var label: String {
+    package var label: String {
         switch self {
         case .character(" "): return "Space"
         case .character(let c): return String(c)

@@ -1,11 +1,11 @@
 /// What a piece of the screen means; themes give each role a colour and attributes.
-public enum Role: String, Sendable, CaseIterable {
+package enum Role: String, Sendable, CaseIterable {
     case background, text, muted, border, title, accent, good, bad, warning, stale, highlight
     case header, footer, sparkline
 }
 
 /// A colour as a theme writes it.
-public enum ThemeColor: Sendable, Equatable, Hashable {
+package enum ThemeColor: Sendable, Equatable, Hashable {
     /// The terminal's own foreground or background.
     case terminalDefault
     /// One of the 256 indexed colours (0-15 are the basic sixteen).
@@ -13,15 +13,15 @@ public enum ThemeColor: Sendable, Equatable, Hashable {
     case rgb(UInt8, UInt8, UInt8)
 }
 
-public struct TextStyle: Sendable, Equatable, Hashable {
-    public var foreground: ThemeColor
-    public var background: ThemeColor
-    public var bold: Bool
-    public var underline: Bool
-    public var reverse: Bool
-    public var dim: Bool
+package struct TextStyle: Sendable, Equatable, Hashable {
+    package var foreground: ThemeColor
+    package var background: ThemeColor
+    package var bold: Bool
+    package var underline: Bool
+    package var reverse: Bool
+    package var dim: Bool
 
-    public init(_ foreground: ThemeColor = .terminalDefault, on background: ThemeColor = .terminalDefault,
+    package init(_ foreground: ThemeColor = .terminalDefault, on background: ThemeColor = .terminalDefault,
                 bold: Bool = false, underline: Bool = false, reverse: Bool = false, dim: Bool = false) {
         self.foreground = foreground
         self.background = background
@@ -33,21 +33,21 @@ public struct TextStyle: Sendable, Equatable, Hashable {
 }
 
 /// A complete set of role styles.
-public struct Theme: Sendable, Equatable {
-    public var name: String
-    public var styles: [Role: TextStyle]
+package struct Theme: Sendable, Equatable {
+    package var name: String
+    package var styles: [Role: TextStyle]
 
-    public init(name: String, styles: [Role: TextStyle]) {
+    package init(name: String, styles: [Role: TextStyle]) {
         self.name = name
         self.styles = styles
     }
 
-    public func style(_ role: Role) -> TextStyle {
+    package func style(_ role: Role) -> TextStyle {
         styles[role] ?? Theme.builtinDefault.styles[role] ?? TextStyle()
     }
 
     /// Built in, so the binary always works alone; `themes/default.toml` mirrors it.
-    public static let builtinDefault = Theme(name: "default", styles: [
+    package static let builtinDefault = Theme(name: "default", styles: [
         .background: TextStyle(),
         .text: TextStyle(),
         .muted: TextStyle(.indexed(8)),

@@ -1,13 +1,13 @@
 import Foundation
 
 /// The bytes the server sends. Indented as the server's XML builder does.
-public enum AnswerXML {
-    public static let header = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+package enum AnswerXML {
+    package static let header = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 
     /// An ordered list of (element, value) pairs for one section.
-    public typealias Section = (name: String, values: [(String, String)])
+    package typealias Section = (name: String, values: [(String, String)])
 
-    public static func success(sections: [Section], fields: [(String, String)] = []) -> String {
+    package static func success(sections: [Section], fields: [(String, String)] = []) -> String {
         var xml = header + "<page>\n  <quickstats>\n"
         for section in sections {
             xml += "    <\(section.name)>\n"
@@ -18,7 +18,7 @@ public enum AnswerXML {
         return xml + "  </quickstats>\n</page>\n"
     }
 
-    public static func error(_ text: String, wrapper: SimulatorSettings.ErrorWrapper) -> String {
+    package static func error(_ text: String, wrapper: SimulatorSettings.ErrorWrapper) -> String {
         let inner = "<error>\(escape(text))</error>"
         switch wrapper {
         case .status: return header + "<status>\n  \(inner)\n</status>\n"
@@ -41,12 +41,12 @@ public enum AnswerXML {
     }
 
     /// Decimal text as the server prints it: no exponent, no trailing zeros.
-    public static func money(_ value: Decimal) -> String {
+    package static func money(_ value: Decimal) -> String {
         NSDecimalNumber(decimal: value).stringValue
     }
 
     /// The seed page's sample answer, values exactly as shown there.
-    public static let seedSample: [Section] = [
+    package static let seedSample: [Section] = [
         ("today", [("calls", "4"), ("duration", "345"), ("revenue", "1.4475"), ("self_cost", "0.6725"),
                    ("profit", "0.775"), ("margin", "54")]),
         ("month", [("calls", "19"), ("duration", "2182"), ("revenue", "6.04"), ("self_cost", "3.734166"),

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Failures the simulator can put on, at start (`--fault`) or while running (control endpoint).
-public enum Fault: String, Sendable, CaseIterable {
+package enum Fault: String, Sendable, CaseIterable {
     /// Every answer is delayed (by `latency_ms`).
     case latency
     /// The answer never comes (until the fault is cleared).
@@ -21,7 +21,7 @@ public enum Fault: String, Sendable, CaseIterable {
     /// Values laced with escape sequences, C1 controls and bidi overrides.
     case hostile
 
-    public var summary: String {
+    package var summary: String {
         switch self {
         case .latency: return "delay every answer by latency_ms"
         case .stall: return "never answer until cleared"
@@ -37,28 +37,28 @@ public enum Fault: String, Sendable, CaseIterable {
 }
 
 /// Which faults are on, and until when (nil = until cleared).
-public struct FaultBoard: Sendable {
+package struct FaultBoard: Sendable {
     private var until: [Fault: Date?] = [:]
-    public var latencyMilliseconds = 1500
+    package var latencyMilliseconds = 1500
 
-    public init() {}
+    package init() {}
 
-    public mutating func set(_ fault: Fault, for seconds: Double?, now: Date = Date()) {
+    package mutating func set(_ fault: Fault, for seconds: Double?, now: Date = Date()) {
         // updateValue, not subscript: assigning a nil `Date?` through the subscript would remove the key.
         until.updateValue(seconds.map { now.addingTimeInterval($0) }, forKey: fault)
     }
 
-    public mutating func clear(_ fault: Fault? = nil) {
+    package mutating func clear(_ fault: Fault? = nil) {
         if let fault { until[fault] = nil } else { until.removeAll() }
     }
 
-    public func isOn(_ fault: Fault, now: Date = Date()) -> Bool {
+    package func isOn(_ fault: Fault, now: Date = Date()) -> Bool {
         guard let entry = until[fault] else { return false }
         guard let end = entry else { return true }
         return now < end
     }
 
-    public func active(now: Date = Date()) -> [Fault] {
+    package func active(now: Date = Date()) -> [Fault] {
         Fault.allCases.filter { isOn($0, now: now) }
     }
 }

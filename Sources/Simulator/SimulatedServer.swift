@@ -2,7 +2,7 @@ import Foundation
 import M4API
 
 /// What the HTTP layer must send back for one request.
-public enum SimulatedReply: Sendable, Equatable {
+package enum SimulatedReply: Sendable, Equatable {
     case xml(String)
     case html502
     case truncated(String)
@@ -12,23 +12,23 @@ public enum SimulatedReply: Sendable, Equatable {
 }
 
 /// One request's outcome, for the one-line request log (never the secret or the hash).
-public struct ReplyLog: Sendable, Equatable {
-    public var method: String
-    public var user: String
-    public var outcome: String
+package struct ReplyLog: Sendable, Equatable {
+    package var method: String
+    package var user: String
+    package var outcome: String
 }
 
 /// The M4 server's brain: settings, traffic, faults, and the `quickstats_get` rules.
 /// An actor, because requests arrive concurrently and all read and move the same model.
-public actor SimulatedServer {
-    public private(set) var settings: SimulatorSettings
-    public private(set) var faults: FaultBoard
+package actor SimulatedServer {
+    package private(set) var settings: SimulatorSettings
+    package private(set) var faults: FaultBoard
     private var model: TrafficModel
     private var clock: SimulatedClock
     /// Serve the seed page's numbers, frozen (for exact, repeatable answers).
-    public let sampleMode: Bool
+    package let sampleMode: Bool
 
-    public init(settings: SimulatorSettings = SimulatorSettings(), seed: UInt64 = 42, speed: Double = 1,
+    package init(settings: SimulatorSettings = SimulatorSettings(), seed: UInt64 = 42, speed: Double = 1,
                 start: Date = Date(), timeZone: TimeZone = TimeZone(identifier: "UTC")!,
                 peakCallsPerMinute: Double = 12, sampleMode: Bool = false, faults: FaultBoard = FaultBoard()) {
         self.settings = settings
@@ -41,32 +41,32 @@ public actor SimulatedServer {
 
     // MARK: Control
 
-    public func update(_ change: (inout SimulatorSettings) -> Void) { change(&settings) }
-    public func setFault(_ fault: Fault, seconds: Double?) { faults.set(fault, for: seconds) }
-    public func clearFaults(_ fault: Fault? = nil) { faults.clear(fault) }
-    public func setLatency(milliseconds: Int) { faults.latencyMilliseconds = max(0, milliseconds) }
+    package func update(_ change: (inout SimulatorSettings) -> Void) { change(&settings) }
+    package func setFault(_ fault: Fault, seconds: Double?) { faults.set(fault, for: seconds) }
+    package func clearFaults(_ fault: Fault? = nil) { faults.clear(fault) }
+    package func setLatency(milliseconds: Int) { faults.latencyMilliseconds = max(0, milliseconds) }
     /// Moves simulated time forward at once (the traffic in between is simulated too).
-    public func skip(seconds: TimeInterval) { clock.skip(seconds) }
+    package func skip(seconds: TimeInterval) { clock.skip(seconds) }
 
     /// Simulated time now, and the model moved up to it.
-    public func snapshot() -> (now: Date, model: TrafficModel) {
+    package func snapshot() -> (now: Date, model: TrafficModel) {
         let now = clock.now()
         model.advance(to: now)
         return (now, model)
     }
 
     /// Delay to add before answering (latency fault), in seconds.
-    public func latency() -> Double {
+    package func latency() -> Double {
         faults.isOn(.latency) ? Double(faults.latencyMilliseconds) / 1000 : 0
     }
 
-    public func isStalled() -> Bool { faults.isOn(.stall) }
+    package func isStalled() -> Bool { faults.isOn(.stall) }
 
     // MARK: The method
 
     /// Applies the server's rules in its order: API switch, GET switch, login, hash, permission,
     /// data store; then the answer for admin or simple user.
-    public func answer(method: RequestMethod, parameters: [String: String]) -> (SimulatedReply, ReplyLog) {
+    package func answer(method: RequestMethod, parameters: [String: String]) -> (SimulatedReply, ReplyLog) {
         let user = parameters["u"] ?? ""
         var log = ReplyLog(method: method.rawValue, user: user.isEmpty ? "-" : TerminalSafeText.clean(user), outcome: "ok")
         func fail(_ kind: APIErrorKind) -> (SimulatedReply, ReplyLog) {

@@ -9,12 +9,12 @@ import NIOSSL
 
 /// Serves a `SimulatedServer` over HTTP: `/billing/api/quickstats_get`, plus a small control API
 /// under `/_sim/` for switching settings and faults while running.
-public enum SimulatorHTTP {
-    public static let basePath = "/billing"
-    public static let methodPath = basePath + QuickStatsEndpoint.methodPath
+package enum SimulatorHTTP {
+    package static let basePath = "/billing"
+    package static let methodPath = basePath + QuickStatsEndpoint.methodPath
 
     /// The router: the M4 method and the control endpoints.
-    public static func router(for server: SimulatedServer, requestLog: @escaping @Sendable (ReplyLog) -> Void) -> Router<BasicRequestContext> {
+    package static func router(for server: SimulatedServer, requestLog: @escaping @Sendable (ReplyLog) -> Void) -> Router<BasicRequestContext> {
         let router = Router()
         router.on(RouterPath(methodPath), method: .post) { request, _ in
             var request = request
@@ -139,15 +139,15 @@ public enum SimulatorHTTP {
 }
 
 /// A simulator serving on a loopback port inside this process (the demo, and tests).
-public final class RunningSimulator: Sendable {
-    public let server: SimulatedServer
-    public let host: String
-    public let port: Int
-    public let usesTLS: Bool
+package final class RunningSimulator: Sendable {
+    package let server: SimulatedServer
+    package let host: String
+    package let port: Int
+    package let usesTLS: Bool
     private let task: Task<Void, any Error>
 
     /// GUI base URL to give m4top, e.g. `http://127.0.0.1:8080/billing`.
-    public var baseURL: String { "\(usesTLS ? "https" : "http")://\(host):\(port)\(SimulatorHTTP.basePath)" }
+    package var baseURL: String { "\(usesTLS ? "https" : "http")://\(host):\(port)\(SimulatorHTTP.basePath)" }
 
     private init(server: SimulatedServer, host: String, port: Int, usesTLS: Bool, task: Task<Void, any Error>) {
         self.server = server
@@ -158,10 +158,10 @@ public final class RunningSimulator: Sendable {
     }
 
     /// A PEM certificate chain and private key, for serving HTTPS.
-    public struct TLSFiles: Sendable {
-        public let certificate: String
-        public let privateKey: String
-        public init(certificate: String, privateKey: String) {
+    package struct TLSFiles: Sendable {
+        package let certificate: String
+        package let privateKey: String
+        package init(certificate: String, privateKey: String) {
             self.certificate = certificate
             self.privateKey = privateKey
         }
@@ -175,7 +175,7 @@ public final class RunningSimulator: Sendable {
     }
 
     /// Starts serving; port 0 picks a free one. Returns once the socket is listening.
-    public static func start(_ server: SimulatedServer, host: String = "127.0.0.1", port: Int = 0, tls: TLSFiles? = nil,
+    package static func start(_ server: SimulatedServer, host: String = "127.0.0.1", port: Int = 0, tls: TLSFiles? = nil,
                              logger: Logger = Logger(label: "m4top.simulator", factory: { _ in SwiftLogNoOpLogHandler() }),
                              requestLog: @escaping @Sendable (ReplyLog) -> Void = { _ in }) async throws -> RunningSimulator {
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
@@ -202,15 +202,15 @@ public final class RunningSimulator: Sendable {
         return RunningSimulator(server: server, host: host, port: bound, usesTLS: tls != nil, task: task)
     }
 
-    public func stop() async {
+    package func stop() async {
         await server.clearFaults()
         task.cancel()
         _ = try? await task.value
     }
 }
 
-public struct SimulatorStartError: Error, CustomStringConvertible {
-    public let host: String
-    public let port: Int
-    public var description: String { "the simulator could not listen on \(host):\(port)" }
+package struct SimulatorStartError: Error, CustomStringConvertible {
+    package let host: String
+    package let port: Int
+    package var description: String { "the simulator could not listen on \(host):\(port)" }
 }

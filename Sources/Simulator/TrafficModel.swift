@@ -1,18 +1,18 @@
 import Foundation
 
 /// Totals of finished, answered calls over one period.
-public struct CallTotals: Sendable, Equatable {
-    public var calls = 0
-    public var duration = 0           // seconds
-    public var revenue = Decimal(0)   // what users were charged ("price" for a simple user)
-    public var selfCost = Decimal(0)  // what the operator paid its providers
+package struct CallTotals: Sendable, Equatable {
+    package var calls = 0
+    package var duration = 0           // seconds
+    package var revenue = Decimal(0)   // what users were charged ("price" for a simple user)
+    package var selfCost = Decimal(0)  // what the operator paid its providers
 
-    public init() {}
+    package init() {}
 
-    public var profit: Decimal { revenue - selfCost }
+    package var profit: Decimal { revenue - selfCost }
 
     /// Whole percent of revenue, as the server reports it; 0 without revenue.
-    public var margin: Int {
+    package var margin: Int {
         guard revenue != 0 else { return 0 }
         var percent = profit / revenue * 100
         var rounded = Decimal()
@@ -41,21 +41,21 @@ struct LiveCall: Sendable {
 /// A believable day of a small VoIP operator: arrivals follow the hour of day, durations have a
 /// long tail, each call has a price and a cost (some at a loss), totals roll over at midnight
 /// and at the month's start. All randomness comes from one seeded generator.
-public struct TrafficModel: Sendable {
-    public struct Totals: Sendable, Equatable {
-        public var today = CallTotals()
-        public var month = CallTotals()
+package struct TrafficModel: Sendable {
+    package struct Totals: Sendable, Equatable {
+        package var today = CallTotals()
+        package var month = CallTotals()
     }
 
-    public let userNames: [String]
+    package let userNames: [String]
     /// Busy-hour arrival rate for the whole system, calls per minute.
-    public let peakCallsPerMinute: Double
-    public let timeZone: TimeZone
+    package let peakCallsPerMinute: Double
+    package let timeZone: TimeZone
 
-    public private(set) var now: Double
-    public private(set) var system = Totals()
-    public private(set) var users: [Totals]
-    public private(set) var balances: [Decimal]
+    package private(set) var now: Double
+    package private(set) var system = Totals()
+    package private(set) var users: [Totals]
+    package private(set) var balances: [Decimal]
 
     private var live: [LiveCall] = []
     private var random: SeededRandom
@@ -70,7 +70,7 @@ public struct TrafficModel: Sendable {
                                      Decimal(string: "0.09")!, Decimal(string: "0.18")!]
     static let answerRatio = 0.72
 
-    public init(users: [String], start: Date, seed: UInt64, peakCallsPerMinute: Double = 12,
+    package init(users: [String], start: Date, seed: UInt64, peakCallsPerMinute: Double = 12,
                 timeZone: TimeZone = TimeZone(identifier: "UTC")!, backfill: Bool = true) {
         self.userNames = users
         self.peakCallsPerMinute = peakCallsPerMinute
@@ -92,16 +92,16 @@ public struct TrafficModel: Sendable {
 
     // MARK: Reading
 
-    public func totals(forUser name: String) -> Totals? {
+    package func totals(forUser name: String) -> Totals? {
         userNames.firstIndex(of: name).map { users[$0] }
     }
 
-    public func balance(forUser name: String) -> Decimal? {
+    package func balance(forUser name: String) -> Decimal? {
         userNames.firstIndex(of: name).map { balances[$0] }
     }
 
     /// Calls up right now, and how many of them are answered (the rest are ringing).
-    public func activeCalls(forUser name: String? = nil) -> (total: Int, answered: Int) {
+    package func activeCalls(forUser name: String? = nil) -> (total: Int, answered: Int) {
         let index = name.flatMap { userNames.firstIndex(of: $0) }
         if name != nil && index == nil { return (0, 0) }
         var total = 0, answered = 0
@@ -115,7 +115,7 @@ public struct TrafficModel: Sendable {
     // MARK: Running
 
     /// Moves simulated time forward to `date`, call by call, rolling totals over at boundaries.
-    public mutating func advance(to date: Date) {
+    package mutating func advance(to date: Date) {
         let target = date.timeIntervalSince1970
         guard target > now else { return }
         // Fine steps for a live view; coarser when a test or a long pause skips far ahead.

@@ -3,6 +3,7 @@ import Foundation
 import M4API
 import Screen
 import Simulator
+import TestSupport
 
 // Figures for the hot paths of m4top. Printed, not asserted: compare runs by eye or in CI logs.
 

@@ -57,8 +57,8 @@ struct DiffAndFormatTests {
 
     @Test("ACD is duration over calls")
     func acd() {
-        #expect(Trends.acd(Fixture.admin().today) == Decimal(345) / 4)
-        #expect(Trends.acd(Fixture.admin(calls: 0).today) == nil)
+        #expect(Fixture.admin().acd(.today) == Decimal(345) / 4)
+        #expect(Fixture.admin(calls: 0).acd(.today) == nil)
     }
 
     @Test("Money rounds half away from zero to 2 decimals, with separators; never via Double",
@@ -78,7 +78,7 @@ struct DiffAndFormatTests {
         #expect(MetricFormat.count(-1234) == "-1,234")
         #expect(MetricFormat.delta(Decimal(string: "-0.125")!, kind: .money) == "-0.13")
         #expect(MetricFormat.delta(131, kind: .duration) == "+0:02:11")
-        #expect(MetricFormat.value(StatField(name: "margin", text: "54")) == "54%")
-        #expect(MetricFormat.value(StatField(name: "mystery", text: "x1")) == "x1")
+        #expect(MetricFormat.value(StatField(name: "margin", text: "54"), kind: MetricTable.field(section: "today", name: "margin").kind) == "54%")
+        #expect(MetricFormat.value(StatField(name: "mystery", text: "x1"), kind: MetricTable.field(section: "today", name: "mystery").kind) == "x1")
     }
 }

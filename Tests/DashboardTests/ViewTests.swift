@@ -60,17 +60,29 @@ struct ViewTests {
     @Test("Colour follows meaning: more revenue is good, more cost is bad; arrows carry it too")
     func meaningColours() {
         let canvas = DashboardView(glyphs: .unicode, timeZone: utc).render(twoPolls())
-        let lines = canvas.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        let revenueRow = lines.firstIndex { $0.contains("Revenue ") }!
-        let costRow = lines.firstIndex { $0.contains("Self cost") }!
-        #expect(canvas.roles(row: revenueRow)[30...38].contains(.good))
-        #expect(!canvas.roles(row: revenueRow)[30...38].contains(.bad))
-        #expect(canvas.roles(row: costRow)[30...38].contains(.bad))
-        #expect(canvas.roles(row: revenueRow)[18...24].contains(.highlight), "changed cells are highlighted")
+        let revenueChange = Self.roles(of: "+0.50 ▲", after: "Revenue ", in: canvas)
+        let costChange = Self.roles(of: "+0.30 ▲", after: "Self cost", in: canvas)
+        #expect(!revenueChange.isEmpty && revenueChange.allSatisfy { $0 == .good })
+        #expect(!costChange.isEmpty && costChange.allSatisfy { $0 == .bad })
+        #expect(Self.roles(of: "1.95", after: "Revenue ", in: canvas).allSatisfy { $0 == .highlight }, "changed cells are highlighted")
         var later = twoPolls()
         _ = U.update(&later, .tick(Fixture.t0.addingTimeInterval(9)))
         let calm = DashboardView(glyphs: .unicode, timeZone: utc).render(later)
-        #expect(!calm.roles(row: revenueRow).contains(.highlight), "the highlight fades")
+        #expect(Self.roles(of: "1.95", after: "Revenue ", in: calm).allSatisfy { $0 == .text }, "the highlight fades")
+    }
+
+    /// The roles of the cells showing `text`, found on the first row that contains `label`
+    /// (after the label): tests find values by what they say, not by fixed columns.
+    static func roles(of text: String, after label: String, in canvas: Canvas) -> [Role] {
+        let lines = canvas.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard let row = lines.firstIndex(where: { $0.contains(label) }) else { return [] }
+        let cells = (0..<canvas.width).map { canvas[$0, row].text }
+        let labelCells = label.map(String.init)
+        let textCells = text.map(String.init)
+        guard let labelStart = (0...(cells.count - labelCells.count)).first(where: { Array(cells[$0..<($0 + labelCells.count)]) == labelCells }),
+              let start = ((labelStart + labelCells.count)...(cells.count - textCells.count)).first(where: {
+                  Array(cells[$0..<($0 + textCells.count)]) == textCells }) else { return [] }
+        return (start..<(start + textCells.count)).map { canvas[$0, row].role }
     }
 
     @Test("Wide terminals put the three panels side by side")

@@ -59,7 +59,7 @@ struct ClientOverLoopbackTests {
                 let stats = try await client.fetch(user: "alice")
                 #expect(stats.today?["price"] != nil)
                 #expect(stats.today?["revenue"] == nil)
-                #expect(stats.balance?.number != nil)
+                #expect(stats.balance != nil)
                 #expect(stats.activeCalls?["total"]?.number != nil)
             }
         }

@@ -1,6 +1,7 @@
 import Foundation
 import M4API
 import Simulator
+import TestSupport
 import Testing
 
 /// HTTPS against the simulator with a self-signed certificate made for the test (openssl).

@@ -4,6 +4,7 @@ import FoundationNetworking
 #endif
 import M4API
 import Simulator
+import TestSupport
 import Testing
 
 /// Settings, errors and faults of the simulator, over loopback HTTP with the project's own client.

@@ -2,11 +2,11 @@ import Foundation
 
 /// A loopback port bound but never listening: connecting is refused, and as long as this lives
 /// no other test can take the port (a port freed by a stopped server can be handed out again).
-public final class ClosedPort {
-    public let port: Int
+package final class ClosedPort {
+    package let port: Int
     private let socketFD: Int32
 
-    public init() {
+    package init() {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)

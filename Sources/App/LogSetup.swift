@@ -1,16 +1,17 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// swift-log output goes to `--log-file` only: the terminal belongs to the dashboard.
-enum Logging {
-    nonisolated(unsafe) private static var bootstrapped = false
-    private static let lock = NSLock()
+enum LogSetup {
+    private static let bootstrapped = Mutex(false)
 
     static func bootstrapOnce(logFile: String?) {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !bootstrapped else { return }
-        bootstrapped = true
+        let first = bootstrapped.withLock { done in
+            defer { done = true }
+            return !done
+        }
+        guard first else { return }
         guard let logFile, let handle = FileLogHandler.open(logFile) else {
             LoggingSystem.bootstrap { _ in SwiftLogNoOpLogHandler() }
             return

@@ -1,0 +1,90 @@
+import Foundation
+import M4API
+import Screen
+
+/// Active calls in one line (total with its change, answered, ringing), then the values no
+/// other panel shows, then a sparkline of active calls over the history in what room is left.
+enum ActiveCallsPanel {
+    /// Columns left of the sparkline for its scale (`1,234` and `0`).
+    static let scaleWidth = 8
+
+    static func draw(_ state: DashboardState, in rect: Rect, on canvas: inout Canvas, _ context: PanelContext) {
+        guard rect.height >= 3 else { return }
+        let glyphs = context.glyphs
+        let userState = state.currentState
+        canvas.box(rect, title: "Active calls", glyphs: glyphs)
+        var inner = rect.inset(dx: 2, dy: 1)
+        guard let formatted = userState.formatted else {
+            Placeholder.draw(userState, in: inner, on: &canvas, glyphs)
+            return
+        }
+        let valueRole: Role = state.isStale ? .stale : .text
+        if let active = formatted.activeCalls {
+            drawSummary(active, in: inner.row(0), on: &canvas, valueRole: valueRole, glyphs)
+        } else {
+            canvas.put("not shown for this user (the server's \"Show Active Calls for Users\" is off)", in: inner, role: .muted)
+        }
+        inner = inner.splitTop(1).rest
+        for row in formatted.extras where !inner.isEmpty {
+            drawExtra(row, in: inner.row(0), on: &canvas, valueRole: valueRole, glyphs)
+            inner = inner.splitTop(1).rest
+        }
+        // The sparkline fills what is left: a NOC wall sees the shape of the last hour.
+        let series = userState.trends.activeSeries
+        if !inner.isEmpty && !series.isEmpty && formatted.activeCalls != nil {
+            Sparkline.draw(series, in: inner, on: &canvas, scaleWidth: scaleWidth, glyphs)
+        }
+    }
+
+    /// `Total 3 +3 ▲   Answered 2   Ringing 1`: items that do not fit whole are left out,
+    /// from the right; the first (the total) is cut only when nothing else fits.
+    static func drawSummary(_ rows: [MetricRow], in line: Rect, on canvas: inout Canvas, valueRole: Role, _ glyphs: Glyphs) {
+        var x = line.x
+        for (index, row) in rows.enumerated() {
+            let gap = index == 0 ? "" : "   "
+            let change = index == 0 ? row.delta.map { " \($0) \(row.deltaIsUp ? glyphs.up : glyphs.down)" } ?? "" : ""
+            let width = CharacterWidth.of(gap + row.label + " " + row.value + change)
+            guard x + width <= line.maxX else {
+                if index == 0 { canvas.put(row.value, in: line, role: valueRole) }
+                break
+            }
+            x += canvas.put(gap + row.label + " ", x: x, y: line.y, role: .muted)
+            x += canvas.put(row.value, x: x, y: line.y, role: valueRole)
+            x += canvas.put(change, x: x, y: line.y, role: .accent)
+        }
+    }
+
+    /// `Balance 42.50 +1.00 ▲`: a value that does not fit drops its change, then is cut.
+    static func drawExtra(_ row: MetricRow, in line: Rect, on canvas: inout Canvas, valueRole: Role, _ glyphs: Glyphs) {
+        var x = line.x
+        x += canvas.put("\(row.label) ", in: line, role: .muted)
+        let room = line.maxX - x
+        let value = CharacterWidth.truncate(row.value, to: room, ellipsis: glyphs.ellipsis)
+        x += canvas.put(value, x: x, y: line.y, role: valueRole)
+        if let delta = ValueColumns.deltaText(row, glyphs), x + 1 + CharacterWidth.of(delta) <= line.maxX {
+            canvas.put(delta, x: x + 1, y: line.y, role: ValueColumns.deltaRole(row.meaning))
+        }
+    }
+}
+
+/// Bars of eighths: the shape of a series at a glance, with its maximum and zero on the left.
+enum Sparkline {
+    static func draw(_ series: [Decimal], in rect: Rect, on canvas: inout Canvas, scaleWidth: Int, _ glyphs: Glyphs) {
+        guard rect.width > scaleWidth + 2 else { return }
+        let values = Array(series.suffix(rect.width - scaleWidth))
+        guard let maximum = values.max() else { return }
+        let levels = glyphs.spark.count
+        let scale = maximum > 0 ? Decimal(rect.height * levels) / maximum : 0
+        canvas.put(MetricFormat.count(maximum), x: rect.x, y: rect.y, role: .muted, maxWidth: scaleWidth - 1)
+        canvas.put("0", x: rect.x, y: rect.maxY - 1, role: .muted)
+        for (index, value) in values.enumerated() {
+            let scaled = NSDecimalNumber(decimal: value * scale).intValue
+            let filled = maximum > 0 && value > 0 ? max(1, scaled) : 0
+            for row in 0..<rect.height {
+                let here = filled - (rect.height - 1 - row) * levels
+                guard here > 0 else { continue }
+                canvas.put(glyphs.spark[min(levels, here) - 1], x: rect.x + scaleWidth + index, y: rect.y + row, role: .sparkline)
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import M4API
+import Screen
+
+/// What every panel draws with: the glyph set and the clock's time zone.
+package struct PanelContext: Sendable {
+    package let glyphs: Glyphs
+    package let time: TimeText
+}
+
+/// Where each part of the dashboard goes, split from the whole screen.
+struct DashboardLayout: Equatable {
+    var header: Rect
+    var periods: [Rect]
+    var activeCalls: Rect
+    var status: Rect
+    var footer: Rect
+
+    /// From this width on, the three panels stand side by side.
+    static let wideWidth = 120
+    static let headerRows = 2
+    /// The active-calls panel keeps at least this many rows under narrow period panels.
+    static let activeCallsMinimumRows = 3
+
+    init(_ screen: Rect, periodRows: Int) {
+        let (header, rest) = screen.splitTop(Self.headerRows)
+        let (body, bottom) = rest.splitBottom(2)
+        self.header = header
+        status = bottom.row(0)
+        footer = bottom.row(1)
+        if screen.width >= Self.wideWidth {
+            let columns = body.columns(3)
+            periods = Array(columns[0..<2])
+            activeCalls = columns[2]
+        } else {
+            let (top, below) = body.splitTop(min(periodRows + 2, body.height - Self.activeCallsMinimumRows))
+            periods = top.columns(2)
+            activeCalls = below
+        }
+    }
+}
+
+/// Draws a `DashboardState` into a `Canvas`. Pure: the same state gives the same cells. Each
+/// part is a panel of its own (Panels/), given its rectangle of the screen.
+package struct DashboardView {
+    package static let minimumWidth = 60
+    package static let minimumHeight = 18
+    /// Rows a period panel reserves before the first answer arrives.
+    static let placeholderRows = 6
+
+    package let context: PanelContext
+
+    package init(glyphs: Glyphs = .unicode, timeZone: TimeZone = .current) {
+        context = PanelContext(glyphs: glyphs, time: TimeText(timeZone: timeZone))
+    }
+
+    package func render(_ state: DashboardState) -> Canvas {
+        var canvas = Canvas(width: state.width, height: state.height, asciiOnly: context.glyphs.isASCII)
+        let screen = Rect(x: 0, y: 0, width: state.width, height: state.height)
+        guard state.width >= Self.minimumWidth, state.height >= Self.minimumHeight else {
+            TooSmallPanel.draw(state, in: screen, on: &canvas)
+            return canvas
+        }
+        let formatted = state.currentState.formatted
+        let periodRows = formatted.map { f in Period.allCases.map { f.periods[$0]?.count ?? 0 }.max() ?? 0 } ?? Self.placeholderRows
+        let layout = DashboardLayout(screen, periodRows: periodRows)
+        HeaderPanel.draw(state, in: layout.header, on: &canvas, context)
+        for (period, rect) in zip(Period.allCases, layout.periods) {
+            PeriodPanel.draw(period, state, in: rect, on: &canvas, context)
+        }
+        ActiveCallsPanel.draw(state, in: layout.activeCalls, on: &canvas, context)
+        StatusLine.draw(state, in: layout.status, on: &canvas, context)
+        Footer.draw(KeyMap.footerItems(), in: layout.footer, on: &canvas)
+        switch state.overlay {
+        case .none: break
+        case .help: HelpOverlay.draw(KeyMap.helpLines(), in: screen, on: &canvas, context)
+        case .userList(let selection): UserListOverlay.draw(state, selection: selection, in: screen, on: &canvas, context)
+        }
+        return canvas
+    }
+}
+
+/// Clock times and ages as the screen writes them.
+package struct TimeText: Sendable {
+    /// Made once: a Calendar costs more to build than a whole frame to draw.
+    private let calendar: Calendar
+
+    package init(timeZone: TimeZone) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        self.calendar = calendar
+    }
+
+    /// `14:05:09`
+    package func clock(_ date: Date) -> String {
+        let c = calendar.dateComponents([.hour, .minute, .second], from: date)
+        func two(_ n: Int?) -> String { let v = n ?? 0; return v < 10 ? "0\(v)" : "\(v)" }
+        return "\(two(c.hour)):\(two(c.minute)):\(two(c.second))"
+    }
+
+    /// `42s`, `3m 05s`, `2h 10m`: the age of data at a glance.
+    package static func age(_ seconds: TimeInterval) -> String {
+        let s = max(0, Int(min(seconds, 1e9)))
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return String(format: "%dm %02ds", s / 60, s % 60) }
+        return String(format: "%dh %02dm", s / 3600, (s % 3600) / 60)
+    }
+
+    /// `5s`, `1.5s`: an interval.
+    static func seconds(_ interval: TimeInterval) -> String {
+        interval == interval.rounded() ? "\(Int(interval))s" : String(format: "%.1fs", interval)
+    }
+}

@@ -1,0 +1,51 @@
+import Screen
+
+/// Two rows: who and where, with the connection state on the right; then freshness and the
+/// poll plan.
+enum HeaderPanel {
+    static func draw(_ state: DashboardState, in rect: Rect, on canvas: inout Canvas, _ context: PanelContext) {
+        let glyphs = context.glyphs
+        let top = rect.row(0)
+        canvas.fill(top, role: .header)
+        let kind = state.isAdminShown ? "admin" : "user"
+        let position = state.users.count > 1 ? " \(state.current + 1)/\(state.users.count)" : ""
+        var x = top.x + canvas.put(" m4top ", in: top, role: .header)
+        x += canvas.put("\(glyphs.separator) \(state.currentUser) (\(kind))\(position) \(glyphs.separator) ", x: x, y: top.y, role: .header)
+        let (label, role) = connectionLabel(state.connection, glyphs)
+        let demo = state.demoNotice != nil ? " DEMO " : ""
+        let serverRoom = top.maxX - x - CharacterWidth.of(label) - CharacterWidth.of(demo) - 2
+        if serverRoom > 8 {
+            canvas.put(CharacterWidth.truncate(state.server, to: serverRoom, ellipsis: glyphs.ellipsis), x: x, y: top.y, role: .header)
+        }
+        canvas.putRight(label + " ", rightEdge: top.maxX - CharacterWidth.of(demo), y: top.y, role: role)
+        if !demo.isEmpty { canvas.putRight(demo, rightEdge: top.maxX, y: top.y, role: .warning) }
+
+        let userState = state.currentState
+        var parts: [String] = []
+        if let last = userState.lastSuccess {
+            parts.append("updated \(context.time.clock(last)) (\(TimeText.age(state.now.timeIntervalSince(last))) ago)")
+        } else {
+            parts.append(userState.isInFlight ? "waiting for the first answer" : "no answer yet")
+        }
+        switch state.pollPlan {
+        case .paused: parts.append("PAUSED (p resumes)")
+        case .fetching: parts.append("fetching\(glyphs.ellipsis)")
+        case .next(let wait): parts.append("next poll in " + TimeText.age(wait))
+        case .retry(let wait): parts.append("retry in " + TimeText.age(wait))
+        case .idle: break
+        }
+        parts.append("every \(TimeText.seconds(state.interval))")
+        canvas.put(" " + parts.joined(separator: "  \(glyphs.separator)  "), in: rect.row(1), role: .muted)
+    }
+
+    /// A word for the state, with a glyph, and its role: colour never carries it alone.
+    static func connectionLabel(_ connection: ConnectionState, _ glyphs: Glyphs) -> (String, Role) {
+        switch connection {
+        case .stale: return ("\(glyphs.bullet) STALE", .warning)
+        case .failing: return ("\(glyphs.cross) ERROR", .bad)
+        case .paused: return ("\(glyphs.pause) PAUSED", .warning)
+        case .connecting: return ("\(glyphs.bullet) connecting", .accent)
+        case .live: return ("\(glyphs.bullet) live", .good)
+        }
+    }
+}

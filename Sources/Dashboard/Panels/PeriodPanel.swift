@@ -1,0 +1,82 @@
+import M4API
+import Screen
+
+/// Today or Month: each value with its change since the last answer, then the derived figures.
+enum PeriodPanel {
+    static func draw(_ period: Period, _ state: DashboardState, in rect: Rect, on canvas: inout Canvas, _ context: PanelContext) {
+        let glyphs = context.glyphs
+        let userState = state.currentState
+        var title = period.title
+        if let rollover = userState.recentRollover(now: state.now), period == .today || rollover.period == .month {
+            title += " \(glyphs.separator) new \(period.unit)"
+        }
+        canvas.box(rect, title: title, glyphs: glyphs)
+        let inner = rect.inset(dx: 2, dy: 1)
+        guard let formatted = userState.formatted else {
+            Placeholder.draw(userState, in: inner, on: &canvas, glyphs)
+            return
+        }
+        guard let rows = formatted.periods[period] else {
+            canvas.put("not sent by the server", in: inner, role: .muted)
+            return
+        }
+        let columns = ValueColumns(width: inner.width, rows: rows, glyphs: glyphs)
+        let valueRole: Role = state.isStale ? .stale : .text
+        let changedRole: Role = state.isStale ? .stale : state.isHighlightActive ? .highlight : .text
+        for (index, row) in rows.enumerated() where index < inner.height {
+            let line = inner.row(index)
+            let role = row.metric.isDerived ? (state.isStale ? .stale : .accent) : row.delta != nil ? changedRole : valueRole
+            columns.draw(row, in: line, on: &canvas, valueRole: role, glyphs)
+        }
+    }
+}
+
+/// Label, right-aligned value and right-aligned change, sized for a panel's rows. A number is
+/// never cut: when a value is too wide, the change column goes first, then label room.
+struct ValueColumns {
+    /// Columns for the change (`+0:02:00 ▲`); 0 when changes are dropped for room.
+    let delta: Int
+    let label: Int
+
+    static func deltaText(_ row: MetricRow, _ glyphs: Glyphs) -> String? {
+        row.delta.map { "\($0) \(row.deltaIsUp ? glyphs.up : glyphs.down)" }
+    }
+
+    init(width: Int, rows: [MetricRow], glyphs: Glyphs) {
+        let widest = rows.map { CharacterWidth.of($0.value) }.max() ?? 0
+        let preferredDelta = max(6, min(13, width / 3))
+        let preferredLabel = min(10, width - preferredDelta - 6)
+        let deltasFit = rows.allSatisfy { (Self.deltaText($0, glyphs).map(CharacterWidth.of) ?? 0) <= preferredDelta }
+        if widest <= width - preferredDelta - 1 - preferredLabel - 1 && deltasFit {
+            delta = preferredDelta
+            label = preferredLabel
+        } else {
+            delta = 0
+            label = max(0, min(10, width - widest - 1))
+        }
+    }
+
+    func draw(_ row: MetricRow, in line: Rect, on canvas: inout Canvas, valueRole: Role, _ glyphs: Glyphs) {
+        if label > 0 {
+            canvas.put(CharacterWidth.truncate(row.label, to: label, ellipsis: glyphs.ellipsis), x: line.x, y: line.y,
+                       role: row.metric.isDerived ? .muted : .text)
+        }
+        let valueRight = delta > 0 ? line.maxX - delta - 1 : line.maxX
+        let room = valueRight - line.x - (label > 0 ? label + 1 : 0)
+        canvas.putRight(CharacterWidth.truncate(row.value, to: room, ellipsis: glyphs.ellipsis), rightEdge: valueRight, y: line.y, role: valueRole)
+        if delta > 0, let text = Self.deltaText(row, glyphs) {
+            canvas.putRight(text, rightEdge: line.maxX, y: line.y, role: Self.deltaRole(row.meaning))
+        }
+    }
+
+    static func deltaRole(_ meaning: Int) -> Role { meaning > 0 ? .good : meaning < 0 ? .bad : .accent }
+}
+
+/// What a panel shows before its first answer.
+enum Placeholder {
+    static func draw(_ userState: UserState, in rect: Rect, on canvas: inout Canvas, _ glyphs: Glyphs) {
+        let text = userState.lastError.map { "no data: \($0.message)" } ?? "waiting for the first answer\(glyphs.ellipsis)"
+        canvas.put(CharacterWidth.truncate(text, to: rect.width, ellipsis: glyphs.ellipsis), in: rect,
+                   role: userState.lastError == nil ? .muted : .bad)
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import M4API
+
+/// How the connection to the user on screen stands, in one word.
+package enum ConnectionState: Sendable, Equatable {
+    case connecting, live, paused, stale, failing
+}
+
+/// What the poll loop is doing for the user on screen.
+package enum PollPlan: Sendable, Equatable {
+    case paused
+    case fetching
+    case next(in: TimeInterval)
+    case retry(in: TimeInterval)
+    case idle
+}
+
+/// The one message the status line has room for, most urgent first.
+package enum StatusMessage: Sendable, Equatable {
+    case failure(FetchError, failures: Int, retryIn: TimeInterval?)
+    case activeCallsDrop(ActiveCallsDrop)
+    case stale(since: Date, age: TimeInterval)
+    case rollover(Rollover)
+    case demo(String)
+}
+
+/// Facts the panels show, decided here so that no drawing code decides them.
+extension DashboardState {
+    package var connection: ConnectionState {
+        let userState = currentState
+        if isStale { return .stale }
+        if userState.lastError != nil { return .failing }
+        if paused { return .paused }
+        if userState.lastSuccess == nil { return .connecting }
+        return .live
+    }
+
+    package var pollPlan: PollPlan {
+        let userState = currentState
+        if paused { return .paused }
+        if userState.isInFlight { return .fetching }
+        guard let due = userState.nextPoll else { return .idle }
+        let wait = max(0, due.timeIntervalSince(now)).rounded(.up)
+        return userState.consecutiveFailures > 0 ? .retry(in: wait) : .next(in: wait)
+    }
+
+    package var statusMessage: StatusMessage? {
+        let userState = currentState
+        if let error = userState.lastError {
+            let retry = userState.nextPoll.map { max(0, $0.timeIntervalSince(now)).rounded(.up) }
+            return .failure(error, failures: userState.consecutiveFailures, retryIn: retry)
+        }
+        if let drop = userState.activeCallsDrop { return .activeCallsDrop(drop) }
+        if isStale, let last = userState.lastSuccess { return .stale(since: last, age: now.timeIntervalSince(last)) }
+        if let rollover = userState.recentRollover(now: now) { return .rollover(rollover) }
+        if let demoNotice { return .demo(demoNotice) }
+        return nil
+    }
+}

@@ -128,17 +128,34 @@ struct DashboardEndToEndTests {
     }
 
     /// SIGILL is what a Swift runtime trap raises on x86_64; SIGSEGV and SIGABRT stand for other crashes.
-    @Test("SIGTERM, SIGHUP and a crash (SIGILL, SIGSEGV, SIGABRT) restore the terminal",
+    @Test("SIGTERM, SIGHUP and a crash (SIGILL, SIGSEGV, SIGABRT) restore the terminal; the status is 128 + the signal",
           arguments: [SIGTERM, SIGHUP, SIGILL, SIGSEGV, SIGABRT])
     func signals(signalNumber: Int32) async throws {
         let sim = try await CountingSimulator()
+        defer { Task { await sim.running.stop() } }
         let pane = try TmuxPane()
-        try start(pane, sim)
+        try pane.run("SWIFT_BACKTRACE=enable=no M4TOP_SECRET=secret \(Self.bin) --url \(sim.url); echo exit-status=$?")
         try await pane.waitFor(text: "1.45")
         let pid = try #require(try pane.childPID())
         kill(pid, signalNumber)
+        try await pane.waitFor(text: "exit-status=\(128 + signalNumber)")
         try await pane.expectShellUsable("signal \(signalNumber)")
-        await sim.running.stop()
+    }
+
+    @Test("A real trap inside the program restores the terminal and still prints the Swift backtrace")
+    func realCrashKeepsBacktrace() async throws {
+        let sim = try await CountingSimulator()
+        defer { Task { await sim.running.stop() } }
+        let pane = try TmuxPane()
+        let log = NSTemporaryDirectory() + "m4top-crash-\(UUID().uuidString).txt"
+        defer { unlink(log) }
+        try pane.run("SWIFT_BACKTRACE=enable=yes,interactive=no M4TOP_DEBUG_CRASH=1.5 M4TOP_SECRET=secret \(Self.bin) --url \(sim.url) 2>\(log); echo exit-status=$?")
+        try await pane.waitFor(text: "1.45")
+        try await pane.waitFor(text: "exit-status=", timeout: 30)
+        try await pane.expectShellUsable("after a trap")
+        let stderr = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(stderr.contains("M4TOP_DEBUG_CRASH"), "the fatal error's message")
+        #expect(stderr.contains("Thread 0") || stderr.contains("Backtrace"), "the runtime's backtrace: \(stderr.prefix(400))")
     }
 
     @Test("When the terminal goes away (an ssh link drops), the dashboard exits instead of spinning")

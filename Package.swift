@@ -13,7 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
-        .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
@@ -21,16 +21,22 @@ let package = Package(
     targets: [
         // ncursesw as a system library; the shim exposes macros Swift cannot import.
         .systemLibrary(name: "CNcursesw", providers: [.apt(["libncursesw5-dev"])]),
+        // What may reach a terminal: control characters replaced, URLs without credentials.
+        .target(name: "TextSafety"),
         // Screen vocabulary shared by the view and the terminal: canvas, keys, roles, themes, colours.
-        .target(name: "Screen"),
+        .target(name: "Screen", dependencies: ["TextSafety"]),
         // Restores the terminal on a crash and hands the signal on (C: a signal handler with state).
         .target(name: "CCrashGuard", dependencies: ["CNcursesw"]),
         // The only module that calls ncurses.
         .target(name: "Curses", dependencies: ["CNcursesw", "CCrashGuard", "Screen"]),
         // quickstats_get: signing, request, transport, XML -> model, errors. No terminal code.
         .target(name: "M4API", dependencies: [
+            "TextSafety",
             .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Pure dashboard logic: state, update, history, diffs, view into a canvas, keys, themes.
@@ -41,7 +47,7 @@ let package = Package(
         ]),
         // The embedded M4 server.
         .target(name: "Simulator", dependencies: [
-            "M4API",
+            "M4API", "TextSafety",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -50,7 +56,7 @@ let package = Package(
         ]),
         // CLI, configuration, one-shot output and the live wiring (timer, stdin, signals, curses).
         .target(name: "App", dependencies: [
-            "M4API", "Dashboard", "Simulator", "Curses", "Screen",
+            "M4API", "TextSafety", "Dashboard", "Simulator", "Curses", "Screen",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
@@ -61,10 +67,10 @@ let package = Package(
 
         // Helpers shared by test targets and the benchmark (never linked into the product).
         .target(name: "TestSupport", dependencies: ["M4API"], path: "Tests/TestSupport"),
-        .testTarget(name: "M4APITests", dependencies: ["M4API", "Simulator", "TestSupport"]),
+        .testTarget(name: "M4APITests", dependencies: ["M4API", "Simulator", "TestSupport", "TextSafety"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "M4API", "Screen", "TestSupport"]),
-        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "M4API", "TestSupport"]),
-        .testTarget(name: "AppTests", dependencies: ["App", "M4API", "Simulator", "TestSupport"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "M4API", "TestSupport", "TextSafety"]),
+        .testTarget(name: "AppTests", dependencies: ["App", "M4API", "Simulator", "TestSupport", "TextSafety"]),
         .testTarget(name: "EndToEndTests", dependencies: ["m4top", "Simulator", "M4API", "TestSupport"]),
     ]
 )

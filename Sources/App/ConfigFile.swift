@@ -1,10 +1,16 @@
 import Dashboard
 import Foundation
+import TextSafety
 
 /// A configuration mistake: names the file (and line where known), the key, and what is wrong.
 package struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     package let message: String
-    package init(_ message: String) { self.message = message }
+    /// Longer messages are cut: they only get long by quoting what the user wrote.
+    static let maximumLength = 1_000
+
+    package init(_ message: String) {
+        self.message = message.count > Self.maximumLength ? String(message.prefix(Self.maximumLength)) + "…" : message
+    }
     package var description: String { message }
 }
 
@@ -57,12 +63,15 @@ package struct ConfigFile: Sendable {
         return (environment["HOME"] ?? NSHomeDirectory()) + "/.config/m4top"
     }
 
+    /// A config file is a few lines; anything larger is a mistake (a log, a device).
+    static let maximumBytes = 1 << 20
+
     package static func load(path: String) throws(ConfigError) -> ConfigFile {
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            data = try FileAccess.readSmallFile(path, limit: maximumBytes)
         } catch {
-            throw ConfigError("\(path): cannot read the config file (\(FileAccess.reason(for: path)))")
+            throw ConfigError("\(path): cannot read the config file (\(error.reason))")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigError("\(path): the config file is not UTF-8 text")
@@ -159,7 +168,7 @@ package struct ConfigFile: Sendable {
             case "method":
                 let method = try string().lowercased()
                 guard method == "post" || method == "get" else {
-                    throw ConfigError("\(document.location(ofKey: key)): key '\(name)': must be \"post\" or \"get\", not \"\(method)\"")
+                    throw ConfigError("\(document.location(ofKey: key)): key '\(name)': must be \"post\" or \"get\", not \"\(TerminalSafeText.excerpt(method))\"")
                 }
                 profile.method = method
             case "secret_file": profile.secretFile = try string()
@@ -177,7 +186,7 @@ package struct ConfigFile: Sendable {
             case "insecure": profile.insecure = try flag()
             case "no_hash": profile.noHash = try flag()
             default:
-                throw ConfigError("\(document.location(ofKey: key)): unknown key '\(name)' (known: \(profileKeys.joined(separator: ", ")), default_profile, [profiles.NAME])")
+                throw ConfigError("\(document.location(ofKey: key)): unknown key '\(TerminalSafeText.excerpt(name))' (known: \(profileKeys.joined(separator: ", ")), default_profile, [profiles.NAME])")
             }
         }
         return profile

@@ -15,24 +15,30 @@ package enum Main {
             } else {
                 try command.run()
             }
-            exit(0)
+            finish(0)
         } catch let request as ExitRequest {
-            exit(request.status.rawValue)
+            finish(request.status.rawValue)
         } catch {
             let code = M4TopCommand.exitCode(for: error)
             if code == .success {
                 // --help, --version
-                print(M4TopCommand.fullMessage(for: error))
-                exit(0)
+                Console.out(M4TopCommand.fullMessage(for: error))
+                finish(0)
             }
             let message = M4TopCommand.fullMessage(for: error)
             if wantsJSON(arguments) {
-                print(OneShotOutput.jsonError(kind: "config", message: message.split(separator: "\n").first.map(String.init) ?? message))
+                Console.out(OneShotOutput.jsonError(kind: "config", message: message.split(separator: "\n").first.map(String.init) ?? message))
             }
             Console.error(message)
             // Bad flags are usage errors: 2, as the contract says (ArgumentParser would use 64).
-            exit(code == .validationFailure || code.rawValue == 64 ? ExitStatus.usage.rawValue : code.rawValue)
+            finish(code == .validationFailure || code.rawValue == 64 ? ExitStatus.usage.rawValue : code.rawValue)
         }
+    }
+
+    /// Every ending: a failed log is reported once the terminal is the user's again.
+    static func finish(_ status: Int32) -> Never {
+        LogSetup.reportFailure()
+        exit(status)
     }
 
     static func wantsJSON(_ arguments: [String]) -> Bool {

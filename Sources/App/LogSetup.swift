@@ -1,10 +1,15 @@
 import Foundation
 import Logging
+import TextSafety
 import Synchronization
 
-/// swift-log output goes to `--log-file` only: the terminal belongs to the dashboard.
+/// swift-log output goes to `--log-file` only: the terminal belongs to the dashboard. A log
+/// that cannot be written (a full disk, a file that cannot be opened) never ends m4top: logging
+/// stops, and m4top says so once, on stderr, when it exits.
 enum LogSetup {
     private static let bootstrapped = Mutex(false)
+    /// Why logging stopped, once it has.
+    private static let failure = Mutex<String?>(nil)
 
     static func bootstrapOnce(logFile: String?) {
         let first = bootstrapped.withLock { done in
@@ -12,7 +17,12 @@ enum LogSetup {
             return !done
         }
         guard first else { return }
-        guard let logFile, let handle = FileLogHandler.open(logFile) else {
+        guard let logFile else {
+            LoggingSystem.bootstrap { _ in SwiftLogNoOpLogHandler() }
+            return
+        }
+        guard let handle = FileLogHandler.open(logFile) else {
+            stop("cannot open --log-file \(logFile) (\(FileAccess.reason(for: logFile)))")
             LoggingSystem.bootstrap { _ in SwiftLogNoOpLogHandler() }
             return
         }
@@ -21,6 +31,19 @@ enum LogSetup {
             handler.logLevel = .debug
             return handler
         }
+    }
+
+    static var isStopped: Bool { failure.withLock { $0 != nil } }
+
+    /// Logging ends here; the first reason is kept.
+    static func stop(_ reason: String) {
+        failure.withLock { if $0 == nil { $0 = reason } }
+    }
+
+    /// Called once on the way out: the terminal is the user's again.
+    static func reportFailure() {
+        guard let reason = failure.withLock({ $0 }) else { return }
+        Console.error("m4top: logging stopped: \(reason)")
     }
 }
 
@@ -36,7 +59,7 @@ struct FileLogHandler: LogHandler {
             _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
         }
         guard let handle = FileHandle(forWritingAtPath: path) else { return nil }
-        handle.seekToEndOfFile()
+        _ = try? handle.seekToEnd()
         return handle
     }
 
@@ -48,7 +71,13 @@ struct FileLogHandler: LogHandler {
     func log(event: LogEvent) {
         let all = metadata.merging(event.metadata ?? [:]) { $1 }
         let meta = all.isEmpty ? "" : " " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        guard !LogSetup.isStopped else { return }
         let stamp = ISO8601DateFormatter().string(from: Date())
-        file.write(Data("\(stamp) \(event.level) \(label): \(event.message)\(meta)\n".utf8))
+        let line = TerminalSafeText.clean("\(stamp) \(event.level) \(label): \(event.message)\(meta)")
+        do {
+            try file.write(contentsOf: Data((line + "\n").utf8))
+        } catch {
+            LogSetup.stop("writing the log failed (\(error.localizedDescription))")
+        }
     }
 }

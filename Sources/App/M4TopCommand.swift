@@ -37,7 +37,7 @@ package struct M4TopCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         LogSetup.bootstrapOnce(logFile: logFile)
         if listThemes {
-            print(ThemeCatalog(environment: environment).listing())
+            Console.out(ThemeCatalog(environment: environment).listing())
             throw ExitRequest(.success)
         }
         let settings: RunSettings
@@ -57,7 +57,7 @@ package struct M4TopCommand: AsyncParsableCommand {
 
     func reportConfigError(_ error: ConfigError) {
         if once && format == .json {
-            print(OneShotOutput.jsonError(kind: "config", message: error.message))
+            Console.out(OneShotOutput.jsonError(kind: "config", message: error.message))
         }
         Console.error("m4top: \(error.message)")
     }
@@ -112,8 +112,12 @@ package struct ConnectionOptions: ParsableArguments {
     package init() {}
 
     package func validate() throws {
-        if let interval, !(interval >= 1) { throw ValidationError("--interval must be at least 1 second") }
-        if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be more than 0 seconds") }
+        if let interval, !Limits.interval.contains(interval) {
+            throw ValidationError("--interval must be at least 1 second and at most \(Int(Limits.interval.upperBound)) (1-86400)")
+        }
+        if let timeout, !(timeout > 0 && timeout <= Limits.timeout.upperBound) {
+            throw ValidationError("--timeout must be more than 0 seconds and at most \(Int(Limits.timeout.upperBound))")
+        }
         if demo && url != nil { throw ValidationError("--demo and --url exclude each other") }
     }
 

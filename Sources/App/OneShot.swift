@@ -21,7 +21,7 @@ enum OneShot {
                 case .json: print(OneShotOutput.json(server: target.displayURL, user: user, fetchedAt: now, stats: stats))
                 case .text:
                     if user != settings.users.first { print("") }
-                    print(OneShotOutput.text(server: target.displayURL, user: user, fetchedAt: now, stats: stats))
+                    Console.out(OneShotOutput.text(server: target.displayURL, user: user, fetchedAt: now, stats: stats))
                 }
             } catch {
                 report(kind: error.kind.rawValue, message: error.message, hint: error.hint, format: format, user: user)

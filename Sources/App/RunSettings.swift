@@ -1,4 +1,5 @@
 import Foundation
+import TextSafety
 import M4API
 
 /// Everything a run needs, resolved from flags, then the config file, then defaults.
@@ -49,6 +50,17 @@ package struct ConnectionFlags: Sendable, Equatable {
     package init() {}
 }
 
+/// The ranges numbers from flags and the config must fall in: far past any sensible value, and
+/// small enough that no conversion to a timer or an integer can overflow.
+package enum Limits {
+    package static let interval: ClosedRange<Double> = 1...86_400
+    package static let timeout: ClosedRange<Double> = 0...3_600
+
+    static func describe(_ range: ClosedRange<Double>) -> String {
+        "\(Int(range.lowerBound))-\(Int(range.upperBound))"
+    }
+}
+
 package enum SettingsResolver {
     package static let demoUsers = ["admin", "alice", "bob", "carol"]
 
@@ -89,13 +101,21 @@ package enum SettingsResolver {
         if let empty = users.first(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
             throw ConfigError("--user: empty user name '\(empty)'")
         }
+        // A name is shown in the header, in errors and in JSON: nothing in it may act on a terminal.
+        if let odd = users.first(where: { $0.unicodeScalars.contains(where: TerminalSafeText.isUnsafe) }) {
+            throw ConfigError("--user: a user name cannot contain control characters ('\(TerminalSafeText.excerpt(odd))')")
+        }
         var unique: [String] = []
         for user in users where !unique.contains(user) { unique.append(user) }
 
         let interval = flags.interval ?? profile.interval ?? 5
-        guard interval >= 1, interval.isFinite else { throw ConfigError("--interval: must be at least 1 second, not \(interval)") }
+        guard Limits.interval.contains(interval) else {
+            throw ConfigError("\(flags.interval != nil ? "--interval" : "\(where_): key 'interval'"): must be \(Limits.describe(Limits.interval)) seconds, not \(interval)")
+        }
         let timeout = flags.timeout ?? profile.timeout ?? 10
-        guard timeout > 0, timeout.isFinite else { throw ConfigError("--timeout: must be more than 0 seconds, not \(timeout)") }
+        guard Limits.timeout.contains(timeout), timeout > 0 else {
+            throw ConfigError("\(flags.timeout != nil ? "--timeout" : "\(where_): key 'timeout'"): must be more than 0 and at most \(Int(Limits.timeout.upperBound)) seconds, not \(timeout)")
+        }
 
         let hashDisabled = flags.noHash || (profile.noHash ?? false)
         var secret: String?

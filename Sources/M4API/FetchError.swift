@@ -1,3 +1,4 @@
+import TextSafety
 import Foundation
 
 /// The documented `<error>` texts of `quickstats_get`.
@@ -65,6 +66,12 @@ package enum ResponseFailure: Sendable, Equatable {
     case malformedXML(detail: String)
     case tooLarge(limitBytes: Int)
     case unexpectedXML(root: String)
+    /// Bytes that are not UTF-8, in an answer that declares no other encoding.
+    case notUTF8
+    /// Past one of `AnswerLimits`: deeper, larger or longer than any real answer.
+    case tooComplex(reason: String)
+    /// The same element twice in one place: which one is true cannot be told.
+    case duplicateElement(name: String)
 }
 
 /// Everything a fetch can end in besides numbers. Messages are safe to print.
@@ -125,6 +132,12 @@ package enum FetchError: Error, Sendable, Equatable, CustomStringConvertible {
                 return "the answer is larger than \(limit / 1024) KiB; stopped reading"
             case .unexpectedXML(let root):
                 return "the answer is XML but not a quickstats answer (root <\(root)>)"
+            case .notUTF8:
+                return "the answer is not well-formed XML: it is not UTF-8"
+            case .tooComplex(let reason):
+                return "the answer is larger than any real one (\(reason)); not read"
+            case .duplicateElement(let name):
+                return "the answer sends <\(name)> twice; neither value is trusted"
             }
         }
     }

@@ -1,4 +1,4 @@
-import AsyncHTTPClient
+import TextSafety
 import Foundation
 import Logging
 import NIOCore
@@ -29,11 +29,11 @@ package struct ConnectionSettings: Sendable, Equatable {
     }
 }
 
-/// Calls `quickstats_get` over HTTP(S). One instance per server; `shutdown()` before exit.
+/// Calls `quickstats_get` over HTTP(S). One instance per server.
 package final class QuickStatsClient: Sendable {
     package let settings: ConnectionSettings
     private let secret: String?
-    private let http: HTTPClient
+    private let exchange: HTTPExchange?
     private let logger: Logger
 
     /// `secret` may be nil only when the signer has hashing disabled.
@@ -41,24 +41,13 @@ package final class QuickStatsClient: Sendable {
         self.settings = settings
         self.secret = secret
         self.logger = logger
-        var configuration = HTTPClient.Configuration()
-        let timeout = TimeAmount.milliseconds(Int64(settings.timeoutSeconds * 1000))
-        configuration.timeout = .init(connect: timeout, read: timeout)
-        // A redirect would turn the POST into a GET and hide a wrong URL: report it instead.
-        configuration.redirectConfiguration = .disallow
-        configuration.decompression = .disabled
-        // Fail at once when nothing listens: the dashboard has its own retry and backoff, and the
-        // operator should see "connection refused" now, not after the whole timeout.
-        configuration.connectionPool.retryConnectionEstablishment = false
-        var tls = TLSConfiguration.makeClientConfiguration()
-        if settings.insecureTLS { tls.certificateVerification = .none }
-        configuration.tlsConfiguration = tls
-        self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        // A TLS context that cannot be made (no system roots) is reported on the first fetch.
+        self.exchange = try? HTTPExchange(insecureTLS: settings.insecureTLS, maxBodyBytes: settings.maxBodyBytes)
     }
 
-    package func shutdown() async {
-        try? await http.shutdown()
-    }
+    /// Nothing to release: every exchange has its own connection. Kept so callers need not
+    /// know which transport is underneath.
+    package func shutdown() async {}
 
     /// The request that `fetch` sends for `user` (the hash included).
     package func request(for user: String) -> QuickStatsRequest {
@@ -81,7 +70,7 @@ package final class QuickStatsClient: Sendable {
         let seconds = settings.timeoutSeconds
         logger.debug("quickstats_get", metadata: ["user": "\(user)", "method": "\(call.method.rawValue)"])
         do {
-            // The deadline bounds the exchange; the race below also bounds reading the body.
+            // The race bounds the whole exchange: connect, send, and reading the body.
             return try await withThrowingTaskGroup(of: Data.self) { group in
                 group.addTask { try await self.exchange(call) }
                 group.addTask {
@@ -103,29 +92,20 @@ package final class QuickStatsClient: Sendable {
     }
 
     private func exchange(_ call: QuickStatsRequest) async throws -> Data {
-        var request = HTTPClientRequest(url: call.requestURL.absoluteString)
-        request.method = call.method == .post ? .POST : .GET
-        request.headers.add(name: "User-Agent", value: "m4top")
-        request.headers.add(name: "Accept", value: "application/xml, text/xml, */*")
-        if let body = call.body {
-            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-            request.body = .bytes(ByteBuffer(string: body))
-        }
-        let deadline = NIODeadline.now() + .milliseconds(Int64(settings.timeoutSeconds * 1000))
-        let response = try await http.execute(request, deadline: deadline, logger: logger)
-        if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > settings.maxBodyBytes {
-            throw FetchError.response(.tooLarge(limitBytes: settings.maxBodyBytes))
-        }
-        let buffer = try await response.body.collect(upTo: settings.maxBodyBytes)
-        let body = Data(buffer.readableBytesView)
-        let code = Int(response.status.code)
-        switch code {
-        case 200: return body
+        guard let exchange else { throw FetchError.transport(.tls(reason: "cannot set up TLS on this machine")) }
+        var headers = HTTPHeaders()
+        headers.add(name: "User-Agent", value: "m4top")
+        headers.add(name: "Accept", value: "application/xml, text/xml, */*")
+        if call.body != nil { headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded") }
+        let answer = try await exchange.send(url: call.requestURL, method: call.method == .post ? .POST : .GET, headers: headers,
+                                             body: call.body, connectTimeout: .milliseconds(Int64(settings.timeoutSeconds * 1000)))
+        switch answer.status {
+        case 200: return answer.body
         case 300..<400:
-            throw FetchError.response(.redirect(code: code, location: response.headers.first(name: "Location").map(TerminalSafeText.clean)))
+            throw FetchError.response(.redirect(code: answer.status, location: answer.location.map(TerminalSafeText.redactedURL)))
         default:
-            let isHTML = String(decoding: body.prefix(512), as: UTF8.self).lowercased().contains("<html")
-            throw FetchError.response(.httpStatus(code: code, reason: TerminalSafeText.clean(response.status.reasonPhrase), isHTML: isHTML))
+            let isHTML = String(decoding: answer.body.prefix(512), as: UTF8.self).lowercased().contains("<html")
+            throw FetchError.response(.httpStatus(code: answer.status, reason: TerminalSafeText.excerpt(answer.reason), isHTML: isHTML))
         }
     }
 
@@ -134,15 +114,10 @@ package final class QuickStatsClient: Sendable {
         let host = url.host ?? "?"
         let port = url.port ?? (url.scheme == "https" ? 443 : 80)
         switch error {
-        case let error as HTTPClientError:
+        case let error as HTTPExchange.Failure:
             switch error {
-            case .connectTimeout, .deadlineExceeded, .readTimeout, .writeTimeout, .tlsHandshakeTimeout,
-                 .getConnectionFromPoolTimeout, .cancelled:
-                return .transport(.timedOut(seconds: timeout))
-            case .remoteConnectionClosed, .bodyLengthMismatch:
-                return .transport(.connectionClosed)
-            default:
-                return .transport(.other(reason: TerminalSafeText.clean(String(describing: error))))
+            case .tooLarge: return .response(.tooLarge(limitBytes: limit))
+            case .closedEarly: return .transport(.connectionClosed)
             }
         case let error as NIOConnectionError:
             if error.connectionErrors.isEmpty, error.dnsAError != nil || error.dnsAAAAError != nil {

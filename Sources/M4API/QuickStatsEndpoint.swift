@@ -1,3 +1,4 @@
+import TextSafety
 import Foundation
 
 /// Builds the method URL from the GUI base the user gives, e.g. `https://pbx.example.com/billing`.
@@ -10,14 +11,16 @@ package enum QuickStatsEndpoint {
         case unsupportedScheme(String)
         case missingHost(String)
         case hasQuery(String)
+        case badPort(String)
 
         package var description: String {
             switch self {
             case .empty: return "the server URL is empty"
-            case .unparsable(let s): return "'\(TerminalSafeText.clean(s))' is not a URL"
-            case .unsupportedScheme(let s): return "'\(TerminalSafeText.clean(s))' must start with http:// or https://"
-            case .missingHost(let s): return "'\(TerminalSafeText.clean(s))' has no host name"
-            case .hasQuery(let s): return "'\(TerminalSafeText.clean(s))' must not carry a query or fragment (parameters are sent by m4top)"
+            case .unparsable(let s): return "'\(TerminalSafeText.redactedURL(s))' is not a URL"
+            case .unsupportedScheme(let s): return "'\(TerminalSafeText.redactedURL(s))' must start with http:// or https://"
+            case .missingHost(let s): return "'\(TerminalSafeText.redactedURL(s))' has no host name"
+            case .hasQuery(let s): return "'\(TerminalSafeText.redactedURL(s))' must not carry a query or fragment (parameters are sent by m4top)"
+            case .badPort(let s): return "'\(TerminalSafeText.redactedURL(s))' has a port outside 1-65535"
             }
         }
     }
@@ -32,6 +35,7 @@ package enum QuickStatsEndpoint {
         }
         guard let host = components.host, !host.isEmpty else { throw .missingHost(trimmed) }
         guard components.query == nil, components.fragment == nil else { throw .hasQuery(trimmed) }
+        if let port = components.port, !(1...65535).contains(port) { throw .badPort(trimmed) }
         var path = components.path
         while path.hasSuffix("/") { path.removeLast() }
         if !path.hasSuffix(methodPath) { path += methodPath }
@@ -41,9 +45,10 @@ package enum QuickStatsEndpoint {
         return url
     }
 
-    /// The GUI base for display: the method URL without `/api/quickstats_get`.
+    /// The GUI base for display: the method URL without `/api/quickstats_get`, and without any
+    /// user name or password it carries (those are never shown or logged).
     package static func displayBase(of methodURL: URL) -> String {
-        var text = methodURL.absoluteString
+        var text = TerminalSafeText.redactedURL(methodURL.absoluteString)
         if text.hasSuffix(methodPath) { text.removeLast(methodPath.count) }
         return text
     }

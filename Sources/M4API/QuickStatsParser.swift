@@ -1,3 +1,4 @@
+import TextSafety
 import Foundation
 
 /// What a well-formed answer says: numbers, or an API error.
@@ -16,19 +17,25 @@ package enum QuickStatsParser {
         guard trimmedStart.first == UInt8(ascii: "<") else {
             throw .response(.notXML(preview: preview(body)))
         }
+        // FoundationXML traps on some invalid UTF-8 (in element names): never hand it any.
+        if String(validating: body, as: UTF8.self) == nil && !declaresOtherEncoding(body) {
+            throw .response(.notUTF8)
+        }
         let root: XMLNode
         do {
             root = try XMLTreeBuilder.parse(replacingControlBytes(in: body))
         } catch {
-            if case .parse(let code, _, let message) = error {
+            switch error {
+            case .limit(let reason):
+                throw .response(.tooComplex(reason: reason))
+            case .parse(let code, _, let message):
                 // 5 = premature end of document: what a cut-off answer looks like.
                 if code == 5 || code == 4 || isCutOff(body) { throw .response(.truncated) }
                 throw .response(.malformedXML(detail: TerminalSafeText.clean(message)))
             }
-            throw .response(.malformedXML(detail: "unknown parser error"))
         }
         if let stats = root.first(named: "quickstats") {
-            return .stats(model(from: stats))
+            return .stats(try model(from: stats))
         }
         if let error = root.first(named: "error") {
             return .apiError(APIError(text: error.text))
@@ -36,15 +43,27 @@ package enum QuickStatsParser {
         throw .response(.unexpectedXML(root: TerminalSafeText.clean(root.name)))
     }
 
-    static func model(from quickstats: XMLNode) -> QuickStats {
+    /// The answer's values, in document order. A name that comes twice in one place (two
+    /// `<calls>` in `<today>`, or both `<month>` and `<this_month>`) is refused: which one is
+    /// true cannot be told, and a reader that keeps the last would see another number than one
+    /// that keeps the first.
+    static func model(from quickstats: XMLNode) throws(FetchError) -> QuickStats {
         var sections: [StatSection] = []
         var fields: [StatField] = []
+        var topNames: Set<String> = []
         for child in quickstats.children {
             if child.children.isEmpty {
-                fields.append(field(child, name: child.name))
+                let leaf = field(child, name: child.name)
+                guard topNames.insert(leaf.name).inserted else { throw .response(.duplicateElement(name: leaf.name)) }
+                fields.append(leaf)
             } else {
-                sections.append(StatSection(name: TerminalSafeText.clean(child.name),
-                                            fields: leaves(of: child, prefix: "")))
+                let section = StatSection(name: TerminalSafeText.clean(child.name), fields: leaves(of: child, prefix: ""))
+                guard topNames.insert(section.name).inserted else { throw .response(.duplicateElement(name: section.elementName)) }
+                var names: Set<String> = []
+                for leaf in section.fields where !names.insert(leaf.name).inserted {
+                    throw .response(.duplicateElement(name: "\(section.elementName).\(leaf.name)"))
+                }
+                sections.append(section)
             }
         }
         return QuickStats(sections: sections, fields: fields)
@@ -76,6 +95,14 @@ package enum QuickStatsParser {
 
     private static func isForbiddenControl(_ byte: UInt8) -> Bool {
         (byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D) || byte == 0x7F
+    }
+
+    /// `<?xml ... encoding="ISO-8859-1"?>`: libxml2 converts such an answer to UTF-8 itself.
+    private static func declaresOtherEncoding(_ body: Data) -> Bool {
+        let head = String(decoding: body.prefix(100), as: UTF8.self).lowercased()
+        guard head.hasPrefix("<?xml"), let range = head.range(of: "encoding=") else { return false }
+        let value = head[range.upperBound...].dropFirst().prefix { $0 != "\"" && $0 != "'" }
+        return !value.isEmpty && value != "utf-8" && value != "utf8"
     }
 
     private static func looksLikeHTML(_ body: Data) -> Bool {

@@ -9,17 +9,35 @@ package struct XMLNode: Sendable, Equatable {
     package var text: String
     package var children: [XMLNode]
 
+    /// The first element of this name, searched breadth-first (the tree is at most
+    /// `AnswerLimits.depth` deep, so this never recurses far).
     package func first(named wanted: String) -> XMLNode? {
-        if name == wanted { return self }
-        for child in children {
-            if let found = child.first(named: wanted) { return found }
+        var level = [self]
+        while !level.isEmpty {
+            if let found = level.first(where: { $0.name == wanted }) { return found }
+            level = level.flatMap(\.children)
         }
         return nil
     }
 }
 
+/// Limits that a real answer (a few hundred bytes, about 20 elements, 4 levels) never meets,
+/// and that keep a hostile or broken server from costing time, memory or the stack.
+package enum AnswerLimits {
+    /// Elements inside one another.
+    package static let depth = 16
+    /// Elements in one answer.
+    package static let elements = 2_000
+    /// Characters in one element name.
+    package static let nameLength = 100
+    /// Bytes in one value.
+    package static let valueBytes = 4_096
+}
+
 enum XMLTreeError: Error {
     case parse(code: Int, line: Int, message: String)
+    /// The answer went past one of `AnswerLimits`.
+    case limit(String)
 }
 
 /// Builds an `XMLNode` tree with Foundation's XMLParser (libxml2).
@@ -31,37 +49,59 @@ enum XMLTreeBuilder {
         parser.shouldResolveExternalEntities = false
         parser.delegate = delegate
         let ok = parser.parse()
+        if let exceeded = delegate.exceeded { throw .limit(exceeded) }
         // libxml2 can report success and still leave an error behind (premature end, for one).
-        if !ok || parser.parserError != nil || delegate.root == nil || !delegate.stack.isEmpty {
+        guard ok, parser.parserError == nil, let root = delegate.root, delegate.stack.isEmpty else {
             let error = parser.parserError as NSError?
             throw .parse(code: error?.code ?? -1, line: parser.lineNumber,
                          message: error?.localizedDescription ?? "document ended early")
         }
-        return delegate.root!
+        return root
     }
 
     private final class Delegate: NSObject, XMLParserDelegate {
         var stack: [XMLNode] = []
         var root: XMLNode?
+        var elements = 0
+        /// Set when a limit was passed; parsing stops there.
+        var exceeded: String?
+
+        private func stop(_ parser: XMLParser, _ reason: String) {
+            exceeded = reason
+            parser.abortParsing()
+        }
 
         func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
                     qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {
+            guard exceeded == nil else { return }
+            elements += 1
+            if stack.count >= AnswerLimits.depth { return stop(parser, "elements nested more than \(AnswerLimits.depth) deep") }
+            if elements > AnswerLimits.elements { return stop(parser, "more than \(AnswerLimits.elements) elements") }
+            if elementName.count > AnswerLimits.nameLength {
+                return stop(parser, "an element name longer than \(AnswerLimits.nameLength) characters")
+            }
             stack.append(XMLNode(name: elementName, text: "", children: []))
         }
 
         func parser(_ parser: XMLParser, foundCharacters string: String) {
-            guard !stack.isEmpty else { return }
-            stack[stack.count - 1].text += string
+            append(string, parser)
         }
 
         func parser(_ parser: XMLParser, foundCDATA CDATABlock: Data) {
-            guard !stack.isEmpty else { return }
-            stack[stack.count - 1].text += String(decoding: CDATABlock, as: UTF8.self)
+            append(String(decoding: CDATABlock, as: UTF8.self), parser)
+        }
+
+        private func append(_ text: String, _ parser: XMLParser) {
+            guard exceeded == nil, !stack.isEmpty else { return }
+            stack[stack.count - 1].text += text
+            if stack[stack.count - 1].text.utf8.count > AnswerLimits.valueBytes {
+                stop(parser, "a value longer than \(AnswerLimits.valueBytes / 1024) KiB")
+            }
         }
 
         func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?,
                     qualifiedName qName: String?) {
-            guard let done = stack.popLast() else { return }
+            guard exceeded == nil, let done = stack.popLast() else { return }
             if stack.isEmpty {
                 root = done
             } else {

@@ -1,3 +1,4 @@
+import TextSafety
 /// One screen cell: a character (or "" for the right half of a wide one) and its role.
 package struct Cell: Equatable, Sendable {
     package var text: String
@@ -38,7 +39,9 @@ package struct Canvas: Sendable, Equatable {
         let limit = min(width, x + (maxWidth ?? width))
         var column = x
         for character in text {
-            let shown: Character = asciiOnly && !character.isASCII ? "?" : character
+            // Nothing that a terminal acts on reaches a cell, whatever the text's origin.
+            let safe = character.unicodeScalars.contains(where: TerminalSafeText.isUnsafe) ? TerminalSafeText.replacement : character
+            let shown: Character = asciiOnly && !safe.isASCII ? "?" : safe
             let w = CharacterWidth.of(shown)
             if w == 0 { continue }
             if column + w > limit { break }

@@ -1,3 +1,4 @@
+import TextSafety
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking

@@ -1,0 +1,144 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// One HTTP/1.1 request and its answer over a fresh connection, on SwiftNIO's own HTTP codec and
+/// NIOSSL (the libraries async-http-client is built on).
+///
+/// Why not async-http-client: its request state machine treats a status below 200 as an
+/// informational answer that has no body, and a status line below 100 (`HTTP/1.1 000 Zero`)
+/// that does carry a body then ends the process in a `preconditionFailure`
+/// (`HTTPRequestStateMachine.receivedHTTPResponseBodyPart`); no configuration avoids it, and no
+/// answer from a server may end m4top. This exchange takes any status as an answer. It also
+/// never follows redirects and stops reading past the size limit.
+struct HTTPExchange: Sendable {
+    struct Answer: Sendable {
+        let status: Int
+        let reason: String
+        let location: String?
+        let body: Data
+    }
+
+    enum Failure: Error {
+        case tooLarge
+        case closedEarly
+    }
+
+    let insecureTLS: Bool
+    let maxBodyBytes: Int
+    private let tlsContext: NIOSSLContext?
+
+    init(insecureTLS: Bool, maxBodyBytes: Int) throws {
+        self.insecureTLS = insecureTLS
+        self.maxBodyBytes = maxBodyBytes
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if insecureTLS { tls.certificateVerification = .none }
+        tlsContext = try NIOSSLContext(configuration: tls)
+    }
+
+    /// Sends the request and returns the whole answer. `connectTimeout` bounds the connection;
+    /// the caller bounds the whole exchange (cancelling closes the connection).
+    func send(url: URL, method: HTTPMethod, headers: HTTPHeaders, body: String?, connectTimeout: TimeAmount) async throws -> Answer {
+        guard let host = url.host else { throw ChannelError.inappropriateOperationForState }
+        let secure = url.scheme?.lowercased() == "https"
+        let port = url.port ?? (secure ? 443 : 80)
+        let promise = MultiThreadedEventLoopGroup.singleton.next().makePromise(of: Answer.self)
+        let limit = maxBodyBytes
+        let tlsContext = secure ? self.tlsContext : nil
+        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(connectTimeout)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let tlsContext {
+                        // SNI and name checks need a host name; an IP literal is checked as an address.
+                        let name = Self.isIPAddress(host) ? nil : host
+                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tlsContext, serverHostname: name))
+                    }
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(AnswerCollector(promise: promise, limit: limit))
+                }
+            }
+        let channel = try await bootstrap.connect(host: host, port: port).get()
+        return try await withTaskCancellationHandler {
+            var path = url.path.isEmpty ? "/" : url.path
+            if let query = url.query { path += "?" + query }
+            var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
+            head.headers = headers
+            head.headers.replaceOrAdd(name: "Host", value: url.port.map { "\(host):\($0)" } ?? host)
+            head.headers.replaceOrAdd(name: "Connection", value: "close")
+            if let body { head.headers.replaceOrAdd(name: "Content-Length", value: String(body.utf8.count)) }
+            channel.write(HTTPClientRequestPart.head(head), promise: nil)
+            if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(string: body))), promise: nil) }
+            channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+            defer { channel.close(promise: nil) }
+            return try await promise.futureResult.get()
+        } onCancel: {
+            channel.close(promise: nil)
+        }
+    }
+
+    static func isIPAddress(_ host: String) -> Bool {
+        var v4 = in_addr(), v6 = in6_addr()
+        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
+    }
+}
+
+/// Collects one response: head, body up to the limit, end. Fails the promise on an error or
+/// when the connection closes first.
+private final class AnswerCollector: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPClientResponsePart
+
+    private let promise: EventLoopPromise<HTTPExchange.Answer>
+    private let limit: Int
+    // A channel handler lives on its channel's event loop: no locks needed.
+    private var head: HTTPResponseHead?
+    private var body = Data()
+    private var done = false
+
+    init(promise: EventLoopPromise<HTTPExchange.Answer>, limit: Int) {
+        self.promise = promise
+        self.limit = limit
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !done else { return }
+        switch unwrapInboundIn(data) {
+        case .head(let responseHead):
+            head = responseHead
+            if let length = responseHead.headers.first(name: "Content-Length").flatMap(Int.init), length > limit {
+                fail(HTTPExchange.Failure.tooLarge, context)
+            }
+        case .body(let buffer):
+            guard body.count + buffer.readableBytes <= limit else { return fail(HTTPExchange.Failure.tooLarge, context) }
+            body.append(contentsOf: buffer.readableBytesView)
+        case .end:
+            guard let head else { return fail(HTTPExchange.Failure.closedEarly, context) }
+            done = true
+            promise.succeed(HTTPExchange.Answer(status: Int(head.status.code), reason: head.status.reasonPhrase,
+                                                location: head.headers.first(name: "Location"), body: body))
+            context.close(promise: nil)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        fail(error, context)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        fail(HTTPExchange.Failure.closedEarly, context)
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        fail(HTTPExchange.Failure.closedEarly, context)
+    }
+
+    private func fail(_ error: any Error, _ context: ChannelHandlerContext) {
+        guard !done else { return }
+        done = true
+        promise.fail(error)
+        context.close(promise: nil)
+    }
+}

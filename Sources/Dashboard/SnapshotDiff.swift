@@ -65,7 +65,8 @@ package struct Trends: Sendable, Equatable {
     package var callsPerMinute: Decimal?
     /// Revenue per hour (price per hour for a simple user).
     package var revenuePerHour: Decimal?
-    package var activeSeries: [Decimal] = []
+    /// Active calls over the history, oldest first, as chart heights.
+    package var activeSeries: [Double] = []
 
     package init() {}
 
@@ -76,7 +77,7 @@ package struct Trends: Sendable, Equatable {
     package static func from(_ history: SnapshotHistory, window: TimeInterval = 300) -> Trends {
         var trends = Trends()
         let recent = history.recent(window)
-        trends.activeSeries = history.points.suffix(seriesLimit).compactMap(\.activeTotal)
+        trends.activeSeries = history.points.suffix(seriesLimit).compactMap(\.activeLevel)
         guard let last = recent.last else { return trends }
         // Walk back while today's counters only grow: that run has no midnight inside it.
         var first = last

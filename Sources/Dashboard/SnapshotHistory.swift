@@ -22,6 +22,9 @@ package struct HistoryPoint: Sendable, Equatable {
     /// Revenue, or a simple user's price.
     package let todayTakings: Decimal?
     package let activeTotal: Decimal?
+    /// Active calls as a chart height: converted once here, not once per frame (a count, never
+    /// money, so a `Double` is exact enough to draw).
+    package let activeLevel: Double?
 
     package init(_ snapshot: Snapshot) {
         time = snapshot.time
@@ -29,6 +32,7 @@ package struct HistoryPoint: Sendable, Equatable {
         todayDuration = snapshot.stats.duration(.today)
         todayTakings = snapshot.stats.takings(.today)
         activeTotal = snapshot.stats.activeTotal
+        activeLevel = activeTotal.map { NSDecimalNumber(decimal: $0).doubleValue }
     }
 
     /// Today's counters fell from `earlier` to this point: midnight passed in between.

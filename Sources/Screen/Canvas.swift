@@ -37,6 +37,16 @@ package struct Canvas: Sendable, Equatable {
     package mutating func put(_ text: String, x: Int, y: Int, role: Role, maxWidth: Int? = nil) -> Int {
         guard y >= 0, y < height, x < width else { return 0 }
         let limit = min(width, x + (maxWidth ?? width))
+        // Most of a frame is printable ASCII: one byte, one column, no grapheme breaking.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+            var column = x
+            for byte in text.utf8 {
+                if column >= limit { break }
+                if column >= 0 { cells[y * width + column] = Cell(text: String(UnicodeScalar(byte)), role: role) }
+                column += 1
+            }
+            return column - x
+        }
         var column = x
         for character in text {
             // Nothing that a terminal acts on reaches a cell, whatever the text's origin.
@@ -73,12 +83,23 @@ package struct Canvas: Sendable, Equatable {
     package mutating func box(x: Int, y: Int, width w: Int, height h: Int, title: String, glyphs: Glyphs,
                              role: Role = .border, titleRole: Role = .title) {
         guard w >= 2, h >= 2 else { return }
-        put(glyphs.topLeft + String(repeating: glyphs.horizontal, count: w - 2) + glyphs.topRight, x: x, y: y, role: role)
-        for row in (y + 1)..<(y + h - 1) {
-            put(glyphs.vertical, x: x, y: row, role: role)
-            put(glyphs.vertical, x: x + w - 1, y: row, role: role)
+        // Box glyphs are one column each by construction: set the cells without measuring.
+        func set(_ glyph: String, _ column: Int, _ row: Int) {
+            guard column >= 0, column < width, row >= 0, row < height else { return }
+            cells[row * width + column] = Cell(text: asciiOnly && !glyph.allSatisfy(\.isASCII) ? "?" : glyph, role: role)
         }
-        put(glyphs.bottomLeft + String(repeating: glyphs.horizontal, count: w - 2) + glyphs.bottomRight, x: x, y: y + h - 1, role: role)
+        for column in (x + 1)..<(x + w - 1) {
+            set(glyphs.horizontal, column, y)
+            set(glyphs.horizontal, column, y + h - 1)
+        }
+        for row in (y + 1)..<(y + h - 1) {
+            set(glyphs.vertical, x, row)
+            set(glyphs.vertical, x + w - 1, row)
+        }
+        set(glyphs.topLeft, x, y)
+        set(glyphs.topRight, x + w - 1, y)
+        set(glyphs.bottomLeft, x, y + h - 1)
+        set(glyphs.bottomRight, x + w - 1, y + h - 1)
         if !title.isEmpty && w > 6 {
             put(" \(title) ", x: x + 2, y: y, role: titleRole, maxWidth: w - 4)
         }

@@ -2,8 +2,14 @@
 /// same under any locale: combining marks take none, East Asian wide characters and emoji two.
 package enum CharacterWidth {
     package static func of(_ character: Character) -> Int {
-        guard let first = character.unicodeScalars.first else { return 0 }
-        if character.unicodeScalars.count == 1 && first.value < 0x300 { return first.value < 0x20 ? 0 : 1 }
+        let scalars = character.unicodeScalars
+        guard let first = scalars.first else { return 0 }
+        if scalars.index(after: scalars.startIndex) == scalars.endIndex {
+            // Fast paths for what every frame draws: ASCII and Latin, box drawing and blocks.
+            let v = first.value
+            if v < 0x300 { return v < 0x20 ? 0 : 1 }
+            if (0x2500...0x25FC).contains(v) { return 1 }
+        }
         switch first.properties.generalCategory {
         case .nonspacingMark, .enclosingMark, .format: return 0
         default: break

@@ -57,6 +57,16 @@ measure("update: poll result, diff, trends (1 h history)", iterations: 5_000) {
     _ = DashboardUpdate.update(&state, .fetched(user: "admin", result: .success(answer(calls, active: calls % 40)), at: time))
 }
 
+// Frames are measured with a full hour of history (the sparkline full), whatever ran above.
+if let only, !"update: poll result, diff, trends (1 h history)".contains(only) {
+    for _ in 0..<3_600 {
+        calls += 3
+        time = time.addingTimeInterval(1)
+        _ = DashboardUpdate.update(&state, .pollDue(time))
+        _ = DashboardUpdate.update(&state, .fetched(user: "admin", result: .success(answer(calls, active: calls % 40)), at: time))
+    }
+}
+
 // The view into the canvas.
 let view = DashboardView(glyphs: .unicode, timeZone: .current)
 measure("render 80x24 frame into the canvas", iterations: 2_000) { _ = view.render(state) }

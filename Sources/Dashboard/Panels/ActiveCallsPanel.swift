@@ -69,16 +69,16 @@ enum ActiveCallsPanel {
 
 /// Bars of eighths: the shape of a series at a glance, with its maximum and zero on the left.
 enum Sparkline {
-    static func draw(_ series: [Decimal], in rect: Rect, on canvas: inout Canvas, scaleWidth: Int, _ glyphs: Glyphs) {
+    static func draw(_ series: [Double], in rect: Rect, on canvas: inout Canvas, scaleWidth: Int, _ glyphs: Glyphs) {
         guard rect.width > scaleWidth + 2 else { return }
-        let values = Array(series.suffix(rect.width - scaleWidth))
-        guard let maximum = values.max() else { return }
+        let values = series.suffix(rect.width - scaleWidth)
+        guard let maximum = values.max(), maximum.isFinite else { return }
         let levels = glyphs.spark.count
-        let scale = maximum > 0 ? Decimal(rect.height * levels) / maximum : 0
-        canvas.put(MetricFormat.count(maximum), x: rect.x, y: rect.y, role: .muted, maxWidth: scaleWidth - 1)
+        let scale = maximum > 0 ? Double(rect.height * levels) / maximum : 0
+        canvas.put(MetricFormat.count(Decimal(maximum)), x: rect.x, y: rect.y, role: .muted, maxWidth: scaleWidth - 1)
         canvas.put("0", x: rect.x, y: rect.maxY - 1, role: .muted)
         for (index, value) in values.enumerated() {
-            let scaled = NSDecimalNumber(decimal: value * scale).intValue
+            let scaled = Int(min(Double(Int32.max), (value * scale).rounded(.down)))
             let filled = maximum > 0 && value > 0 ? max(1, scaled) : 0
             for row in 0..<rect.height {
                 let here = filled - (rect.height - 1 - row) * levels

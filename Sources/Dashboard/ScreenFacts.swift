@@ -35,10 +35,17 @@ extension DashboardState {
         return .live
     }
 
+    /// A request is called `fetching…` only after this long: most answer in milliseconds, and
+    /// two repaints per poll for nothing were most of what m4top sent at a 1 s interval.
+    package static let fetchingNoticeSeconds: TimeInterval = 0.3
+
     package var pollPlan: PollPlan {
         let userState = currentState
         if paused { return .paused }
-        if userState.isInFlight { return .fetching }
+        if let since = userState.inFlightSince {
+            if now.timeIntervalSince(since) >= Self.fetchingNoticeSeconds { return .fetching }
+            return .next(in: 0)
+        }
         guard let due = userState.nextPoll else { return .idle }
         let wait = max(0, due.timeIntervalSince(now)).rounded(.up)
         return userState.consecutiveFailures > 0 ? .retry(in: wait) : .next(in: wait)

@@ -199,6 +199,17 @@ struct UpdateTests {
         #expect(U.update(&state, .key(.character("q"))) == [.quit(status: 0)])
     }
 
+    @Test("fetching… appears only once a request has taken 0.3 s: a quick answer repaints nothing for it")
+    func fetchingNotice() {
+        var state = Fixture.state()
+        _ = U.update(&state, .pollDue(t0))
+        #expect(state.pollPlan == .next(in: 0))
+        _ = U.update(&state, .tick(t0.addingTimeInterval(0.2)))
+        #expect(state.pollPlan == .next(in: 0))
+        _ = U.update(&state, .tick(t0.addingTimeInterval(0.4)))
+        #expect(state.pollPlan == .fetching)
+    }
+
     @Test("A new calendar date is a new day even when the counters still grow")
     func calendarDay() {
         var state = Fixture.state()

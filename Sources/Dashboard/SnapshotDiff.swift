@@ -60,24 +60,37 @@ package struct SnapshotDiff: Sendable, Equatable {
     }
 }
 
+/// One value at one time, for a chart.
+package struct ChartPoint: Sendable, Equatable {
+    package let time: TimeInterval
+    package let level: Double
+
+    package init(time: TimeInterval, level: Double) {
+        self.time = time
+        self.level = level
+    }
+}
+
 /// Figures derived from the history: rates and the active-calls series.
 package struct Trends: Sendable, Equatable {
     package var callsPerMinute: Decimal?
     /// Revenue per hour (price per hour for a simple user).
     package var revenuePerHour: Decimal?
-    /// Active calls over the history, oldest first, as chart heights.
-    package var activeSeries: [Double] = []
+    /// Active calls over the history, oldest first, as chart points.
+    package var activeSeries: [ChartPoint] = []
 
     package init() {}
 
-    /// The most points the sparkline can use: wider than any terminal.
-    package static let seriesLimit = 1024
+    /// The time the active-calls chart spans: the history's retention.
+    package static let chartWindow: TimeInterval = 3600
 
     /// Rates over the last `window` seconds, counted only since the latest rollover.
     package static func from(_ history: SnapshotHistory, window: TimeInterval = 300) -> Trends {
         var trends = Trends()
         let recent = history.recent(window)
-        trends.activeSeries = history.points.suffix(seriesLimit).compactMap(\.activeLevel)
+        trends.activeSeries = history.points.compactMap { point in
+            point.activeLevel.map { ChartPoint(time: point.time.timeIntervalSince1970, level: $0) }
+        }
         guard let last = recent.last else { return trends }
         // Walk back while today's counters only grow: that run has no midnight inside it.
         var first = last

@@ -39,12 +39,12 @@ struct ViewTests {
     └──────────────────────────────────────┘└──────────────────────────────────────┘
     ┌─ Active calls ───────────────────────────────────────────────────────────────┐
     │ Total 3 +3 ▲   Answered 2   Ringing 1                                        │
-    │ 3        █                                                                   │
-    │          █                                                                   │
-    │          █                                                                   │
-    │          █                                                                   │
-    │          █                                                                   │
-    │ 0        █                                                                   │
+    │ 3                                                                          █ │
+    │                                                                            █ │
+    │                                                                            █ │
+    │                                                                            █ │
+    │                                                                            █ │
+    │ 0                                                                          █ │
     └──────────────────────────────────────────────────────────────────────────────┘
 
      r refresh  u user  l users  p pause  +/- interval  t theme  ? help  q quit
@@ -83,6 +83,30 @@ struct ViewTests {
               let start = ((labelStart + labelCells.count)...(cells.count - textCells.count)).first(where: {
                   Array(cells[$0..<($0 + textCells.count)]) == textCells }) else { return [] }
         return (start..<(start + textCells.count)).map { canvas[$0, row].role }
+    }
+
+    @Test("The chart spans the last hour in time-aligned columns: an answer moves it only when a column's span ends")
+    func chartColumns() {
+        var state = Fixture.state()
+        let view = DashboardView(glyphs: .unicode, timeZone: utc)
+        // 68 chart columns at 80x24: a column is 3600 / 68 ≈ 53 s.
+        let span = Trends.chartWindow / 68
+        let start = Date(timeIntervalSince1970: (1_795_000_000 / span).rounded(.down) * span + 1)
+        _ = U.update(&state, .pollDue(start))
+        for second in 0..<20 {
+            _ = U.update(&state, .fetched(user: "admin", result: .success(Fixture.admin(calls: 4 + second, active: 5 + second % 3)),
+                                          at: start.addingTimeInterval(Double(second))))
+        }
+        let before = view.render(state)
+        _ = U.update(&state, .fetched(user: "admin", result: .success(Fixture.admin(calls: 30, active: 6)), at: start.addingTimeInterval(21)))
+        let after = view.render(state)
+        let lines = after.text.split(separator: "\n", omittingEmptySubsequences: false)
+        let chartRows = (0..<after.height).filter { lines[$0].contains("▇") || lines[$0].contains("█") }
+        #expect(!chartRows.isEmpty)
+        let chartChanges = after.changes(from: before).filter { chartRows.contains($0.y) && $0.x > 10 && $0.x < 78 }
+        #expect(chartChanges.isEmpty, "the same column's span: the chart does not move")
+        let bars = lines[chartRows.last!].filter { $0 == "█" }.count
+        #expect(bars == 1, "20 s of answers fill one column of ~53 s\n\(after.text)")
     }
 
     @Test("Wide terminals put the three panels side by side")

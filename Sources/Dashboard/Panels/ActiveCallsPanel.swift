@@ -29,10 +29,10 @@ enum ActiveCallsPanel {
             drawExtra(row, in: inner.row(0), on: &canvas, valueRole: valueRole, glyphs)
             inner = inner.splitTop(1).rest
         }
-        // The sparkline fills what is left: a NOC wall sees the shape of the last hour.
+        // The chart fills what is left: a NOC wall sees the shape of the last hour.
         let series = userState.trends.activeSeries
         if !inner.isEmpty && !series.isEmpty && formatted.activeCalls != nil {
-            Sparkline.draw(series, in: inner, on: &canvas, scaleWidth: scaleWidth, glyphs)
+            Sparkline.draw(series, window: Trends.chartWindow, in: inner, on: &canvas, scaleWidth: scaleWidth, glyphs)
         }
     }
 
@@ -67,19 +67,30 @@ enum ActiveCallsPanel {
     }
 }
 
-/// Bars of eighths: the shape of a series at a glance, with its maximum and zero on the left.
+/// Bars of eighths over a fixed time window, with the maximum and zero on the left. Each column
+/// is a span of time (its highest value), aligned to the clock: the chart moves one column when
+/// a span ends, not on every answer, so a quiet wall screen repaints one column, not all.
 enum Sparkline {
-    static func draw(_ series: [Double], in rect: Rect, on canvas: inout Canvas, scaleWidth: Int, _ glyphs: Glyphs) {
-        guard rect.width > scaleWidth + 2 else { return }
-        let values = series.suffix(rect.width - scaleWidth)
-        guard let maximum = values.max(), maximum.isFinite else { return }
+    static func draw(_ points: [ChartPoint], window: TimeInterval, in rect: Rect, on canvas: inout Canvas, scaleWidth: Int, _ glyphs: Glyphs) {
+        let columns = rect.width - scaleWidth
+        guard columns > 2, let last = points.last else { return }
+        let span = window / Double(columns)
+        let lastBucket = (last.time / span).rounded(.down)
+        var heights = [Double?](repeating: nil, count: columns)
+        for point in points.reversed() {
+            let column = columns - 1 - Int(lastBucket - (point.time / span).rounded(.down))
+            guard column >= 0 else { break }
+            guard column < columns, point.level.isFinite else { continue }
+            heights[column] = max(heights[column] ?? 0, point.level)
+        }
+        let maximum = heights.compactMap { $0 }.max() ?? 0
         let levels = glyphs.spark.count
         let scale = maximum > 0 ? Double(rect.height * levels) / maximum : 0
         canvas.put(MetricFormat.count(Decimal(maximum)), x: rect.x, y: rect.y, role: .muted, maxWidth: scaleWidth - 1)
         canvas.put("0", x: rect.x, y: rect.maxY - 1, role: .muted)
-        for (index, value) in values.enumerated() {
-            let scaled = Int(min(Double(Int32.max), (value * scale).rounded(.down)))
-            let filled = maximum > 0 && value > 0 ? max(1, scaled) : 0
+        for (index, height) in heights.enumerated() {
+            guard let value = height, value > 0 else { continue }
+            let filled = max(1, Int(min(Double(Int32.max), (value * scale).rounded(.down))))
             for row in 0..<rect.height {
                 let here = filled - (rect.height - 1 - row) * levels
                 guard here > 0 else { continue }

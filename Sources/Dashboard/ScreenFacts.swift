@@ -39,16 +39,21 @@ extension DashboardState {
     /// two repaints per poll for nothing were most of what m4top sent at a 1 s interval.
     package static let fetchingNoticeSeconds: TimeInterval = 0.3
 
+    /// Intervals up to this show no countdown ("every 1s" says it all).
+    package static let countdownFromInterval: TimeInterval = 2
+
     package var pollPlan: PollPlan {
         let userState = currentState
         if paused { return .paused }
         if let since = userState.inFlightSince {
             if now.timeIntervalSince(since) >= Self.fetchingNoticeSeconds { return .fetching }
-            return .next(in: 0)
+            return interval > Self.countdownFromInterval ? .next(in: 0) : .idle
         }
         guard let due = userState.nextPoll else { return .idle }
         let wait = max(0, due.timeIntervalSince(now)).rounded(.up)
-        return userState.consecutiveFailures > 0 ? .retry(in: wait) : .next(in: wait)
+        if userState.consecutiveFailures > 0 { return .retry(in: wait) }
+        // At an interval of a second or two a countdown only flickers between 0s and 1s.
+        return interval > Self.countdownFromInterval ? .next(in: wait) : .idle
     }
 
     package var statusMessage: StatusMessage? {

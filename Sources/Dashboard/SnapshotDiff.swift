@@ -60,24 +60,11 @@ package struct SnapshotDiff: Sendable, Equatable {
     }
 }
 
-/// One value at one time, for a chart.
-package struct ChartPoint: Sendable, Equatable {
-    package let time: TimeInterval
-    package let level: Double
-
-    package init(time: TimeInterval, level: Double) {
-        self.time = time
-        self.level = level
-    }
-}
-
-/// Figures derived from the history: rates and the active-calls series.
+/// Figures derived from the history: rates.
 package struct Trends: Sendable, Equatable {
     package var callsPerMinute: Decimal?
     /// Revenue per hour (price per hour for a simple user).
     package var revenuePerHour: Decimal?
-    /// Active calls over the history, oldest first, as chart points.
-    package var activeSeries: [ChartPoint] = []
 
     package init() {}
 
@@ -88,9 +75,6 @@ package struct Trends: Sendable, Equatable {
     package static func from(_ history: SnapshotHistory, window: TimeInterval = 300) -> Trends {
         var trends = Trends()
         let recent = history.recent(window)
-        trends.activeSeries = history.points.compactMap { point in
-            point.activeLevel.map { ChartPoint(time: point.time.timeIntervalSince1970, level: $0) }
-        }
         guard let last = recent.last else { return trends }
         // Walk back while today's counters only grow: that run has no midnight inside it.
         var first = last

@@ -1,6 +1,15 @@
 import Foundation
 import M4API
 
+/// How a value is shown: money rounded, durations as h:mm:ss, counts with separators.
+package enum MetricKind: Sendable, Equatable {
+    case count, duration, money, percent
+    /// A rate with one decimal (calls per minute).
+    case rate
+    /// Not a documented number: shown as the server sent it.
+    case text
+}
+
 package enum MetricFormat {
     /// Rounds half away from zero to `places` decimals, never through `Double`.
     package static func money(_ value: Decimal, places: Int = 2) -> String {

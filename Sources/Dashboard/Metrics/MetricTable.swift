@@ -1,15 +1,6 @@
 import Foundation
 import M4API
 
-/// How a value is shown: money rounded, durations as h:mm:ss, counts with separators.
-package enum MetricKind: Sendable, Equatable {
-    case count, duration, money, percent
-    /// A rate with one decimal (calls per minute).
-    case rate
-    /// Not a documented number: shown as the server sent it.
-    case text
-}
-
 /// Which way is good news.
 package enum Polarity: Sendable, Equatable {
     case upIsGood, upIsBad, neutral

@@ -1,0 +1,19 @@
+// swift-tools-version: 6.0
+// The fuzz target for the answer parser and the number formatter (scripts/fuzz). A package of
+// its own: its sources are links to the real ones in ../Sources, built with libFuzzer
+// (-sanitize=fuzzer), which the main package's normal build must not be.
+import PackageDescription
+
+let fuzz: [SwiftSetting] = [.unsafeFlags(["-sanitize=fuzzer"])]
+
+let package = Package(
+    name: "m4top-fuzz",
+    targets: [
+        .target(name: "TextSafety", swiftSettings: fuzz),
+        .target(name: "M4API", dependencies: ["TextSafety"], swiftSettings: fuzz),
+        .target(name: "Dashboard", dependencies: ["M4API"], swiftSettings: fuzz),
+        .executableTarget(name: "m4top-fuzz", dependencies: ["M4API", "Dashboard", "TextSafety"],
+                          swiftSettings: fuzz + [.unsafeFlags(["-parse-as-library"])],
+                          linkerSettings: [.unsafeFlags(["-sanitize=fuzzer"])]),
+    ]
+)

@@ -1,0 +1,1 @@
+../../../../Sources/Dashboard/Metrics/MetricFormat.swift

@@ -24,8 +24,7 @@ package enum QuickStatsParser {
         let document = withoutXMLDeclaration(body)
         // No answer has processing instructions or a DTD, and FoundationXML traps on some (a PI
         // without data, found by the fuzzer): refuse them before libxml2 sees them.
-        if document.firstRange(of: Array("<?".utf8)) != nil || document.firstRange(of: Array("<!DOCTYPE".utf8)) != nil
-            || document.firstRange(of: Array("<!doctype".utf8)) != nil || document.firstRange(of: Array("<!ENTITY".utf8)) != nil {
+        if hasInstructionsOrDTD(document) {
             throw .response(.malformedXML(detail: "processing instructions and DTDs are not part of an answer"))
         }
         let root: XMLNode
@@ -102,6 +101,24 @@ package enum QuickStatsParser {
 
     private static func isForbiddenControl(_ byte: UInt8) -> Bool {
         (byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D) || byte == 0x7F
+    }
+
+    /// `<?` or `<!D`/`<!d`/`<!E` anywhere (comments `<!--` and CDATA `<![` are fine). One pass
+    /// over the bytes: this runs on every answer.
+    static func hasInstructionsOrDTD(_ body: Data) -> Bool {
+        body.withUnsafeBytes { raw -> Bool in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            guard bytes.count > 1 else { return false }
+            for index in 0..<(bytes.count - 2) where bytes[index] == UInt8(ascii: "<") {
+                let next = bytes[index + 1]
+                if next == UInt8(ascii: "?") { return true }
+                if next == UInt8(ascii: "!") {
+                    let third = bytes[index + 2] | 0x20  // lower case
+                    if third == UInt8(ascii: "d") || third == UInt8(ascii: "e") { return true }
+                }
+            }
+            return bytes.count >= 2 && bytes[bytes.count - 2] == UInt8(ascii: "<") && bytes[bytes.count - 1] == UInt8(ascii: "?")
+        }
     }
 
     /// The body after its `<?xml ...?>` declaration, if it has one (it is optional: UTF-8 is

@@ -3,6 +3,7 @@ import M4API
 import Simulator
 import Synchronization
 import Testing
+import TestSupport
 
 /// The real binary, in a real terminal (tmux), against the simulator over loopback.
 @Suite("End to end in tmux", .serialized)
@@ -156,6 +157,19 @@ struct DashboardEndToEndTests {
         let stderr = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         #expect(stderr.contains("M4TOP_DEBUG_CRASH"), "the fatal error's message")
         #expect(stderr.contains("Thread 0") || stderr.contains("Backtrace"), "the runtime's backtrace: \(stderr.prefix(400))")
+    }
+
+    @Test("An answer that once overflowed the stack (60,000 nested elements) is an error line, not a crash")
+    func deepNestingInTheDashboard() async throws {
+        let body = try HostileAnswerTests.fixture("deep-nesting.xml")
+        let server = try RawHTTPServer(response: RawHTTPServer.ok(body))
+        defer { server.stop() }
+        let pane = try TmuxPane()
+        try pane.run("\(Self.bin) --no-hash --url \(server.baseURL); echo exit-status=$?")
+        try await pane.waitFor(text: "nested more than 16 deep")
+        try pane.keys("q")
+        try await pane.waitFor(text: "exit-status=0")
+        try await pane.expectShellUsable("after a hostile answer")
     }
 
     @Test("When the terminal goes away (an ssh link drops), the dashboard exits instead of spinning")

@@ -95,50 +95,9 @@ package enum FetchError: Error, Sendable, Equatable, CustomStringConvertible {
 
     package var message: String {
         switch self {
-        case .api(let error):
-            return error.text
-        case .transport(let failure):
-            switch failure {
-            case .cannotConnect(let host, let port, let reason):
-                return "cannot connect to \(host):\(port): \(reason)"
-            case .hostNotFound(let host):
-                return "host not found: \(host) (DNS lookup failed)"
-            case .timedOut(let seconds):
-                return "no answer within \(Self.format(seconds)) s (timeout)"
-            case .tls(let reason):
-                return "TLS failed: \(reason)"
-            case .connectionClosed:
-                return "the server closed the connection before answering in full"
-            case .other(let reason):
-                return "request failed: \(reason)"
-            }
-        case .response(let failure):
-            switch failure {
-            case .httpStatus(let code, let reason, let isHTML):
-                return "HTTP \(code) \(reason)" + (isHTML ? " (an HTML error page, not an API answer)" : "")
-            case .redirect(let code, let location):
-                return "HTTP \(code) redirect" + (location.map { " to \($0)" } ?? "")
-            case .htmlPage:
-                return "the server sent an HTML page, not an API answer"
-            case .empty:
-                return "the server sent an empty answer"
-            case .notXML(let preview):
-                return "the answer is not XML: \"\(preview)\""
-            case .truncated:
-                return "the answer was cut off (incomplete XML)"
-            case .malformedXML(let detail):
-                return "the answer is not well-formed XML: \(detail)"
-            case .tooLarge(let limit):
-                return "the answer is larger than \(limit / 1024) KiB; stopped reading"
-            case .unexpectedXML(let root):
-                return "the answer is XML but not a quickstats answer (root <\(root)>)"
-            case .notUTF8:
-                return "the answer is not well-formed XML: it is not UTF-8"
-            case .tooComplex(let reason):
-                return "the answer is larger than any real one (\(reason)); not read"
-            case .duplicateElement(let name):
-                return "the answer sends <\(name)> twice; neither value is trusted"
-            }
+        case .api(let error): return error.text
+        case .transport(let failure): return failure.message
+        case .response(let failure): return failure.message
         }
     }
 
@@ -159,8 +118,39 @@ package enum FetchError: Error, Sendable, Equatable, CustomStringConvertible {
     package var description: String {
         hint.map { "\(message) (\($0))" } ?? message
     }
+}
 
-    private static func format(_ seconds: Double) -> String {
-        seconds == seconds.rounded() ? String(Int(seconds)) : String(format: "%.1f", seconds)
+extension TransportFailure {
+    var message: String {
+        switch self {
+        case .cannotConnect(let host, let port, let reason): return "cannot connect to \(host):\(port): \(reason)"
+        case .hostNotFound(let host): return "host not found: \(host) (DNS lookup failed)"
+        case .timedOut(let seconds):
+            let shown = seconds == seconds.rounded() ? String(Int(seconds)) : String(format: "%.1f", seconds)
+            return "no answer within \(shown) s (timeout)"
+        case .tls(let reason): return "TLS failed: \(reason)"
+        case .connectionClosed: return "the server closed the connection before answering in full"
+        case .other(let reason): return "request failed: \(reason)"
+        }
+    }
+}
+
+extension ResponseFailure {
+    var message: String {
+        switch self {
+        case .httpStatus(let code, let reason, let isHTML):
+            return "HTTP \(code) \(reason)" + (isHTML ? " (an HTML error page, not an API answer)" : "")
+        case .redirect(let code, let location): return "HTTP \(code) redirect" + (location.map { " to \($0)" } ?? "")
+        case .htmlPage: return "the server sent an HTML page, not an API answer"
+        case .empty: return "the server sent an empty answer"
+        case .notXML(let preview): return "the answer is not XML: \"\(preview)\""
+        case .truncated: return "the answer was cut off (incomplete XML)"
+        case .malformedXML(let detail): return "the answer is not well-formed XML: \(detail)"
+        case .notUTF8: return "the answer is not well-formed XML: it is not UTF-8"
+        case .tooLarge(let limit): return "the answer is larger than \(limit / 1024) KiB; stopped reading"
+        case .tooComplex(let reason): return "the answer is larger than any real one (\(reason)); not read"
+        case .duplicateElement(let name): return "the answer sends <\(name)> twice; neither value is trusted"
+        case .unexpectedXML(let root): return "the answer is XML but not a quickstats answer (root <\(root)>)"
+        }
     }
 }

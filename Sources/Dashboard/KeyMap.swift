@@ -15,8 +15,6 @@ package enum Action: Hashable, Sendable {
     case redraw
     case suspend
     case quit
-    // Inside the overlays (user list, help):
-    case listUp, listDown, listChoose, closeOverlay
 
     package var name: String {
         switch self {
@@ -33,27 +31,35 @@ package enum Action: Hashable, Sendable {
         case .redraw: return "redraw"
         case .suspend: return "suspend"
         case .quit: return "quit"
-        case .listUp: return "list-up"
-        case .listDown: return "list-down"
-        case .listChoose: return "list-choose"
-        case .closeOverlay: return "close"
         }
     }
+}
+
+/// What a key can do inside an overlay (the user list, help): a table of its own, so the
+/// dashboard's actions have no overlay cases to ignore.
+package enum OverlayAction: String, Hashable, Sendable {
+    case up = "list-up"
+    case down = "list-down"
+    case choose = "list-choose"
+    case close
+    case quit
+
+    package var name: String { rawValue }
 }
 
 /// The one key table: bindings, footer hints and the help screen all come from here, so they
 /// cannot drift apart. (htop writes its help screen by hand; here it is generated.)
 package enum KeyMap {
-    package struct Binding: Sendable {
+    package struct Binding<Target: Hashable & Sendable>: Sendable {
         package let keys: [Key]
-        package let action: Action
+        package let action: Target
         package let help: String
         /// The keys as the help screen writes them, when not simply listed (`1-9`).
         package let keysLabel: String?
         /// A short footer item (`+/- interval`), or nil to leave the binding out of the footer.
         package let footer: String?
 
-        init(_ keys: [Key], _ action: Action, help: String, keysLabel: String? = nil, footer: String? = nil) {
+        init(_ keys: [Key], _ action: Target, help: String, keysLabel: String? = nil, footer: String? = nil) {
             self.keys = keys
             self.action = action
             self.help = help
@@ -64,7 +70,7 @@ package enum KeyMap {
         package var label: String { keysLabel ?? keys.map(\.label).joined(separator: " ") }
     }
 
-    package static let main: [Binding] = [
+    package static let main: [Binding<Action>] = [
         Binding([.character("r")], .refresh, help: "refresh now", footer: "r refresh"),
         Binding([.character("u"), .tab], .nextUser, help: "next user", footer: "u user"),
         Binding([.character("U"), .backTab], .previousUser, help: "previous user"),
@@ -82,37 +88,37 @@ package enum KeyMap {
         Binding([.character("q"), .control("c")], .quit, help: "quit", footer: "q quit"),
     ]
 
-    package static let userList: [Binding] = [
-        Binding([.up, .character("k")], .listUp, help: "move up"),
-        Binding([.down, .character("j")], .listDown, help: "move down"),
-        Binding([.enter], .listChoose, help: "show this user"),
-        Binding([.escape, .character("l")], .closeOverlay, help: "close the list"),
+    package static let userList: [Binding<OverlayAction>] = [
+        Binding([.up, .character("k")], .up, help: "move up"),
+        Binding([.down, .character("j")], .down, help: "move down"),
+        Binding([.enter], .choose, help: "show this user"),
+        Binding([.escape, .character("l")], .close, help: "close the list"),
         Binding([.character("q"), .control("c")], .quit, help: "quit"),
     ]
 
-    package static let help: [Binding] = [
-        Binding([.escape, .character("?"), .function(1), .character("h")], .closeOverlay, help: "close help"),
+    package static let help: [Binding<OverlayAction>] = [
+        Binding([.escape, .character("?"), .function(1), .character("h")], .close, help: "close help"),
         Binding([.character("q"), .control("c")], .quit, help: "quit"),
     ]
 
     /// The action bound to `key` in a table.
-    package static func action(for key: Key, in table: [Binding]) -> Action? {
+    package static func action<Target>(for key: Key, in table: [Binding<Target>]) -> Target? {
         table.first { $0.keys.contains(key) }?.action
     }
 
-    /// The action with this stable name, in any table.
+    /// The dashboard action with this stable name.
     package static func action(named name: String) -> Action? {
-        (main + userList + help).first { $0.action.name == name }?.action
+        main.first { $0.action.name == name }?.action
     }
 
     /// `r refresh  u user ...` for the footer.
-    package static func footerItems(_ table: [Binding] = main) -> [String] {
+    package static func footerItems(_ table: [Binding<Action>] = main) -> [String] {
         table.compactMap(\.footer)
     }
 
     /// Lines of the help screen: keys, then what they do; bindings that share a label (1-9)
     /// are one line.
-    package static func helpLines(_ table: [Binding] = main) -> [(keys: String, text: String)] {
+    package static func helpLines<Target>(_ table: [Binding<Target>] = main) -> [(keys: String, text: String)] {
         var lines: [(keys: String, text: String)] = []
         for binding in table where !lines.contains(where: { $0.keys == binding.label && $0.text == binding.help }) {
             lines.append((binding.label, binding.help))

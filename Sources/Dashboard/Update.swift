@@ -149,20 +149,20 @@ package enum DashboardUpdate {
         case .help:
             switch KeyMap.action(for: key, in: KeyMap.help) {
             case .quit: return [.quit(status: quitStatus)]
-            case .closeOverlay: state.overlay = .none
-            default: break
+            case .close: state.overlay = .none
+            case .up, .down, .choose, nil: break
             }
             return []
         case .userList(let selection):
             switch KeyMap.action(for: key, in: KeyMap.userList) {
             case .quit: return [.quit(status: quitStatus)]
-            case .listUp: state.overlay = .userList(selection: max(0, selection - 1))
-            case .listDown: state.overlay = .userList(selection: min(state.users.count - 1, selection + 1))
-            case .listChoose:
+            case .up: state.overlay = .userList(selection: max(0, selection - 1))
+            case .down: state.overlay = .userList(selection: min(state.users.count - 1, selection + 1))
+            case .choose:
                 state.overlay = .none
                 return switchUser(&state, to: selection)
-            case .closeOverlay: state.overlay = .none
-            default: break
+            case .close: state.overlay = .none
+            case nil: break
             }
             return []
         case .none:
@@ -202,9 +202,6 @@ package enum DashboardUpdate {
             return [.suspend]
         case .quit:
             return [.quit(status: quitStatus)]
-        case .listUp, .listDown, .listChoose, .closeOverlay:
-            // Only the overlays' tables bind these.
-            break
         }
         return []
     }

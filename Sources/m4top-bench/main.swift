@@ -81,12 +81,12 @@ if only != nil { exit(0) }  // profiling one benchmark: skip the figures below
 let before = view.render(state)
 _ = DashboardUpdate.update(&state, .tick(time.addingTimeInterval(1)))
 let after = view.render(state)
-let changed = zip(before.cells, after.cells).filter { $0 != $1 }.count
+let changed = after.changes(from: before).count
 print("cells changed by a quiet one-second tick (80x24):     \(changed) of \(after.cells.count)")
 let polled = view.render(state)
 _ = DashboardUpdate.update(&state, .fetched(user: "admin", result: .success(answer(calls + 5, active: 7)), at: time.addingTimeInterval(1)))
 let afterPoll = view.render(state)
-print("cells changed by a poll with new numbers (80x24):     \(zip(polled.cells, afterPoll.cells).filter { $0 != $1 }.count) of \(after.cells.count)")
+print("cells changed by a poll with new numbers (80x24):     \(afterPoll.changes(from: polled).count) of \(after.cells.count)")
 
 // Memory of a full hour of one-second snapshots.
 let baseline = residentKiB()

@@ -36,6 +36,7 @@ struct DashboardEndToEndTests {
     @Test("Numbers appear, r fetches at once, q leaves a working shell")
     func numbersRefreshQuit() async throws {
         let sim = try await CountingSimulator()
+        defer { Task { await sim.running.stop() } }
         let pane = try TmuxPane()
         try start(pane, sim, "--interval 60")
         // A frame can be caught half-drawn: wait for all of it.
@@ -50,12 +51,12 @@ struct DashboardEndToEndTests {
         #expect(sim.requests == before + 1, "r sent one request at once (interval is 60 s)")
         try pane.keys("q")
         try await pane.expectShellUsable("q")
-        await sim.running.stop()
     }
 
     @Test("Switching users shows the other user's numbers")
     func switchUsers() async throws {
         let sim = try await CountingSimulator(sample: false)
+        defer { Task { await sim.running.stop() } }
         let pane = try TmuxPane()
         try start(pane, sim, "--user admin --user alice")
         try await pane.waitFor(text: "admin (admin) 1/2")
@@ -67,12 +68,12 @@ struct DashboardEndToEndTests {
         try await pane.waitFor(text: "admin (admin) 1/2")
         try pane.keys("C-c")
         try await pane.expectShellUsable("Ctrl-C")
-        await sim.running.stop()
     }
 
     @Test("A failing server shows the error and stale marking; recovery clears both")
     func failureAndRecovery() async throws {
         let sim = try await CountingSimulator()
+        defer { Task { await sim.running.stop() } }
         let pane = try TmuxPane()
         try start(pane, sim, "--interval 1 --timeout 2")
         try await pane.waitFor(text: "1.45")
@@ -86,12 +87,12 @@ struct DashboardEndToEndTests {
         screen = try await pane.waitFor("recovery") { $0.contains("● live") && !$0.contains("STALE") && !$0.contains("502") }
         try pane.keys("q")
         try await pane.expectShellUsable("q after recovery")
-        await sim.running.stop()
     }
 
     @Test("While a request hangs the keys still work; then the timeout is an error on screen")
     func responsiveWhileHanging() async throws {
         let sim = try await CountingSimulator()
+        defer { Task { await sim.running.stop() } }
         let pane = try TmuxPane()
         try start(pane, sim, "--timeout 3 --interval 60")
         try await pane.waitFor(text: "1.45")
@@ -106,12 +107,12 @@ struct DashboardEndToEndTests {
         await sim.running.server.clearFaults()
         try pane.keys("q")
         try await pane.expectShellUsable("q")
-        await sim.running.stop()
     }
 
     @Test("A resize redraws at once: a wide terminal puts the panels side by side")
     func resize() async throws {
         let sim = try await CountingSimulator()
+        defer { Task { await sim.running.stop() } }
         let pane = try TmuxPane(width: 80, height: 24)
         try start(pane, sim)
         try await pane.waitFor(text: "1.45")
@@ -125,7 +126,6 @@ struct DashboardEndToEndTests {
         try await pane.waitFor(text: "1.45")
         try pane.keys("q")
         try await pane.expectShellUsable("q after resize")
-        await sim.running.stop()
     }
 
     /// SIGILL is what a Swift runtime trap raises on x86_64; SIGSEGV and SIGABRT stand for other crashes.
@@ -175,6 +175,7 @@ struct DashboardEndToEndTests {
     @Test("When the terminal goes away (an ssh link drops), the dashboard exits instead of spinning")
     func hangup() async throws {
         let sim = try await CountingSimulator()
+        defer { Task { await sim.running.stop() } }
         let pane = try TmuxPane()
         try start(pane, sim)
         try await pane.waitFor(text: "1.45")
@@ -188,12 +189,12 @@ struct DashboardEndToEndTests {
         let deadline = Date().addingTimeInterval(5)
         while !ended() && Date() < deadline { try await Task.sleep(nanoseconds: 50_000_000) }
         #expect(ended(), "m4top \(pid) is still running after its terminal closed")
-        await sim.running.stop()
     }
 
     @Test("Escape sequences sent by the server never reach the terminal")
     func hostileValues() async throws {
         let sim = try await CountingSimulator()
+        defer { Task { await sim.running.stop() } }
         await sim.running.server.setFault(.hostile, seconds: nil)
         let pane = try TmuxPane()
         try pane.tmux(["select-pane", "-t", "0", "-T", "clean-title"])
@@ -204,12 +205,12 @@ struct DashboardEndToEndTests {
         #expect(try pane.format("#{pane_title}") != "pwned", "OSC title sequence was not executed")
         try pane.keys("q")
         try await pane.expectShellUsable("q")
-        await sim.running.stop()
     }
 
     @Test("Ctrl-Z suspends to the shell with the terminal restored; fg brings the dashboard back")
     func suspendAndResume() async throws {
         let sim = try await CountingSimulator()
+        defer { Task { await sim.running.stop() } }
         let pane = try TmuxPane()
         try start(pane, sim)
         try await pane.waitFor(text: "1.45")
@@ -222,7 +223,6 @@ struct DashboardEndToEndTests {
         #expect(screen.contains("● live"))
         try pane.keys("q")
         try await pane.expectShellUsable("q after fg")
-        await sim.running.stop()
     }
 
     @Test("m4top simulate prints its URL and a ready m4top line, logs requests, stops on Ctrl-C")
@@ -297,6 +297,5 @@ struct ThemeEndToEndTests {
         #expect(plain.contains("\u{1B}[7m") || plain.contains(";7m") || plain.contains("[1;7m"), "the header bar is reverse video instead")
         try pane.keys("q")
         try await pane.expectShellUsable("q")
-        await sim.running.stop()
     }
 }

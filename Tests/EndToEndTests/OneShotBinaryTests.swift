@@ -16,8 +16,8 @@ struct OneShotBinaryTests {
     @Test("Success: exit 0 and the seed's numbers exactly as sent, in the contract's JSON")
     func success() async throws {
         let running = try await RunningSimulator.start(SimulatedServer(sampleMode: true))
+        defer { Task { await running.stop() } }
         let result = try await Self.m4top(["--once", "--format", "json", "--url", running.baseURL])
-        await running.stop()
         #expect(result.status == 0)
         #expect(result.output.contains(#""today": {"calls": 4, "duration": 345, "revenue": 1.4475, "self_cost": 0.6725, "profit": 0.775, "margin": 54}"#))
         #expect(result.output.contains(#""month": {"calls": 19, "duration": 2182, "revenue": 6.04, "self_cost": 3.734166, "profit": 2.305834, "margin": 38}"#))
@@ -28,8 +28,8 @@ struct OneShotBinaryTests {
     @Test("An API error: exit 1, the server's text verbatim, a hint; never the secret")
     func apiError() async throws {
         let running = try await RunningSimulator.start(SimulatedServer(sampleMode: true))
+        defer { Task { await running.stop() } }
         let result = try await Self.m4top(["--once", "--format", "json", "--url", running.baseURL], secret: "wrong-secret-value")
-        await running.stop()
         #expect(result.status == 1)
         #expect(result.output.contains(#"{"error": {"kind": "api", "message": "Incorrect hash""#))
         #expect(!result.output.contains("wrong-secret-value"))
@@ -39,6 +39,7 @@ struct OneShotBinaryTests {
     @Test("Transport and response errors: exit 3, named precisely")
     func transport() async throws {
         let running = try await RunningSimulator.start(SimulatedServer(sampleMode: true))
+        defer { Task { await running.stop() } }
         let base = running.baseURL
         await running.server.setFault(.html502, seconds: nil)
         let html = try await Self.m4top(["--once", "--url", base])
@@ -50,7 +51,6 @@ struct OneShotBinaryTests {
         #expect(Date().timeIntervalSince(started) < 5, "never hangs past --timeout")
         #expect(stalled.status == 3)
         #expect(stalled.output.contains(#""kind": "transport", "message": "no answer within 1 s (timeout)""#))
-        await running.stop()
         let closed = ClosedPort()
         let refused = try await Self.m4top(["--once", "--url", "http://127.0.0.1:\(closed.port)/billing"])
         #expect(refused.status == 3)

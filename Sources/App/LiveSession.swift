@@ -124,6 +124,9 @@ final class LiveController {
         perform(DashboardUpdate.update(&state, event))
         guard finished != nil else { return }
         planPoll()
+        // Starting a poll shows nothing new (`fetching…` waits 0.3 s; the next tick or the
+        // answer draws): one frame less per poll.
+        if case .pollDue = event { return }
         terminal.draw(view.render(state))
     }
 

@@ -24,6 +24,7 @@ struct HTTPExchange: Sendable {
     enum Failure: Error {
         case tooLarge
         case closedEarly
+        case timedOut
     }
 
     let insecureTLS: Bool
@@ -38,9 +39,11 @@ struct HTTPExchange: Sendable {
         tlsContext = try NIOSSLContext(configuration: tls)
     }
 
-    /// Sends the request and returns the whole answer. `connectTimeout` bounds the connection;
-    /// the caller bounds the whole exchange (cancelling closes the connection).
-    func send(url: URL, method: HTTPMethod, headers: HTTPHeaders, body: String?, connectTimeout: TimeAmount) async throws -> Answer {
+    /// Sends the request and returns the whole answer, or fails by `timeout` (connect to last
+    /// byte) with `Failure.timedOut`. The deadline is a timer on the connection's event loop: no
+    /// extra task or thread per request. Cancelling closes the connection.
+    func send(url: URL, method: HTTPMethod, headers: HTTPHeaders, body: String?, timeout: TimeAmount) async throws -> Answer {
+        let deadline = NIODeadline.now() + timeout
         guard let host = url.host else { throw ChannelError.inappropriateOperationForState }
         let secure = url.scheme?.lowercased() == "https"
         let port = url.port ?? (secure ? 443 : 80)
@@ -48,7 +51,7 @@ struct HTTPExchange: Sendable {
         let limit = maxBodyBytes
         let tlsContext = secure ? self.tlsContext : nil
         let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(connectTimeout)
+            .connectTimeout(timeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tlsContext {
@@ -60,7 +63,17 @@ struct HTTPExchange: Sendable {
                     try channel.pipeline.syncOperations.addHandler(AnswerCollector(promise: promise, limit: limit))
                 }
             }
-        let channel = try await bootstrap.connect(host: host, port: port).get()
+        // An address needs no resolver (a getaddrinfo round trip on another thread per poll).
+        let channel: any Channel
+        if Self.isIPAddress(host), let address = try? SocketAddress(ipAddress: host, port: port) {
+            channel = try await bootstrap.connect(to: address).get()
+        } else {
+            channel = try await bootstrap.connect(host: host, port: port).get()
+        }
+        let timer = channel.eventLoop.scheduleTask(deadline: deadline) {
+            promise.fail(Failure.timedOut)
+            channel.close(promise: nil)
+        }
         return try await withTaskCancellationHandler {
             var path = url.path.isEmpty ? "/" : url.path
             if let query = url.query { path += "?" + query }
@@ -72,7 +85,10 @@ struct HTTPExchange: Sendable {
             channel.write(HTTPClientRequestPart.head(head), promise: nil)
             if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(string: body))), promise: nil) }
             channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
-            defer { channel.close(promise: nil) }
+            defer {
+                timer.cancel()
+                channel.close(promise: nil)
+            }
             return try await promise.futureResult.get()
         } onCancel: {
             channel.close(promise: nil)

@@ -70,17 +70,7 @@ package final class QuickStatsClient: Sendable {
         let seconds = settings.timeoutSeconds
         logger.debug("quickstats_get", metadata: ["user": "\(user)", "method": "\(call.method.rawValue)"])
         do {
-            // The race bounds the whole exchange: connect, send, and reading the body.
-            return try await withThrowingTaskGroup(of: Data.self) { group in
-                group.addTask { try await self.exchange(call) }
-                group.addTask {
-                    try await Task.sleep(nanoseconds: UInt64((seconds + 0.25) * 1_000_000_000))
-                    throw FetchError.transport(.timedOut(seconds: seconds))
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next() else { throw FetchError.transport(.timedOut(seconds: seconds)) }
-                return first
-            }
+            return try await exchange(call)
         } catch let error as FetchError {
             logger.debug("quickstats_get failed", metadata: ["user": "\(user)", "error": "\(error.message)"])
             throw error
@@ -98,7 +88,7 @@ package final class QuickStatsClient: Sendable {
         headers.add(name: "Accept", value: "application/xml, text/xml, */*")
         if call.body != nil { headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded") }
         let answer = try await exchange.send(url: call.requestURL, method: call.method == .post ? .POST : .GET, headers: headers,
-                                             body: call.body, connectTimeout: .milliseconds(Int64(settings.timeoutSeconds * 1000)))
+                                             body: call.body, timeout: .milliseconds(Int64(settings.timeoutSeconds * 1000)))
         switch answer.status {
         case 200: return answer.body
         case 300..<400:
@@ -118,6 +108,7 @@ package final class QuickStatsClient: Sendable {
             switch error {
             case .tooLarge: return .response(.tooLarge(limitBytes: limit))
             case .closedEarly: return .transport(.connectionClosed)
+            case .timedOut: return .transport(.timedOut(seconds: timeout))
             }
         case let error as NIOConnectionError:
             if error.connectionErrors.isEmpty, error.dnsAError != nil || error.dnsAAAAError != nil {

@@ -99,6 +99,13 @@ final class TmuxPane {
 
     /// After the program ended: the shell answers, the alternate screen is off, the cursor shows.
     func expectShellUsable(_ label: String) async throws {
+        // Type only once m4top has given the terminal back: input typed before that can be
+        // discarded when the terminal modes are restored.
+        let deadline = Date().addingTimeInterval(5)
+        while (try? format("#{alternate_on}")) != "0" && Date() < deadline {
+            try await Task.sleep(nanoseconds: 50_000_000)
+        }
+        try await Task.sleep(nanoseconds: 100_000_000)
         try run("echo alive-$((40+2))")
         try await waitFor(text: "alive-42", timeout: 5)
         #expect(try format("#{alternate_on}") == "0", "\(label): still in the alternate screen")

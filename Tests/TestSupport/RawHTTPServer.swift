@@ -60,8 +60,14 @@ package final class RawHTTPServer: Sendable {
         }
     }
 
+    /// Stops accepting; safe to call more than once (the socket is closed once: a second close
+    /// could hit a descriptor the process has handed out again).
     package func stop() {
-        stopped.withLock { $0 = true }
+        let first = stopped.withLock { wasStopped in
+            defer { wasStopped = true }
+            return !wasStopped
+        }
+        guard first else { return }
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
     }

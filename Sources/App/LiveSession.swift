@@ -18,9 +18,16 @@ enum LiveSession {
             return .usage
         }
         let colors = ColorPolicy.enabled(color, environment: environment)
+        if let problem = Terminal.unsuitable(environment: environment) {
+            Console.error("m4top: \(problem)")
+            await target.close()
+            return .usage
+        }
+        let finding = BackgroundDetector.detect(environment: environment)
         let themes: [Theme]
         do {
-            let cycle = try ThemeCatalog(environment: environment).cycle(startingWith: settings.theme, origin: settings.themeOrigin)
+            let cycle = try ThemeCatalog(environment: environment).cycle(startingWith: ThemeCatalog.choose(settings.theme, for: finding.background),
+                                                                         origin: settings.themeOrigin)
             themes = cycle.themes
             // Warnings go to the log: the screen is about to belong to the dashboard.
             for warning in cycle.warnings { Logger(label: "m4top.theme").warning("\(warning)") }
@@ -32,7 +39,7 @@ enum LiveSession {
         let status = await MainActor.run { () -> LiveController? in
             do {
                 let terminal = try Terminal.start(colors: colors)
-                return LiveController(settings: settings, target: target, terminal: terminal, themes: themes)
+                return LiveController(settings: settings, target: target, terminal: terminal, themes: themes, background: finding.background)
             } catch {
                 Console.error("m4top: \(error)")
                 return nil
@@ -55,6 +62,7 @@ final class LiveController {
     private let target: ServerTarget
     private let view: DashboardView
     private let themes: [String: Theme]
+    private let background: TerminalBackground
     private let logger = Logger(label: "m4top.live")
 
     private var sources: [any DispatchSourceProtocol] = []
@@ -63,8 +71,9 @@ final class LiveController {
     private var finished: CheckedContinuation<ExitStatus, Never>?
     private var emptyReads = 0
 
-    init(settings: RunSettings, target: ServerTarget, terminal: Terminal, themes: [Theme]) {
+    init(settings: RunSettings, target: ServerTarget, terminal: Terminal, themes: [Theme], background: TerminalBackground) {
         self.terminal = terminal
+        self.background = background
         self.target = target
         let cycle = themes.isEmpty ? [Theme.builtinDefault] : themes
         self.themes = Dictionary(cycle.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -136,7 +145,7 @@ final class LiveController {
             case .fetch(let user): fetch(user)
             case .repaint: terminal.invalidate()
             case .applyTheme(let name):
-                terminal.apply(themes[name] ?? Theme.builtinDefault)
+                terminal.apply(themes[name] ?? Theme.builtinDefault, background: background)
                 terminal.invalidate()
             case .suspend:
                 terminal.suspend()

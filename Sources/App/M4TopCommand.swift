@@ -1,4 +1,5 @@
 import ArgumentParser
+import Curses
 import Foundation
 import Logging
 import M4API
@@ -37,7 +38,7 @@ package struct M4TopCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         LogSetup.bootstrapOnce(logFile: logFile)
         if listThemes {
-            Console.out(ThemeCatalog(environment: environment).listing())
+            Console.out(ThemeCatalog(environment: environment).listing(background: BackgroundDetector.detect(environment: environment)))
             throw ExitRequest(.success)
         }
         let settings: RunSettings
@@ -100,7 +101,7 @@ package struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Profile (server) from the config file.", valueName: "name"))
     package var profile: String?
 
-    @Option(name: .long, help: ArgumentHelp("Theme name or path to a theme file.", valueName: "name|path"))
+    @Option(name: .long, help: ArgumentHelp("Theme name or path to a theme file; auto (the default) picks by the terminal's background.", valueName: "name|path"))
     package var theme: String?
 
     @Option(name: .long, help: "Colour: auto, always or never (NO_COLOR is honoured under auto).")

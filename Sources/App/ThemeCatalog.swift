@@ -1,4 +1,5 @@
 import Dashboard
+import Curses
 import Foundation
 import Screen
 
@@ -58,6 +59,13 @@ struct ThemeCatalog {
         do { return try ThemeLoader.load(path: path) } catch { throw ConfigError(error.description) }
     }
 
+    /// The theme to start with: the one asked for, or with none (or `auto`) the one for the
+    /// terminal's background.
+    static func choose(_ asked: String?, for background: TerminalBackground) -> String? {
+        guard asked == nil || asked == "auto" else { return asked }
+        return background == .light ? "light" : nil
+    }
+
     /// The themes `t` cycles through: the chosen one first, then every other that loads.
     func cycle(startingWith chosen: String?, origin: String = "--theme") throws(ConfigError) -> (themes: [Theme], warnings: [String]) {
         let first = try load(chosen ?? "default", origin: origin)
@@ -71,10 +79,13 @@ struct ThemeCatalog {
         return (themes, warnings)
     }
 
-    /// `m4top --list-themes`: name, where, what for; and what is wrong with a theme, if anything.
-    func listing() -> String {
+    /// `m4top --list-themes`: the background found and the theme `auto` picks for it; then each
+    /// theme: name, where, what for, and what is wrong with it, if anything.
+    func listing(background: BackgroundDetector.Finding) -> String {
         let width = entries.map(\.name.count).max() ?? 0
-        return entries.map { entry in
+        let auto = Self.choose(nil, for: background.background) ?? "default"
+        let head = "background: \(background.background.rawValue) (\(background.reason)); --theme auto picks \(auto)\n"
+        return head + entries.map { entry in
             var line = entry.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + (entry.path ?? "built in")
             do throws(ConfigError) {
                 let loaded = try load(entry.path ?? entry.name)

@@ -12,7 +12,7 @@ package final class Terminal {
         package var description: String {
             switch self {
             case .notATerminal: return "standard input and output must be a terminal (use --once for scripts)"
-            case .unknownTerminal(let term): return "the terminal type '\(term)' is unknown to ncurses (check TERM)"
+            case .unknownTerminal(let term): return "the terminal type '\(term)' is unknown to ncurses (check TERM, or use --once for text or JSON output)"
             }
         }
     }
@@ -27,6 +27,14 @@ package final class Terminal {
     /// Set by `invalidate`: the next draw makes curses repaint the whole terminal.
     private var repaintAll = false
     private var styles: [Role: (attrs: attr_t, pair: Int32)] = [:]
+
+    /// Why this terminal cannot show a dashboard (no TERM, or `dumb`), or nil.
+    package nonisolated static func unsuitable(environment: [String: String]) -> String? {
+        let term = environment["TERM"] ?? ""
+        guard term.isEmpty || term == "dumb" else { return nil }
+        let which = term.isEmpty ? "TERM is not set" : "TERM=dumb"
+        return "\(which): this terminal cannot draw a dashboard. Set TERM (e.g. xterm-256color), or use --once for text or JSON output"
+    }
 
     /// Starts curses in raw mode (Ctrl-C and Ctrl-Z arrive as keys), no echo, hidden cursor.
     /// `colors: false` draws with attributes only (NO_COLOR, --color never).
@@ -91,26 +99,21 @@ package final class Terminal {
     // MARK: Styles
 
     /// Prepares one colour pair and attribute set per role for this theme and terminal.
-    package func apply(_ theme: Theme) {
+    /// Colours are resolved for the terminal's background so that every role stays legible
+    /// (`ColorMapping.resolve`); the same resolution the legibility test checks.
+    package func apply(_ theme: Theme, background: TerminalBackground) {
         styles = [:]
         for role in Role.allCases {
-            let style = theme.style(role)
+            let style = ColorMapping.resolve(theme.style(role), role: role, depth: colorDepth, background: background)
             var attrs = m4_attr_normal()
             if style.bold { attrs |= m4_attr_bold() }
             if style.underline { attrs |= m4_attr_underline() }
             if style.reverse { attrs |= m4_attr_reverse() }
             if style.dim { attrs |= m4_attr_dim() }
             var pair: Int32 = 0
-            if colorDepth == .monochrome {
-                // Without colour, a background colour becomes reverse video so bars still stand out.
-                if style.background != .terminalDefault { attrs |= m4_attr_reverse() }
-            } else {
-                let fg = Int32(ColorMapping.terminalColor(style.foreground, depth: colorDepth))
-                let bg = Int32(ColorMapping.terminalColor(style.background, depth: colorDepth))
-                if fg != -1 || bg != -1 {
-                    let allocated = alloc_pair(fg, bg)
-                    pair = allocated > 0 ? allocated : 0
-                }
+            if style.foreground != -1 || style.background != -1 {
+                let allocated = alloc_pair(Int32(style.foreground), Int32(style.background))
+                pair = allocated > 0 ? allocated : 0
             }
             styles[role] = (attrs, pair)
         }

@@ -1,4 +1,5 @@
 @testable import App
+import Curses
 import Foundation
 import Screen
 import Testing
@@ -26,12 +27,37 @@ struct ThemeCatalogTests {
         #expect(catalog.entries.first { $0.name == "default" }?.path == folder + "/default.toml")
         #expect(try catalog.load("light").description == "my light")
         #expect(try catalog.load("mine").theme.style(.good).foreground == .rgb(0, 255, 0))
-        #expect(catalog.listing().contains("mine"))
+        let light = BackgroundDetector.Finding(background: .light, reason: "COLORFGBG=0;15")
+        #expect(catalog.listing(background: light).contains("mine"))
+        #expect(catalog.listing(background: light).hasPrefix("background: light (COLORFGBG=0;15); --theme auto picks light"))
         dir.write("config/m4top/themes/broken.toml", "good = { fg = \"nope\" }\nsparkles = { }\n")
         dir.write("config/m4top/themes/odd.toml", "sparkles = { fg = \"red\" }\n")
-        let listing = ThemeCatalog(environment: ["XDG_CONFIG_HOME": dir.path + "/config"], executable: executable).listing()
+        let listing = ThemeCatalog(environment: ["XDG_CONFIG_HOME": dir.path + "/config"], executable: executable).listing(background: light)
         #expect(listing.contains("error: ") && listing.contains("not a colour"))
         #expect(listing.contains("warning: ") && listing.contains("unknown role 'sparkles'"))
+    }
+
+    @Test("auto (or no theme) picks light on a light terminal, default on a dark one; a named theme wins")
+    func autoTheme() {
+        #expect(ThemeCatalog.choose(nil, for: .light) == "light")
+        #expect(ThemeCatalog.choose("auto", for: .light) == "light")
+        #expect(ThemeCatalog.choose(nil, for: .dark) == nil)
+        #expect(ThemeCatalog.choose("production", for: .light) == "production")
+    }
+
+    @Test("The background: an OSC 11 answer, else COLORFGBG, else dark")
+    func background() {
+        #expect(BackgroundDetector.parseOSC11("\u{1B}]11;rgb:ffff/ffff/ffff\u{1B}\\\u{1B}[?62;c")?.0 == .light)
+        #expect(BackgroundDetector.parseOSC11("\u{1B}]11;rgb:0000/0000/0000\u{07}")?.0 == .dark)
+        #expect(BackgroundDetector.parseOSC11("\u{1B}]11;rgb:fd/f6/e3\u{07}")?.0 == .light, "two hex digits (solarized light)")
+        #expect(BackgroundDetector.parseOSC11("\u{1B}]11;rgb:00/2b/36\u{07}")?.0 == .dark)
+        #expect(BackgroundDetector.parseOSC11("\u{1B}[?62;c") == nil, "only DA1: no answer to OSC 11")
+        #expect(BackgroundDetector.fromCOLORFGBG("0;15") == .light)
+        #expect(BackgroundDetector.fromCOLORFGBG("15;default;0") == .dark)
+        #expect(BackgroundDetector.fromCOLORFGBG("garbage") == nil)
+        let finding = BackgroundDetector.detect(environment: ["COLORFGBG": "0;15"])
+        #expect(finding.background == .light, "tests have no terminal: COLORFGBG decides")
+        #expect(BackgroundDetector.detect(environment: [:]).reason.hasPrefix("assumed"))
     }
 
     @Test("Without any theme files the built-in default still works")

@@ -31,25 +31,42 @@ struct ThemeTests {
         }
     }
 
-    @Test("Legible at 8, 16 and 256 colours: no role's text vanishes into its background, good and bad differ",
+    @Test("Legible on dark and light terminals at 8, 16, 256 and true colour: WCAG contrast 4.5 for text, 3.0 for muted, stale, borders",
           arguments: shipped)
     func legibleEverywhere(file: String) throws {
         let theme = try ThemeLoader.load(path: Self.themesFolder + "/" + file).theme
-        for depth in [ColorDepth.eight, .sixteen, .indexed256, .trueColor] {
-            for role in Role.allCases {
-                let style = theme.style(role)
-                let fg = ColorMapping.terminalColor(style.foreground, depth: depth)
-                let bg = ColorMapping.terminalColor(style.background, depth: depth)
-                if fg != -1 && bg != -1 && !style.reverse {
-                    #expect(fg != bg, "\(file) \(role) at \(depth): text and background both \(fg)")
+        for background in TerminalBackground.allCases {
+            for depth in [ColorDepth.eight, .sixteen, .indexed256, .trueColor] {
+                for role in Role.allCases where role != .background {
+                    let resolved = ColorMapping.resolve(theme.style(role), role: role, depth: depth, background: background)
+                    let (text, ground) = ColorMapping.shown(resolved, depth: depth, background: background)
+                    let ratio = Contrast.ratio(text, ground)
+                    #expect(ratio >= Contrast.required(for: role),
+                            "\(file) \(role) at \(depth) on a \(background) terminal: contrast \(String(format: "%.2f", ratio)) (\(text) on \(ground))")
                 }
+                let good = ColorMapping.resolve(theme.style(.good), role: .good, depth: depth, background: background)
+                let bad = ColorMapping.resolve(theme.style(.bad), role: .bad, depth: depth, background: background)
+                #expect(good != bad, "\(file): good and bad look the same at \(depth) on \(background)")
             }
-            let good = theme.style(.good), bad = theme.style(.bad)
-            let goodColor = ColorMapping.terminalColor(good.foreground, depth: depth)
-            let badColor = ColorMapping.terminalColor(bad.foreground, depth: depth)
-            #expect(goodColor != badColor || good.underline != bad.underline || good.reverse != bad.reverse,
-                    "\(file): good and bad look the same at \(depth)")
         }
+    }
+
+    @Test("8 colours: bright colours are their base colour in bold; bright-black is the default colour dimmed, never colour 0")
+    func eightColours() {
+        let muted = ColorMapping.resolve(TextStyle(.indexed(8)), role: .muted, depth: .eight, background: .dark)
+        #expect(muted.foreground == -1 && muted.dim)
+        let good = ColorMapping.resolve(TextStyle(.indexed(10)), role: .good, depth: .eight, background: .dark)
+        #expect(good.foreground == 2 && good.bold)
+        // The unguarded mapping drew bright-black as colour 0: black on a black terminal.
+        #expect(ColorMapping.terminalColor(.indexed(8), depth: .eight) == 0)
+        #expect(Contrast.ratio(ColorMapping.rgb(ofIndex: 0), TerminalBackground.dark.defaultBackground) < 1.1)
+    }
+
+    @Test("WCAG contrast: black on white is 21, equal colours 1")
+    func contrastRatio() {
+        #expect(abs(Contrast.ratio((0, 0, 0), (255, 255, 255)) - 21) < 0.01)
+        #expect(abs(Contrast.ratio((119, 119, 119), (119, 119, 119)) - 1) < 0.001)
+        #expect(abs(Contrast.ratio((255, 255, 0), (255, 255, 255)) - 1.07) < 0.01, "bright yellow on white")
     }
 
     @Test("themes/default.toml is the built-in default")

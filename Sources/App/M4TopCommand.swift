@@ -5,6 +5,11 @@ import Logging
 import M4API
 import Simulator
 
+/// The version, in one place: `--version`, the man page and the README's install steps use it.
+package enum M4TopVersion {
+    package static let current = "0.3.0"
+}
+
 /// `m4top`: the dashboard (default), `--once` for scripts, `simulate` for the embedded server.
 package struct M4TopCommand: AsyncParsableCommand {
     package static let configuration = CommandConfiguration(
@@ -15,6 +20,7 @@ package struct M4TopCommand: AsyncParsableCommand {
         The API secret comes from --secret-file, M4TOP_SECRET, or the config file; never the command line.
         Exit status: 0 ok, 1 API error, 2 usage or configuration error, 3 transport or response error.
         """,
+        version: M4TopVersion.current,
         subcommands: [SimulateCommand.self]
     )
 

@@ -44,6 +44,16 @@ print("m4top benchmarks (\(ProcessInfo.processInfo.processorCount) cores)")
 let seed = Data(AnswerXML.success(sections: AnswerXML.seedSample).utf8)
 measure("parse the seed answer (XML -> model)", iterations: 5_000) { _ = try? QuickStatsParser.parse(seed) }
 
+// A leak in the parser would grow a wall screen's memory with every poll.
+if only == nil || "parse leak".contains(only!) {
+    for _ in 0..<20_000 { _ = try? QuickStatsParser.parse(seed) }  // allocator warm-up
+    let before = residentKiB()
+    for _ in 0..<100_000 { _ = try? QuickStatsParser.parse(seed) }
+    let middle = residentKiB()
+    for _ in 0..<100_000 { _ = try? QuickStatsParser.parse(seed) }
+    print("resident memory growth per 100,000 parses (twice):   \(middle - before) KiB, \(residentKiB() - middle) KiB")
+}
+
 // update(): a poll result with a diff against the previous snapshot and new trends.
 var state = DashboardState(server: "http://127.0.0.1/billing", users: ["admin"], adminName: "admin", interval: 1)
 state.width = 80

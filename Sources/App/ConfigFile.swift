@@ -28,6 +28,8 @@ package struct ProfileConfig: Sendable, Equatable {
     package var theme: String?
     package var insecure: Bool?
     package var noHash: Bool?
+    /// The server's time zone (`Europe/Vilnius`): its "today" starts at its midnight.
+    package var timeZone: String?
 
     package init() {}
 }
@@ -51,7 +53,7 @@ package struct ConfigFile: Sendable {
     let document: TOMLDocument
 
     static let profileKeys = ["url", "users", "admin_name", "method", "secret_file", "secret_command", "secret",
-                              "interval", "timeout", "theme", "insecure", "no_hash"]
+                              "interval", "timeout", "theme", "insecure", "no_hash", "timezone"]
 
     /// `$XDG_CONFIG_HOME/m4top/config.toml`, or `~/.config/m4top/config.toml`.
     package static func defaultPath(environment: [String: String]) -> String {
@@ -185,6 +187,12 @@ package struct ConfigFile: Sendable {
             case "theme": profile.theme = try string()
             case "insecure": profile.insecure = try flag()
             case "no_hash": profile.noHash = try flag()
+            case "timezone":
+                let zone = try string()
+                guard TimeZone(identifier: zone) != nil else {
+                    throw ConfigError("\(document.location(ofKey: key)): key '\(name)': unknown time zone '\(TerminalSafeText.excerpt(zone))' (use a name like Europe/Vilnius or UTC)")
+                }
+                profile.timeZone = zone
             default:
                 throw ConfigError("\(document.location(ofKey: key)): unknown key '\(TerminalSafeText.excerpt(name))' (known: \(profileKeys.joined(separator: ", ")), default_profile, [profiles.NAME])")
             }
@@ -205,6 +213,7 @@ extension ProfileConfig {
         var result = self
         result.url = url ?? base.url
         result.users = users ?? base.users
+        result.timeZone = timeZone ?? base.timeZone
         result.adminName = adminName ?? base.adminName
         result.method = method ?? base.method
         // A profile that names any secret source replaces the base's secret entirely.

@@ -79,7 +79,7 @@ final class LiveController {
         self.themes = Dictionary(cycle.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.view = DashboardView(glyphs: terminal.isUTF8 ? .unicode : .ascii, timeZone: .current)
         var state = DashboardState(server: target.displayURL, users: settings.users, adminName: settings.adminName,
-                                   interval: settings.interval, themeNames: cycle.map(\.name))
+                                   interval: settings.interval, themeNames: cycle.map(\.name), timeZone: settings.timeZone)
         state.width = terminal.width
         state.height = terminal.height
         if target.isDemo { state.demoNotice = DemoNotice.onScreen }

@@ -23,6 +23,8 @@ package struct RunSettings: Sendable {
     package var themeOrigin = "--theme"
     package var secret: String?
     package var profileName: String?
+    /// The server's time zone: a new date there is a new day. The local zone unless configured.
+    package var timeZone: TimeZone = .current
 
     package func connection(methodURL: URL) -> ConnectionSettings {
         ConnectionSettings(methodURL: methodURL, method: method,
@@ -130,6 +132,7 @@ package enum SettingsResolver {
                            hashDisabled: hashDisabled, insecureTLS: flags.insecure || (profile.insecure ?? false),
                            timeout: timeout, interval: interval, theme: flags.theme ?? profile.theme,
                            secret: secret, profileName: flags.profile ?? config?.defaultProfile)
+        if let zone = profile.timeZone, let timeZone = TimeZone(identifier: zone) { settings.timeZone = timeZone }
         if flags.theme == nil, profile.theme != nil, let config {
             settings.themeOrigin = "\(config.document.location(ofKey: "theme")): key 'theme'"
         }

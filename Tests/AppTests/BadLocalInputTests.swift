@@ -100,6 +100,18 @@ struct BadLocalInputTests {
         }
     }
 
+    @Test("timezone: a server in another zone starts its day at its own midnight; an unknown zone is named")
+    func timeZone() throws {
+        let good = dir.write("m4top/config.toml", "url = \"http://127.0.0.1/billing\"\ntimezone = \"Asia/Tokyo\"\n")
+        var flags = ConnectionFlags()
+        flags.configPath = good
+        let settings = try SettingsResolver.resolve(flags, environment: ["M4TOP_SECRET": "s", "HOME": dir.path])
+        #expect(settings.timeZone.identifier == "Asia/Tokyo")
+        let bad = dir.write("m4top/bad.toml", "url = \"http://127.0.0.1/billing\"\ntimezone = \"Mars/Olympus\"\n")
+        flags.configPath = bad
+        #expect(message(flags)?.contains("unknown time zone 'Mars/Olympus'") == true)
+    }
+
     @Test("A long value in the config is quoted as a short excerpt")
     func excerpt() throws {
         let config = dir.write("m4top/config.toml", "url = \"http://127.0.0.1/billing\"\nmethod = \"" + String(repeating: "y", count: 100_000) + "\"\n")

@@ -43,6 +43,13 @@ package struct HistoryPoint: Sendable, Equatable {
     }
 }
 
+/// Active calls at one time, as the chart reads them: 16 bytes, so a frame walks an hour of
+/// them without touching the larger points.
+package struct ChartSample: Sendable, Equatable {
+    package let time: Double
+    package let level: Double
+}
+
 /// A bounded, time-ordered history of one user: the latest answer in full, and compact points
 /// kept for `retention` seconds and at most `capacity` entries, so memory stays flat over days
 /// on a wall screen.
@@ -50,6 +57,8 @@ package struct SnapshotHistory: Sendable {
     package let retention: TimeInterval
     package let capacity: Int
     package private(set) var points = Deque<HistoryPoint>()
+    /// Active calls for the chart, oldest first (answers without active calls are left out).
+    package private(set) var chart = Deque<ChartSample>()
     package private(set) var latest: Snapshot?
 
     package init(retention: TimeInterval = 3600, capacity: Int = 4096) {
@@ -61,11 +70,15 @@ package struct SnapshotHistory: Sendable {
 
     package mutating func append(_ snapshot: Snapshot) {
         latest = snapshot
-        points.append(HistoryPoint(snapshot))
+        let point = HistoryPoint(snapshot)
+        points.append(point)
+        if let level = point.activeLevel { chart.append(ChartSample(time: point.time.timeIntervalSince1970, level: level)) }
         let oldest = snapshot.time.addingTimeInterval(-retention)
         while let first = points.first, first.time < oldest || points.count > capacity {
             points.removeFirst()
         }
+        let oldestSecond = (points.first?.time ?? snapshot.time).timeIntervalSince1970
+        while let first = chart.first, first.time < oldestSecond { chart.removeFirst() }
     }
 
     /// Points no older than `window` seconds before the latest.

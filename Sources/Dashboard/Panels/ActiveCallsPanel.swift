@@ -32,7 +32,7 @@ enum ActiveCallsPanel {
         }
         // The chart fills what is left: a NOC wall sees the shape of the last hour.
         if !inner.isEmpty && formatted.activeCalls != nil {
-            Sparkline.draw(userState.history.points, window: Trends.chartWindow, in: inner, on: &canvas, scaleWidth: scaleWidth, glyphs)
+            Sparkline.draw(userState.history.chart, window: Trends.chartWindow, in: inner, on: &canvas, scaleWidth: scaleWidth, glyphs)
         }
     }
 
@@ -71,22 +71,22 @@ enum ActiveCallsPanel {
 /// is a span of time (its highest value), aligned to the clock: the chart moves one column when
 /// a span ends, not on every answer, so a quiet wall screen repaints one column, not all.
 enum Sparkline {
-    static func draw(_ points: Deque<HistoryPoint>, window: TimeInterval, in rect: Rect,
+    static func draw(_ points: Deque<ChartSample>, window: TimeInterval, in rect: Rect,
                      on canvas: inout Canvas, scaleWidth: Int, _ glyphs: Glyphs) {
         let columns = rect.width - scaleWidth
         guard columns > 2, let last = points.last else { return }
         let span = window / Double(columns)
-        let lastBucket = (last.time.timeIntervalSince1970 / span).rounded(.down)
+        let lastBucket = (last.time / span).rounded(.down)
         var heights = [Double?](repeating: nil, count: columns)
         // Newest first, stopping at the window's left edge: a frame reads only what it shows.
         var index = points.endIndex
         while index > points.startIndex {
             index -= 1
             let point = points[index]
-            let column = columns - 1 - Int(lastBucket - (point.time.timeIntervalSince1970 / span).rounded(.down))
+            let column = columns - 1 - Int(lastBucket - (point.time / span).rounded(.down))
             guard column >= 0 else { break }
-            guard column < columns, let level = point.activeLevel, level.isFinite else { continue }
-            heights[column] = max(heights[column] ?? 0, level)
+            guard column < columns, point.level.isFinite else { continue }
+            heights[column] = max(heights[column] ?? 0, point.level)
         }
         guard heights.contains(where: { $0 != nil }) else { return }
         let maximum = heights.compactMap { $0 }.max() ?? 0

@@ -10,11 +10,6 @@ package enum BackgroundDetector {
         package let background: TerminalBackground
         /// Why: "the terminal answered rgb:ffff/ffff/ffff", "COLORFGBG=0;15", "assumed".
         package let reason: String
-
-        package init(background: TerminalBackground, reason: String) {
-            self.background = background
-            self.reason = reason
-        }
     }
 
     /// How long a terminal may take to answer.

@@ -27,7 +27,7 @@ struct ThemeCatalogTests {
         #expect(catalog.entries.first { $0.name == "default" }?.path == folder + "/default.toml")
         #expect(try catalog.load("light").description == "my light")
         #expect(try catalog.load("mine").theme.style(.good).foreground == .rgb(0, 255, 0))
-        let light = BackgroundDetector.Finding(background: .light, reason: "COLORFGBG=0;15")
+        let light = BackgroundDetector.detect(environment: ["COLORFGBG": "0;15"])  // no terminal here: COLORFGBG decides
         #expect(catalog.listing(background: light).contains("mine"))
         #expect(catalog.listing(background: light).hasPrefix("background: light (COLORFGBG=0;15); --theme auto picks light"))
         dir.write("config/m4top/themes/broken.toml", "good = { fg = \"nope\" }\nsparkles = { }\n")

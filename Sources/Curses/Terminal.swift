@@ -175,7 +175,7 @@ package final class Terminal {
                 keys.append(key)
             }
         }
-        return (keys, inputs)
+        return (Key.droppingTerminalReplies(keys), inputs)
     }
 
     /// The terminal hung up (an ssh link dropped, the window closed): stdin reports HUP or an error.

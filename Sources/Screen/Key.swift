@@ -30,3 +30,39 @@ package enum Key: Hashable, Sendable {
         }
     }
 }
+
+extension Key {
+    /// The keys without terminal replies in them: an answer to a query that came too late (a
+    /// device-attributes `ESC [ ? 1 ; 2 c`, a colour `ESC ] 11 ; rgb:… BEL`) would otherwise be
+    /// read as `?`, `1`, `2`… and open help or switch users.
+    package static func droppingTerminalReplies(_ keys: [Key]) -> [Key] {
+        var result: [Key] = []
+        var index = 0
+        func scalar(_ key: Key) -> UInt32? {
+            if case .character(let c) = key, let value = c.unicodeScalars.first?.value, c.unicodeScalars.count == 1 { return value }
+            return nil
+        }
+        while index < keys.count {
+            guard keys[index] == .escape, index + 1 < keys.count, let introducer = scalar(keys[index + 1]),
+                  introducer == 0x5B || introducer == 0x5D else {
+                result.append(keys[index])
+                index += 1
+                continue
+            }
+            index += 2
+            if introducer == 0x5B {
+                // CSI: parameter and intermediate bytes, then one final byte.
+                while index < keys.count, let value = scalar(keys[index]), (0x20...0x3F).contains(value) { index += 1 }
+                if index < keys.count, let value = scalar(keys[index]), (0x40...0x7E).contains(value) { index += 1 }
+            } else {
+                // OSC: up to BEL or ESC \.
+                while index < keys.count {
+                    if keys[index] == .control("g") { index += 1; break }
+                    if keys[index] == .escape { index += index + 1 < keys.count && scalar(keys[index + 1]) == 0x5C ? 2 : 1; break }
+                    index += 1
+                }
+            }
+        }
+        return result
+    }
+}

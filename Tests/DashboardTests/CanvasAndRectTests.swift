@@ -53,4 +53,22 @@ struct CanvasAndRectTests {
         #expect(Rect(x: 0, y: 0, width: 3, height: 1).splitTop(5).rest.isEmpty, "never negative")
         #expect(Rect(x: 0, y: 0, width: 3, height: 3).inset(dx: 4, dy: 4).isEmpty)
     }
+
+    @Test("A terminal's late reply is not read as keys; plain keys and a lone Escape are")
+    func terminalReplies() {
+        func keys(_ text: String) -> [Key] {
+            text.unicodeScalars.map { scalar -> Key in
+                switch scalar.value {
+                case 27: return .escape
+                case 7: return .control("g")
+                default: return .character(Character(scalar))
+                }
+            }
+        }
+        #expect(Key.droppingTerminalReplies(keys("\u{1B}[?1;2c")) == [])
+        #expect(Key.droppingTerminalReplies(keys("r\u{1B}]11;rgb:0000/0000/0000\u{07}q")) == [.character("r"), .character("q")])
+        #expect(Key.droppingTerminalReplies(keys("\u{1B}]11;rgb:ffff/ffff/ffff\u{1B}\\u")) == [.character("u")])
+        #expect(Key.droppingTerminalReplies([.escape]) == [.escape], "Esc closes overlays")
+        #expect(Key.droppingTerminalReplies(keys("?12")) == keys("?12"))
+    }
 }

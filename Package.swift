@@ -63,10 +63,10 @@ let package = Package(
         ]),
         .executableTarget(name: "m4top", dependencies: ["App"]),
         // Speed and memory figures (scripts/bench): printed, never asserted.
-        .executableTarget(name: "m4top-bench", dependencies: ["M4API", "Dashboard", "Screen", "Simulator", "TestSupport"]),
+        .executableTarget(name: "m4top-bench", dependencies: ["M4API", "Dashboard", "Screen", "Simulator"]),
 
-        // Helpers shared by test targets and the benchmark (never linked into the product).
-        .target(name: "TestSupport", dependencies: ["M4API"], path: "Tests/TestSupport"),
+        // Helpers shared by test targets (never linked into the product).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "M4APITests", dependencies: ["M4API", "Simulator", "TestSupport", "TextSafety"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "M4API", "Screen", "TestSupport"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "M4API", "TestSupport", "TextSafety"]),

@@ -48,7 +48,6 @@ final class ServerTarget: Sendable {
     }
 
     func close() async {
-        await client.shutdown()
         await simulator?.stop()
     }
 }

@@ -45,10 +45,6 @@ package final class QuickStatsClient: Sendable {
         self.exchange = try? HTTPExchange(insecureTLS: settings.insecureTLS, maxBodyBytes: settings.maxBodyBytes)
     }
 
-    /// Nothing to release: every exchange has its own connection. Kept so callers need not
-    /// know which transport is underneath.
-    package func shutdown() async {}
-
     /// The request that `fetch` sends for `user` (the hash included).
     package func request(for user: String) -> QuickStatsRequest {
         QuickStatsRequest(methodURL: settings.methodURL, method: settings.method, user: user,

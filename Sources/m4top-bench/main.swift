@@ -3,7 +3,6 @@ import Foundation
 import M4API
 import Screen
 import Simulator
-import TestSupport
 
 // Figures for the hot paths of m4top. Printed, not asserted: compare runs by eye or in CI logs.
 
@@ -113,13 +112,11 @@ print("memory of one user's full history (3,600 snapshots): ~\(perHour) KiB")
 @Sendable func loopbackFetches(count: Int) async throws -> Double {
     let running = try await RunningSimulator.start(SimulatedServer(sampleMode: true))
     defer { Task { await running.stop() } }
-    return try await ClientScope.run { scope in
-        let client = scope.client(settings: ConnectionSettings(methodURL: try QuickStatsEndpoint.methodURL(fromBase: running.baseURL)),
+    let client = QuickStatsClient(settings: ConnectionSettings(methodURL: try QuickStatsEndpoint.methodURL(fromBase: running.baseURL)),
                                   secret: "secret")
-        _ = try await client.fetch(user: "admin")
-        let elapsed = try await ContinuousClock().measure { for _ in 0..<count { _ = try await client.fetch(user: "admin") } }
-        return (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18) / Double(count) * 1000
-    }
+    _ = try await client.fetch(user: "admin")
+    let elapsed = try await ContinuousClock().measure { for _ in 0..<count { _ = try await client.fetch(user: "admin") } }
+    return (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18) / Double(count) * 1000
 }
 
 let done = DispatchSemaphore(value: 0)

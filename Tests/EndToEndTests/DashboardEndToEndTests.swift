@@ -235,7 +235,6 @@ struct DashboardEndToEndTests {
         let client = QuickStatsClient(settings: ConnectionSettings(methodURL: try QuickStatsEndpoint.methodURL(fromBase: String(url))),
                                       secret: "secret")
         let stats = try await client.fetch(user: "admin")
-        await client.shutdown()
         #expect(stats.today?["revenue"]?.text == "1.4475")
         let log = try await pane.waitFor(text: "POST u=admin -> ok")
         #expect(!log.contains("e5e9fa1ba31ecd1ae84f75caaa474f3a663f05f4"), "the hash is never logged")

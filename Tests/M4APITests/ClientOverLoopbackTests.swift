@@ -9,11 +9,11 @@ import TestSupport
 struct ClientOverLoopbackTests {
     static func withSimulator<T>(_ settings: SimulatorSettings = SimulatorSettings(), sample: Bool = true,
                                  faults: FaultBoard = FaultBoard(),
-                                 _ body: (RunningSimulator, ClientScope) async throws -> T) async throws -> T {
+                                 _ body: (RunningSimulator) async throws -> T) async throws -> T {
         let server = SimulatedServer(settings: settings, seed: 7, sampleMode: sample, faults: faults)
         let running = try await RunningSimulator.start(server)
         do {
-            let result = try await ClientScope.run { scope in try await body(running, scope) }
+            let result = try await body(running)
             await running.stop()
             return result
         } catch {
@@ -22,10 +22,10 @@ struct ClientOverLoopbackTests {
         }
     }
 
-    static func client(_ running: RunningSimulator, _ scope: ClientScope, method: RequestMethod = .post, secret: String? = "secret",
+    static func client(_ running: RunningSimulator, method: RequestMethod = .post, secret: String? = "secret",
                        hashDisabled: Bool = false, timeout: Double = 5, maxBody: Int = 1 << 20) throws -> QuickStatsClient {
         let url = try QuickStatsEndpoint.methodURL(fromBase: running.baseURL)
-        return scope.client(settings: ConnectionSettings(methodURL: url, method: method,
+        return QuickStatsClient(settings: ConnectionSettings(methodURL: url, method: method,
                                                              signer: RequestSigner(hashDisabled: hashDisabled),
                                                              timeoutSeconds: timeout, maxBodyBytes: maxBody),
                                 secret: secret)
@@ -41,8 +41,8 @@ struct ClientOverLoopbackTests {
 
     @Test("Admin over POST gets the seed's numbers exactly as sent")
     func adminPost() async throws {
-        try await Self.withSimulator { running, scope in
-            let client = try Self.client(running, scope)
+        try await Self.withSimulator { running in
+            let client = try Self.client(running)
             let stats = try await client.fetch(user: "admin")
             #expect(stats.today?.fields.map(\.text) == ["4", "345", "1.4475", "0.6725", "0.775", "54"])
             #expect(stats.month?["self_cost"]?.text == "3.734166")
@@ -53,9 +53,9 @@ struct ClientOverLoopbackTests {
     func simpleUserPostAndGet() async throws {
         var settings = SimulatorSettings()
         settings.getEnabled = true
-        try await Self.withSimulator(settings, sample: false) { running, scope in
+        try await Self.withSimulator(settings, sample: false) { running in
             for method in RequestMethod.allCases {
-                let client = try Self.client(running, scope, method: method)
+                let client = try Self.client(running, method: method)
                 let stats = try await client.fetch(user: "alice")
                 #expect(stats.today?["price"] != nil)
                 #expect(stats.today?["revenue"] == nil)
@@ -69,10 +69,10 @@ struct ClientOverLoopbackTests {
     func apiErrors() async throws {
         var settings = SimulatorSettings()
         settings.deniedUsers = ["bob"]
-        try await Self.withSimulator(settings) { running, scope in
-            let good = try Self.client(running, scope)
-            let wrong = try Self.client(running, scope, secret: "not-it")
-            let get = try Self.client(running, scope, method: .get)
+        try await Self.withSimulator(settings) { running in
+            let good = try Self.client(running)
+            let wrong = try Self.client(running, secret: "not-it")
+            let get = try Self.client(running, method: .get)
             #expect(await Self.outcome(wrong).failureKind == .incorrectHash)
             #expect(await Self.outcome(good, user: "mallory").failureKind == .badLogin)
             #expect(await Self.outcome(good, user: "").failureKind == .badLogin)
@@ -90,8 +90,8 @@ struct ClientOverLoopbackTests {
     func noHash() async throws {
         var settings = SimulatorSettings()
         settings.hashChecking = false
-        try await Self.withSimulator(settings) { running, scope in
-            let client = try Self.client(running, scope, secret: nil, hashDisabled: true)
+        try await Self.withSimulator(settings) { running in
+            let client = try Self.client(running, secret: nil, hashDisabled: true)
             #expect(client.request(for: "admin").hash == nil)
             #expect(await Self.outcome(client).isSuccess)
         }
@@ -99,8 +99,8 @@ struct ClientOverLoopbackTests {
 
     @Test("Faults become the precise transport or response error")
     func faults() async throws {
-        try await Self.withSimulator { running, scope in
-            let client = try Self.client(running, scope, timeout: 2)
+        try await Self.withSimulator { running in
+            let client = try Self.client(running, timeout: 2)
             let cases: [(Fault, (FetchError) -> Bool)] = [
                 (.html502, { $0 == .response(.httpStatus(code: 502, reason: "Bad Gateway", isHTML: true)) }),
                 (.notXML, { if case .response(.notXML) = $0 { return true }; return false }),
@@ -122,9 +122,9 @@ struct ClientOverLoopbackTests {
 
     @Test("A stalled server is reported as a timeout, close to --timeout")
     func stallTimesOut() async throws {
-        try await Self.withSimulator { running, scope in
+        try await Self.withSimulator { running in
             await running.server.setFault(.stall, seconds: nil)
-            let client = try Self.client(running, scope, timeout: 1)
+            let client = try Self.client(running, timeout: 1)
             let started = Date()
             let result = await Self.outcome(client)
             let elapsed = Date().timeIntervalSince(started)
@@ -139,16 +139,16 @@ struct ClientOverLoopbackTests {
         var faults = FaultBoard()
         faults.latencyMilliseconds = 300
         faults.set(.latency, for: nil)
-        try await Self.withSimulator(faults: faults) { running, scope in
-            let client = try Self.client(running, scope, timeout: 3)
+        try await Self.withSimulator(faults: faults) { running in
+            let client = try Self.client(running, timeout: 3)
             #expect(await Self.outcome(client).isSuccess)
         }
     }
 
     @Test("An answer over the size limit is refused")
     func tooLarge() async throws {
-        try await Self.withSimulator { running, scope in
-            let client = try Self.client(running, scope, maxBody: 100)
+        try await Self.withSimulator { running in
+            let client = try Self.client(running, maxBody: 100)
             #expect(await Self.outcome(client).failure == .response(.tooLarge(limitBytes: 100)))
         }
     }
@@ -157,9 +157,7 @@ struct ClientOverLoopbackTests {
     func refused() async throws {
         let closed = ClosedPort()
         let url = try QuickStatsEndpoint.methodURL(fromBase: "http://127.0.0.1:\(closed.port)/billing")
-        let result = try await ClientScope.run { scope in
-            await Self.outcome(scope.client(settings: ConnectionSettings(methodURL: url, timeoutSeconds: 3), secret: "secret"))
-        }
+        let result = await Self.outcome(QuickStatsClient(settings: ConnectionSettings(methodURL: url, timeoutSeconds: 3), secret: "secret"))
         guard case .failure(.transport(.cannotConnect(let host, _, let reason))) = result else {
             Issue.record("expected cannot connect, got \(result)")
             return
@@ -170,9 +168,9 @@ struct ClientOverLoopbackTests {
 
     @Test("TLS to a server that does not speak it fails as TLS, not as garbage")
     func tlsToPlainServer() async throws {
-        try await Self.withSimulator { running, scope in
+        try await Self.withSimulator { running in
             let url = try QuickStatsEndpoint.methodURL(fromBase: running.baseURL.replacingOccurrences(of: "http://", with: "https://"))
-            let client = scope.client(settings: ConnectionSettings(methodURL: url, timeoutSeconds: 3), secret: "secret")
+            let client = QuickStatsClient(settings: ConnectionSettings(methodURL: url, timeoutSeconds: 3), secret: "secret")
             let result = await Self.outcome(client)
             guard case .failure(let error) = result else {
                 Issue.record("expected a failure")

@@ -29,11 +29,10 @@ struct TLSTests {
         let running = try await RunningSimulator.start(SimulatedServer(sampleMode: true), tls: try Self.selfSigned())
         #expect(running.baseURL.hasPrefix("https://"))
         let url = try QuickStatsEndpoint.methodURL(fromBase: running.baseURL)
-        let (verified, insecure) = try await ClientScope.run { scope in
-            let strict = scope.client(settings: ConnectionSettings(methodURL: url, timeoutSeconds: 5), secret: "secret")
-            let lax = scope.client(settings: ConnectionSettings(methodURL: url, timeoutSeconds: 5, insecureTLS: true), secret: "secret")
-            return (await ClientOverLoopbackTests.outcome(strict), await ClientOverLoopbackTests.outcome(lax))
-        }
+        let strict = QuickStatsClient(settings: ConnectionSettings(methodURL: url, timeoutSeconds: 5), secret: "secret")
+        let lax = QuickStatsClient(settings: ConnectionSettings(methodURL: url, timeoutSeconds: 5, insecureTLS: true), secret: "secret")
+        let verified = await ClientOverLoopbackTests.outcome(strict)
+        let insecure = await ClientOverLoopbackTests.outcome(lax)
         await running.stop()
         guard case .failure(.transport(.tls(let reason))) = verified else {
             Issue.record("a self-signed certificate must be refused as a TLS error, got \(verified)")

@@ -12,10 +12,10 @@ import Testing
 @Suite("Simulator over HTTP")
 struct SimulatorOverHTTPTests {
     /// Runs `body` against a fresh simulator; the simulator and every client are stopped however it ends.
-    static func with(_ server: SimulatedServer, _ body: (RunningSimulator, ClientScope) async throws -> Void) async throws {
+    static func with(_ server: SimulatedServer, _ body: (RunningSimulator) async throws -> Void) async throws {
         let running = try await RunningSimulator.start(server)
         do {
-            try await ClientScope.run { scope in try await body(running, scope) }
+            try await body(running)
         } catch {
             await running.stop()
             throw error
@@ -23,8 +23,8 @@ struct SimulatorOverHTTPTests {
         await running.stop()
     }
 
-    static func client(_ running: RunningSimulator, _ scope: ClientScope, method: RequestMethod = .post, timeout: Double = 5) throws -> QuickStatsClient {
-        scope.client(settings: ConnectionSettings(methodURL: try QuickStatsEndpoint.methodURL(fromBase: running.baseURL),
+    static func client(_ running: RunningSimulator, method: RequestMethod = .post, timeout: Double = 5) throws -> QuickStatsClient {
+        QuickStatsClient(settings: ConnectionSettings(methodURL: try QuickStatsEndpoint.methodURL(fromBase: running.baseURL),
                                                       method: method, timeoutSeconds: timeout),
                          secret: "secret")
     }
@@ -41,7 +41,7 @@ struct SimulatorOverHTTPTests {
 
     @Test("Sample mode serves the seed page's answer; errors come as HTTP 200, text/html")
     func bytes() async throws {
-        try await Self.with(SimulatedServer(sampleMode: true)) { running, scope in
+        try await Self.with(SimulatedServer(sampleMode: true)) { running in
             let ok = try await Self.raw(running, body: "u=admin&hash=e5e9fa1ba31ecd1ae84f75caaa474f3a663f05f4")
             #expect(ok.status == 200)
             let expected = AnswerXML.success(sections: AnswerXML.seedSample)
@@ -60,8 +60,8 @@ struct SimulatorOverHTTPTests {
         var settings = SimulatorSettings()
         settings.errorWrapper = wrapper
         settings.apiEnabled = false
-        try await Self.with(SimulatedServer(settings: settings)) { running, scope in
-            let client = try Self.client(running, scope)
+        try await Self.with(SimulatedServer(settings: settings)) { running in
+            let client = try Self.client(running)
             await #expect(throws: FetchError.api(APIError(text: "API Requests are disabled"))) {
                 try await client.fetch(user: "admin")
             }
@@ -72,8 +72,8 @@ struct SimulatorOverHTTPTests {
     func activeCallsSetting() async throws {
         var settings = SimulatorSettings()
         settings.showActiveCallsToUsers = false
-        try await Self.with(SimulatedServer(settings: settings)) { running, scope in
-            let client = try Self.client(running, scope)
+        try await Self.with(SimulatedServer(settings: settings)) { running in
+            let client = try Self.client(running)
             #expect(try await client.fetch(user: "alice").activeCalls == nil)
             #expect(try await client.fetch(user: "admin").activeCalls != nil)
             await running.server.update { $0.showActiveCallsToUsers = true }
@@ -83,8 +83,8 @@ struct SimulatorOverHTTPTests {
 
     @Test("The control endpoint switches settings and faults while running")
     func controlEndpoint() async throws {
-        try await Self.with(SimulatedServer()) { running, scope in
-            let client = try Self.client(running, scope)
+        try await Self.with(SimulatedServer()) { running in
+            let client = try Self.client(running)
             _ = try await client.fetch(user: "admin")
             let set = try await Self.raw(running, path: "/_sim/setting?name=api&value=off")
             #expect(set.status == 200)
@@ -103,9 +103,9 @@ struct SimulatorOverHTTPTests {
 
     @Test("A fault with a duration ends by itself")
     func timedFault() async throws {
-        try await Self.with(SimulatedServer()) { running, scope in
+        try await Self.with(SimulatedServer()) { running in
             await running.server.setFault(.html502, seconds: 2)  // ample: a loaded machine is slow
-            let client = try Self.client(running, scope)
+            let client = try Self.client(running)
             await #expect(throws: FetchError.self) { try await client.fetch(user: "admin") }
             try await Task.sleep(nanoseconds: 2_200_000_000)
             _ = try await client.fetch(user: "admin")
@@ -114,11 +114,11 @@ struct SimulatorOverHTTPTests {
 
     @Test("Hostile values arrive sanitised at the client")
     func hostile() async throws {
-        try await Self.with(SimulatedServer()) { running, scope in
+        try await Self.with(SimulatedServer()) { running in
             await running.server.setFault(.hostile, seconds: nil)
             let raw = try await Self.raw(running, body: "u=admin&hash=e5e9fa1ba31ecd1ae84f75caaa474f3a663f05f4")
             #expect(raw.body.contains("\u{1B}[2J"))
-            let client = try Self.client(running, scope)
+            let client = try Self.client(running)
             let stats = try await client.fetch(user: "admin")
             let calls = try #require(stats.today?["calls"])
             #expect(!calls.text.unicodeScalars.contains(where: TerminalSafeText.isUnsafe))
@@ -129,8 +129,8 @@ struct SimulatorOverHTTPTests {
     @Test("Skipping simulated time over midnight: today resets, the month does not")
     func crossesMidnight() async throws {
         let start = ISO8601DateFormatter().date(from: "2026-11-28T23:50:00Z")!
-        try await Self.with(SimulatedServer(seed: 11, start: start)) { running, scope in
-            let client = try Self.client(running, scope)
+        try await Self.with(SimulatedServer(seed: 11, start: start)) { running in
+            let client = try Self.client(running)
             let before = try await client.fetch(user: "admin")
             let skipped = try await Self.raw(running, path: "/_sim/skip?seconds=900")
             #expect(skipped.body.contains("\"simulated_time\":\"2026-11-29T00:05"))

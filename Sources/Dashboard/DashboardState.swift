@@ -107,10 +107,8 @@ package struct DashboardState: Sendable {
     package var themeName: String { themeNames[themeIndex] }
 
     /// The user on screen has had no success for three intervals: never shown as fresh.
-    package var isStale: Bool { isStale(currentState) }
-
-    package func isStale(_ userState: UserState) -> Bool {
-        guard let lastSuccess = userState.lastSuccess else { return false }
+    package var isStale: Bool {
+        guard let lastSuccess = currentState.lastSuccess else { return false }
         return now.timeIntervalSince(lastSuccess) > Self.staleIntervals * interval
     }
 

@@ -43,8 +43,14 @@ package struct SnapshotDiff: Sendable, Equatable {
 
     /// Calls or duration fell: the period started again.
     static func fellBack(_ before: StatSection, _ after: StatSection) -> Bool {
-        for counter in [FieldName.calls, FieldName.duration] {
-            if let b = before.number(counter), let a = after.number(counter), a < b { return true }
+        countersFell(calls: (before.number(FieldName.calls), after.number(FieldName.calls)),
+                     duration: (before.number(FieldName.duration), after.number(FieldName.duration)))
+    }
+
+    /// The one rule for a period starting again, on answers and on history points alike.
+    static func countersFell(calls: (before: Decimal?, after: Decimal?), duration: (before: Decimal?, after: Decimal?)) -> Bool {
+        for (before, after) in [calls, duration] {
+            if let b = before, let a = after, a < b { return true }
         }
         return false
     }

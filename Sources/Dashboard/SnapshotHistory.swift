@@ -21,30 +21,23 @@ package struct HistoryPoint: Sendable, Equatable {
     package let todayDuration: Decimal?
     /// Revenue, or a simple user's price.
     package let todayTakings: Decimal?
-    package let activeTotal: Decimal?
-    /// Active calls as a chart height: converted once here, not once per frame (a count, never
-    /// money, so a `Double` is exact enough to draw).
-    package let activeLevel: Double?
 
     package init(_ snapshot: Snapshot) {
         time = snapshot.time
         todayCalls = snapshot.stats.calls(.today)
         todayDuration = snapshot.stats.duration(.today)
         todayTakings = snapshot.stats.takings(.today)
-        activeTotal = snapshot.stats.activeTotal
-        activeLevel = activeTotal.map { NSDecimalNumber(decimal: $0).doubleValue }
     }
 
     /// Today's counters fell from `earlier` to this point: midnight passed in between.
     func fellBack(from earlier: HistoryPoint) -> Bool {
-        if let b = earlier.todayCalls, let a = todayCalls, a < b { return true }
-        if let b = earlier.todayDuration, let a = todayDuration, a < b { return true }
-        return false
+        SnapshotDiff.countersFell(calls: (earlier.todayCalls, todayCalls), duration: (earlier.todayDuration, todayDuration))
     }
 }
 
 /// Active calls at one time, as the chart reads them: 16 bytes, so a frame walks an hour of
-/// them without touching the larger points.
+/// them without touching the larger points. Converted once per answer, not once per frame (a
+/// count, never money, so a `Double` is exact enough to draw).
 package struct ChartSample: Sendable, Equatable {
     package let time: Double
     package let level: Double
@@ -70,9 +63,10 @@ package struct SnapshotHistory: Sendable {
 
     package mutating func append(_ snapshot: Snapshot) {
         latest = snapshot
-        let point = HistoryPoint(snapshot)
-        points.append(point)
-        if let level = point.activeLevel { chart.append(ChartSample(time: point.time.timeIntervalSince1970, level: level)) }
+        points.append(HistoryPoint(snapshot))
+        if let total = snapshot.stats.activeTotal {
+            chart.append(ChartSample(time: snapshot.time.timeIntervalSince1970, level: NSDecimalNumber(decimal: total).doubleValue))
+        }
         let oldest = snapshot.time.addingTimeInterval(-retention)
         while let first = points.first, first.time < oldest || points.count > capacity {
             points.removeFirst()

@@ -109,15 +109,15 @@ package enum QuickStatsParser {
         body.withUnsafeBytes { raw -> Bool in
             let bytes = raw.bindMemory(to: UInt8.self)
             guard bytes.count > 1 else { return false }
-            for index in 0..<(bytes.count - 2) where bytes[index] == UInt8(ascii: "<") {
+            for index in 0..<(bytes.count - 1) where bytes[index] == UInt8(ascii: "<") {
                 let next = bytes[index + 1]
                 if next == UInt8(ascii: "?") { return true }
-                if next == UInt8(ascii: "!") {
+                if next == UInt8(ascii: "!"), index + 2 < bytes.count {
                     let third = bytes[index + 2] | 0x20  // lower case
                     if third == UInt8(ascii: "d") || third == UInt8(ascii: "e") { return true }
                 }
             }
-            return bytes.count >= 2 && bytes[bytes.count - 2] == UInt8(ascii: "<") && bytes[bytes.count - 1] == UInt8(ascii: "?")
+            return false
         }
     }
 

@@ -33,7 +33,7 @@ struct DiffAndFormatTests {
         let trends = Trends.from(history)
         #expect(trends.callsPerMinute == 3)
         #expect(trends.revenuePerHour == 30)
-        #expect(history.points.compactMap(\.activeLevel).count == 3, "the chart reads the history itself")
+        #expect(history.chart.count == 3, "the chart reads the history itself")
     }
 
     @Test("Rates count only since the latest midnight")

@@ -149,6 +149,13 @@ package struct ConfigFile: Sendable {
                 guard case .boolean(let on) = value else { throw typeError(document, name, value, "true or false") }
                 return on
             }
+            func timeZone() throws(ConfigError) -> String {
+                let zone = try string()
+                guard TimeZone(identifier: zone) != nil else {
+                    throw ConfigError("\(document.location(ofKey: key)): key '\(name)': unknown time zone '\(TerminalSafeText.excerpt(zone))' (use a name like Europe/Vilnius or UTC)")
+                }
+                return zone
+            }
             switch key {
             case "url": profile.url = try string()
             case "users":
@@ -187,12 +194,7 @@ package struct ConfigFile: Sendable {
             case "theme": profile.theme = try string()
             case "insecure": profile.insecure = try flag()
             case "no_hash": profile.noHash = try flag()
-            case "timezone":
-                let zone = try string()
-                guard TimeZone(identifier: zone) != nil else {
-                    throw ConfigError("\(document.location(ofKey: key)): key '\(name)': unknown time zone '\(TerminalSafeText.excerpt(zone))' (use a name like Europe/Vilnius or UTC)")
-                }
-                profile.timeZone = zone
+            case "timezone": profile.timeZone = try timeZone()
             default:
                 throw ConfigError("\(document.location(ofKey: key)): unknown key '\(TerminalSafeText.excerpt(name))' (known: \(profileKeys.joined(separator: ", ")), default_profile, [profiles.NAME])")
             }

@@ -4,14 +4,14 @@ import Simulator
 
 /// What the numbers come from: a real server, or the embedded simulator started for this run.
 final class ServerTarget: Sendable {
-    let client: QuickStatsClient
+    let client: M4Client
     let displayURL: String
     let simulator: RunningSimulator?
     let automaticDemo: Bool
 
     var isDemo: Bool { simulator != nil }
 
-    private init(client: QuickStatsClient, displayURL: String, simulator: RunningSimulator?, automaticDemo: Bool) {
+    private init(client: M4Client, displayURL: String, simulator: RunningSimulator?, automaticDemo: Bool) {
         self.client = client
         self.displayURL = displayURL
         self.simulator = simulator
@@ -21,7 +21,7 @@ final class ServerTarget: Sendable {
     static func open(_ settings: RunSettings) async throws(ConfigError) -> ServerTarget {
         switch settings.target {
         case .server(let url):
-            let client = QuickStatsClient(settings: settings.connection(methodURL: url), secret: settings.secret)
+            let client = M4Client(settings: settings.connection(methodURL: url), secret: settings.secret)
             return ServerTarget(client: client, displayURL: QuickStatsEndpoint.displayBase(of: url),
                                 simulator: nil, automaticDemo: false)
         case .demo(let automatic):
@@ -42,7 +42,7 @@ final class ServerTarget: Sendable {
             let url = try! QuickStatsEndpoint.methodURL(fromBase: simulator.baseURL)
             var demo = settings
             demo.hashDisabled = false
-            let client = QuickStatsClient(settings: demo.connection(methodURL: url), secret: simSettings.secret)
+            let client = M4Client(settings: demo.connection(methodURL: url), secret: simSettings.secret)
             return ServerTarget(client: client, displayURL: simulator.baseURL, simulator: simulator, automaticDemo: automatic)
         }
     }

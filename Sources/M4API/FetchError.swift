@@ -9,6 +9,8 @@ package enum APIErrorKind: String, Sendable, CaseIterable {
     case badLogin = "Bad login"
     case incorrectHash = "Incorrect hash"
     case elasticsearchDown = "Cannot connect to Elasticsearch"
+    /// `users_get` by a user who is not an admin (or a manager with the permission).
+    case notAuthorized = "You are not authorized to view this page"
 
     /// Recognises a documented text, ignoring case and surrounding space.
     package init?(serverText: String) {
@@ -26,6 +28,7 @@ package enum APIErrorKind: String, Sendable, CaseIterable {
         case .badLogin: return "the username is missing or unknown: check --user"
         case .incorrectHash: return "check the API secret (MAINTENANCE > Settings > API); the admin's name is not hashed, see --admin-name"
         case .elasticsearchDown: return "the server's statistics store is down: transient, last data kept, retrying"
+        case .notAuthorized: return "only the admin (or a manager with the permission) may list users: set admin_name, or list users in the config"
         }
     }
 }
@@ -36,6 +39,15 @@ package struct APIError: Sendable, Equatable {
     package let text: String
     /// Nil for a text the documentation does not list.
     package let kind: APIErrorKind?
+
+    /// Says something about the whole server (its settings, its data store, its secret), not
+    /// about the one user asked for: the scheduler backs off the server, not just the row.
+    package var concernsServer: Bool {
+        switch kind {
+        case .apiDisabled, .getDisabled, .elasticsearchDown: return true
+        case .accessDenied, .badLogin, .incorrectHash, .notAuthorized, nil: return false
+        }
+    }
 
     package init(text: String) {
         self.text = TerminalSafeText.clean(text.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -65,7 +77,8 @@ package enum ResponseFailure: Sendable, Equatable {
     case truncated
     case malformedXML(detail: String)
     case tooLarge(limitBytes: Int)
-    case unexpectedXML(root: String)
+    /// XML, but not what `method` answers (`quickstats`, `users`).
+    case unexpectedXML(root: String, expected: String)
     /// Bytes that are not UTF-8, in an answer that declares no other encoding.
     case notUTF8
     /// Past one of `AnswerLimits`: deeper, larger or longer than any real answer.
@@ -150,7 +163,7 @@ extension ResponseFailure {
         case .tooLarge(let limit): return "the answer is larger than \(limit / 1024) KiB; stopped reading"
         case .tooComplex(let reason): return "the answer is larger than any real one (\(reason)); not read"
         case .duplicateElement(let name): return "the answer sends <\(name)> twice; neither value is trusted"
-        case .unexpectedXML(let root): return "the answer is XML but not a quickstats answer (root <\(root)>)"
+        case .unexpectedXML(let root, let expected): return "the answer is XML but not a \(expected) answer (root <\(root)>)"
         }
     }
 }

@@ -28,12 +28,10 @@ struct HTTPExchange: Sendable {
     }
 
     let insecureTLS: Bool
-    let maxBodyBytes: Int
     private let tlsContext: NIOSSLContext?
 
-    init(insecureTLS: Bool, maxBodyBytes: Int) throws {
+    init(insecureTLS: Bool) throws {
         self.insecureTLS = insecureTLS
-        self.maxBodyBytes = maxBodyBytes
         var tls = TLSConfiguration.makeClientConfiguration()
         if insecureTLS { tls.certificateVerification = .none }
         tlsContext = try NIOSSLContext(configuration: tls)
@@ -41,8 +39,10 @@ struct HTTPExchange: Sendable {
 
     /// Sends the request and returns the whole answer, or fails by `timeout` (connect to last
     /// byte) with `Failure.timedOut`. The deadline is a timer on the connection's event loop: no
-    /// extra task or thread per request. Cancelling closes the connection.
-    func send(url: URL, method: HTTPMethod, headers: HTTPHeaders, body: String?, timeout: TimeAmount) async throws -> Answer {
+    /// extra task or thread per request. Cancelling closes the connection. A body larger than
+    /// `maxBodyBytes` fails with `Failure.tooLarge` without being read further.
+    func send(url: URL, method: HTTPMethod, headers: HTTPHeaders, body: String?, timeout: TimeAmount,
+              maxBodyBytes: Int) async throws -> Answer {
         let deadline = NIODeadline.now() + timeout
         guard let host = url.host else { throw ChannelError.inappropriateOperationForState }
         let secure = url.scheme?.lowercased() == "https"

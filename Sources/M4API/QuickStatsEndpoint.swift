@@ -45,6 +45,11 @@ package enum QuickStatsEndpoint {
         return url
     }
 
+    /// Another method of the same server: `.../api/quickstats_get` becomes `.../api/users_get`.
+    package static func sibling(of methodURL: URL, method name: String) -> URL {
+        methodURL.deletingLastPathComponent().appendingPathComponent(name)
+    }
+
     /// The GUI base for display: the method URL without `/api/quickstats_get`, and without any
     /// user name or password it carries (those are never shown or logged).
     package static func displayBase(of methodURL: URL) -> String {

@@ -3,6 +3,7 @@ import Foundation
 
 /// The `hash` parameter: SHA1 hex of the hashed parameter values followed by the API secret.
 /// For `quickstats_get` the only hashed value is `u`, and it is left out for the admin.
+/// (`../shared/M4_API_NOTES.md` has the rules per method.)
 package struct RequestSigner: Sendable, Equatable {
     package var adminName: String
     /// The server has "Disable hash checking" on: send no hash at all.
@@ -22,7 +23,14 @@ package struct RequestSigner: Sendable, Equatable {
 
     package func isAdmin(_ user: String) -> Bool { user == adminName }
 
-    /// The hash to send for `user`, or nil when hashing is off.
+    /// `users_get` hashes `u` and `user_id`, the admin's name included (unlike quickstats_get):
+    /// `SHA1(u + user_id + secret)`. Nil when hashing is off.
+    package func usersGetHash(admin: String, userID: String, secret: String) -> String? {
+        if hashDisabled { return nil }
+        return Self.sha1Hex(admin + userID + secret)
+    }
+
+    /// The `quickstats_get` hash for `user`, or nil when hashing is off.
     package func hash(user: String, secret: String) -> String? {
         if hashDisabled { return nil }
         return Self.sha1Hex(isAdmin(user) ? secret : user + secret)

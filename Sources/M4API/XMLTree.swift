@@ -21,17 +21,22 @@ package struct XMLNode: Sendable, Equatable {
     }
 }
 
-/// Limits that a real answer (a few hundred bytes, about 20 elements, 4 levels) never meets,
-/// and that keep a hostile or broken server from costing time, memory or the stack.
-package enum AnswerLimits {
+/// Limits that a real answer never meets, and that keep a hostile or broken server from
+/// costing time, memory or the stack. One set per method: a quickstats answer is a few hundred
+/// bytes and about 20 elements; a `users_get` list has about 12 elements per user.
+package struct AnswerLimits: Sendable, Equatable {
     /// Elements inside one another.
-    package static let depth = 16
+    package var depth = 16
     /// Elements in one answer.
-    package static let elements = 2_000
+    package var elements = 2_000
     /// Characters in one element name.
-    package static let nameLength = 100
+    package var nameLength = 100
     /// Bytes in one value.
-    package static let valueBytes = 4_096
+    package var valueBytes = 4_096
+
+    package static let quickstats = AnswerLimits()
+    /// Room for 20,000 users: far past any real server's list.
+    package static let userList = AnswerLimits(elements: 400_000)
 }
 
 enum XMLTreeError: Error {
@@ -42,8 +47,8 @@ enum XMLTreeError: Error {
 
 /// Builds an `XMLNode` tree with Foundation's XMLParser (libxml2).
 enum XMLTreeBuilder {
-    static func parse(_ data: Data) throws(XMLTreeError) -> XMLNode {
-        let delegate = Delegate()
+    static func parse(_ data: Data, limits: AnswerLimits) throws(XMLTreeError) -> XMLNode {
+        let delegate = Delegate(limits: limits)
         let parser = XMLParser(data: data)
         parser.shouldProcessNamespaces = false
         parser.shouldResolveExternalEntities = false
@@ -65,6 +70,11 @@ enum XMLTreeBuilder {
         var elements = 0
         /// Set when a limit was passed; parsing stops there.
         var exceeded: String?
+        let limits: AnswerLimits
+
+        init(limits: AnswerLimits) {
+            self.limits = limits
+        }
 
         private func stop(_ parser: XMLParser, _ reason: String) {
             exceeded = reason
@@ -75,10 +85,10 @@ enum XMLTreeBuilder {
                     qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {
             guard exceeded == nil else { return }
             elements += 1
-            if stack.count >= AnswerLimits.depth { return stop(parser, "elements nested more than \(AnswerLimits.depth) deep") }
-            if elements > AnswerLimits.elements { return stop(parser, "more than \(AnswerLimits.elements) elements") }
-            if elementName.count > AnswerLimits.nameLength {
-                return stop(parser, "an element name longer than \(AnswerLimits.nameLength) characters")
+            if stack.count >= limits.depth { return stop(parser, "elements nested more than \(limits.depth) deep") }
+            if elements > limits.elements { return stop(parser, "more than \(limits.elements) elements") }
+            if elementName.count > limits.nameLength {
+                return stop(parser, "an element name longer than \(limits.nameLength) characters")
             }
             stack.append(XMLNode(name: elementName, text: "", children: []))
         }
@@ -94,8 +104,8 @@ enum XMLTreeBuilder {
         private func append(_ text: String, _ parser: XMLParser) {
             guard exceeded == nil, !stack.isEmpty else { return }
             stack[stack.count - 1].text += text
-            if stack[stack.count - 1].text.utf8.count > AnswerLimits.valueBytes {
-                stop(parser, "a value longer than \(AnswerLimits.valueBytes / 1024) KiB")
+            if stack[stack.count - 1].text.utf8.count > limits.valueBytes {
+                stop(parser, "a value longer than \(limits.valueBytes / 1024) KiB")
             }
         }
 

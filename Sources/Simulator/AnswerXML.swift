@@ -18,6 +18,17 @@ package enum AnswerXML {
         return xml + "  </quickstats>\n</page>\n"
     }
 
+    /// A `users_get` answer as documented: the list inside `<status>` inside `<page>`.
+    package static func userList(_ users: [[(String, String)]]) -> String {
+        var xml = header + "<page>\n  <status>\n    <users>\n"
+        for user in users {
+            xml += "      <user>\n"
+            for (name, value) in user { xml += "        <\(name)>\(escape(value))</\(name)>\n" }
+            xml += "      </user>\n"
+        }
+        return xml + "    </users>\n  </status>\n</page>\n"
+    }
+
     package static func error(_ text: String, wrapper: SimulatorSettings.ErrorWrapper) -> String {
         let inner = "<error>\(escape(text))</error>"
         switch wrapper {

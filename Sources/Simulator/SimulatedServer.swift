@@ -19,6 +19,31 @@ package struct ReplyLog: Sendable, Equatable {
     package var outcome: String
 }
 
+/// Requests as the server saw them: how many, how many at once, how many in any one second,
+/// and which users were asked for (to time a full round of a fleet).
+package struct RequestStats: Sendable, Equatable {
+    package private(set) var total = 0
+    package private(set) var inFlight = 0
+    package private(set) var maxInFlight = 0
+    /// The most requests that arrived within any one second (a sliding window).
+    package private(set) var maxPerSecond = 0
+    /// Requests per user name (`u`), for fairness and round times.
+    package private(set) var perUser: [String: Int] = [:]
+    private var lastSecond: [Date] = []
+
+    mutating func began(user: String, at now: Date) {
+        total += 1
+        inFlight += 1
+        maxInFlight = max(maxInFlight, inFlight)
+        lastSecond.removeAll { now.timeIntervalSince($0) >= 1 }
+        lastSecond.append(now)
+        maxPerSecond = max(maxPerSecond, lastSecond.count)
+        perUser[user, default: 0] += 1
+    }
+
+    mutating func ended() { inFlight = max(0, inFlight - 1) }
+}
+
 /// The M4 server's brain: settings, traffic, faults, and the `quickstats_get` rules.
 /// An actor, because requests arrive concurrently and all read and move the same model.
 package actor SimulatedServer {
@@ -63,7 +88,16 @@ package actor SimulatedServer {
 
     package func isStalled() -> Bool { faults.isOn(.stall) }
 
-    // MARK: The method
+    // MARK: Counting requests
+
+    /// What the server has been asked, for tests and `scripts/bench` (`/_sim/status`).
+    package private(set) var requests = RequestStats()
+
+    /// A request arrived (before any latency or fault): counted, and in flight until `ended`.
+    package func began(user: String, at now: Date = Date()) { requests.began(user: user, at: now) }
+    package func ended() { requests.ended() }
+
+    // MARK: The methods
 
     /// Applies the server's rules in its order: API switch, GET switch, login, hash, permission,
     /// data store; then the answer for admin or simple user.
@@ -100,6 +134,51 @@ package actor SimulatedServer {
             return (.truncated(String(xml.prefix(xml.count * 3 / 5))), log)
         }
         return (.xml(xml), log)
+    }
+
+    /// `users_get`: the same switches as quickstats_get, then the hash of `u` and `user_id`
+    /// (the admin's name included), then the permission: only the admin may list users.
+    package func answerUsers(method: RequestMethod, parameters: [String: String]) -> (SimulatedReply, ReplyLog) {
+        let user = parameters["u"] ?? ""
+        let userID = parameters["user_id"] ?? ""
+        var log = ReplyLog(method: method.rawValue, user: user.isEmpty ? "-" : TerminalSafeText.clean(user), outcome: "users_get ok")
+        func fail(_ kind: APIErrorKind) -> (SimulatedReply, ReplyLog) {
+            log.outcome = "users_get " + kind.rawValue
+            return (.xml(AnswerXML.error(kind.rawValue, wrapper: settings.errorWrapper)), log)
+        }
+        for (fault, reply) in [(Fault.stall, SimulatedReply.stall), (.drop, .drop), (.html502, .html502), (.notXML, .notXML)]
+        where faults.isOn(fault) {
+            log.outcome = "users_get fault \(fault.rawValue)"
+            return (reply, log)
+        }
+        if !settings.apiEnabled || faults.isOn(.apiDisabled) { return fail(.apiDisabled) }
+        if method == .get && !settings.getEnabled { return fail(.getDisabled) }
+        let isAdmin = user == settings.adminName
+        guard !user.isEmpty, isAdmin || settings.users.contains(user) else { return fail(.accessDenied) }
+        if settings.hashChecking {
+            let expected = RequestSigner(adminName: settings.adminName).usersGetHash(admin: user, userID: userID, secret: settings.secret)
+            guard parameters["hash"]?.lowercased() == expected else { return fail(.incorrectHash) }
+        }
+        guard isAdmin, settings.usersGetAllowed, !settings.deniedUsers.contains(user) else { return fail(.notAuthorized) }
+        let (_, model) = snapshot()
+        var entries: [[(String, String)]] = [userEntry(id: 0, name: settings.adminName, type: "admin", balance: 0)]
+        for (index, name) in settings.users.enumerated() {
+            entries.append(userEntry(id: index + 2, name: name, type: "user", balance: model.balance(forUser: name) ?? 0))
+        }
+        if userID != "all" { entries = entries.filter { entry in entry.first?.1 == userID } }
+        var xml = AnswerXML.userList(entries)
+        if faults.isOn(.hostile) {
+            log.outcome = "users_get ok (hostile values)"
+            xml = xml.replacingOccurrences(of: "<first_name>", with: "<first_name>\u{1B}[2J\u{1B}]0;pwned\u{07}\u{202E}")
+        }
+        return (.xml(xml), log)
+    }
+
+    private func userEntry(id: Int, name: String, type: String, balance: Decimal) -> [(String, String)] {
+        [("id", String(id)), ("username", name), ("first_name", name.prefix(1).uppercased() + name.dropFirst()),
+         ("last_name", "Sim"), ("balance", AnswerXML.money(balance)), ("blocked", settings.blockedUsers.contains(name) ? "1" : "0"),
+         ("tariff_id", "1"), ("owner_id", "0"), ("usertype", type), ("user_status", ""),
+         ("hidden", settings.hiddenUsers.contains(name) ? "1" : "0")]
     }
 
     private func adminAnswer() -> String {

@@ -12,6 +12,7 @@ import NIOSSL
 package enum SimulatorHTTP {
     package static let basePath = "/billing"
     package static let methodPath = basePath + QuickStatsEndpoint.methodPath
+    package static let usersPath = basePath + "/api/users_get"
 
     /// The router: the M4 method and the control endpoints.
     package static func router(for server: SimulatedServer, requestLog: @escaping @Sendable (ReplyLog) -> Void) -> Router<BasicRequestContext> {
@@ -25,6 +26,16 @@ package enum SimulatorHTTP {
         router.on(RouterPath(methodPath), method: .get) { request, _ in
             let parameters = FormDecoding.decode(request.uri.query ?? "")
             return await reply(server: server, method: .get, parameters: parameters, requestLog: requestLog)
+        }
+        router.on(RouterPath(usersPath), method: .post) { request, _ in
+            var request = request
+            let body = try await request.collectBody(upTo: 64 * 1024)
+            let parameters = FormDecoding.decode(String(buffer: body))
+            return await reply(server: server, method: .post, parameters: parameters, users: true, requestLog: requestLog)
+        }
+        router.on(RouterPath(usersPath), method: .get) { request, _ in
+            let parameters = FormDecoding.decode(request.uri.query ?? "")
+            return await reply(server: server, method: .get, parameters: parameters, users: true, requestLog: requestLog)
         }
         router.get("/_sim/status") { _, _ in
             try await statusJSON(server)
@@ -69,6 +80,8 @@ package enum SimulatorHTTP {
         case ("get", let on?): await server.update { $0.getEnabled = on }
         case ("hash", let on?): await server.update { $0.hashChecking = on }
         case ("active_calls_for_users", let on?): await server.update { $0.showActiveCallsToUsers = on }
+        case ("users_get", let on?): await server.update { $0.usersGetAllowed = on }
+        case ("block", _): await server.update { $0.blockedUsers.insert(value) }
         case ("deny", _): await server.update { $0.deniedUsers.insert(value) }
         case ("allow", _): await server.update { $0.deniedUsers.remove(value) }
         case ("error_wrapper", _):
@@ -77,7 +90,7 @@ package enum SimulatorHTTP {
             }
             await server.update { $0.errorWrapper = wrapper }
         default:
-            throw HTTPError(.badRequest, message: "unknown setting or value: use api|get|hash|active_calls_for_users=on|off, deny|allow=USER, error_wrapper=status|page-status|page\n")
+            throw HTTPError(.badRequest, message: "unknown setting or value: use api|get|hash|active_calls_for_users|users_get=on|off, deny|allow|block=USER, error_wrapper=status|page-status|page\n")
         }
     }
 
@@ -85,6 +98,7 @@ package enum SimulatorHTTP {
         let settings = await server.settings
         let faults = await server.faults
         let now = await server.snapshot().now
+        let requests = await server.requests
         let object: [String: Any] = [
             "simulated_time": ISO8601DateFormatter().string(from: now),
             "api": settings.apiEnabled, "get": settings.getEnabled, "hash": settings.hashChecking,
@@ -92,6 +106,8 @@ package enum SimulatorHTTP {
             "users": settings.users, "denied": settings.deniedUsers.sorted(),
             "error_wrapper": settings.errorWrapper.rawValue,
             "faults": faults.active().map(\.rawValue), "latency_ms": faults.latencyMilliseconds,
+            "requests": ["total": requests.total, "in_flight": requests.inFlight, "max_in_flight": requests.maxInFlight,
+                         "max_per_second": requests.maxPerSecond, "per_user": requests.perUser] as [String: Any],
         ]
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         return Response(status: .ok, headers: [.contentType: "application/json"],
@@ -100,11 +116,20 @@ package enum SimulatorHTTP {
 
     private struct DroppedOnPurpose: Error {}
 
-    static func reply(server: SimulatedServer, method: RequestMethod, parameters: [String: String],
+    static func reply(server: SimulatedServer, method: RequestMethod, parameters: [String: String], users: Bool = false,
                       requestLog: @Sendable (ReplyLog) -> Void) async -> Response {
+        await server.began(user: users ? "users_get" : parameters["u"] ?? "")
+        let response = await answer(server: server, method: method, parameters: parameters, users: users, requestLog: requestLog)
+        await server.ended()
+        return response
+    }
+
+    static func answer(server: SimulatedServer, method: RequestMethod, parameters: [String: String], users: Bool,
+                       requestLog: @Sendable (ReplyLog) -> Void) async -> Response {
         let delay = await server.latency()
         if delay > 0 { try? await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000)) }
-        let (outcome, log) = await server.answer(method: method, parameters: parameters)
+        let (outcome, log) = users ? await server.answerUsers(method: method, parameters: parameters)
+                                   : await server.answer(method: method, parameters: parameters)
         requestLog(log)
         switch outcome {
         case .xml(let text):
@@ -133,7 +158,7 @@ package enum SimulatorHTTP {
             while await server.isStalled(), Date() < until, !Task.isCancelled {
                 try? await Task.sleep(nanoseconds: 100_000_000)
             }
-            return await reply(server: server, method: method, parameters: parameters, requestLog: { _ in })
+            return await answer(server: server, method: method, parameters: parameters, users: users, requestLog: { _ in })
         }
     }
 }

@@ -112,7 +112,7 @@ print("memory of one user's full history (3,600 snapshots): ~\(perHour) KiB")
 @Sendable func loopbackFetches(count: Int) async throws -> Double {
     let running = try await RunningSimulator.start(SimulatedServer(sampleMode: true))
     defer { Task { await running.stop() } }
-    let client = QuickStatsClient(settings: ConnectionSettings(methodURL: try QuickStatsEndpoint.methodURL(fromBase: running.baseURL)),
+    let client = M4Client(settings: ConnectionSettings(methodURL: try QuickStatsEndpoint.methodURL(fromBase: running.baseURL)),
                                   secret: "secret")
     _ = try await client.fetch(user: "admin")
     let elapsed = try await ContinuousClock().measure { for _ in 0..<count { _ = try await client.fetch(user: "admin") } }

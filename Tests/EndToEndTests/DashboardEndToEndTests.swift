@@ -232,7 +232,7 @@ struct DashboardEndToEndTests {
         let banner = try await pane.waitFor(text: "stop with Ctrl-C")
         let url = try #require(banner.firstMatch(of: #/quickstats_get at (http://127\.0\.0\.1:\d+/billing)/#)?.1)
         #expect(banner.contains("m4top --url \(url) --user admin --user alice"))
-        let client = QuickStatsClient(settings: ConnectionSettings(methodURL: try QuickStatsEndpoint.methodURL(fromBase: String(url))),
+        let client = M4Client(settings: ConnectionSettings(methodURL: try QuickStatsEndpoint.methodURL(fromBase: String(url))),
                                       secret: "secret")
         let stats = try await client.fetch(user: "admin")
         #expect(stats.today?["revenue"]?.text == "1.4475")

@@ -23,15 +23,15 @@ struct ClientOverLoopbackTests {
     }
 
     static func client(_ running: RunningSimulator, method: RequestMethod = .post, secret: String? = "secret",
-                       hashDisabled: Bool = false, timeout: Double = 5, maxBody: Int = 1 << 20) throws -> QuickStatsClient {
+                       hashDisabled: Bool = false, timeout: Double = 5, maxBody: Int = 1 << 20) throws -> M4Client {
         let url = try QuickStatsEndpoint.methodURL(fromBase: running.baseURL)
-        return QuickStatsClient(settings: ConnectionSettings(methodURL: url, method: method,
+        return M4Client(settings: ConnectionSettings(methodURL: url, method: method,
                                                              signer: RequestSigner(hashDisabled: hashDisabled),
                                                              timeoutSeconds: timeout, maxBodyBytes: maxBody),
                                 secret: secret)
     }
 
-    static func outcome(_ client: QuickStatsClient, user: String = "admin") async -> Result<QuickStats, FetchError> {
+    static func outcome(_ client: M4Client, user: String = "admin") async -> Result<QuickStats, FetchError> {
         do {
             return .success(try await client.fetch(user: user))
         } catch {
@@ -92,7 +92,7 @@ struct ClientOverLoopbackTests {
         settings.hashChecking = false
         try await Self.withSimulator(settings) { running in
             let client = try Self.client(running, secret: nil, hashDisabled: true)
-            #expect(client.request(for: "admin").hash == nil)
+            #expect(client.request(for: "admin")["hash"] == nil)
             #expect(await Self.outcome(client).isSuccess)
         }
     }
@@ -157,7 +157,7 @@ struct ClientOverLoopbackTests {
     func refused() async throws {
         let closed = ClosedPort()
         let url = try QuickStatsEndpoint.methodURL(fromBase: "http://127.0.0.1:\(closed.port)/billing")
-        let result = await Self.outcome(QuickStatsClient(settings: ConnectionSettings(methodURL: url, timeoutSeconds: 3), secret: "secret"))
+        let result = await Self.outcome(M4Client(settings: ConnectionSettings(methodURL: url, timeoutSeconds: 3), secret: "secret"))
         guard case .failure(.transport(.cannotConnect(let host, _, let reason))) = result else {
             Issue.record("expected cannot connect, got \(result)")
             return
@@ -170,7 +170,7 @@ struct ClientOverLoopbackTests {
     func tlsToPlainServer() async throws {
         try await Self.withSimulator { running in
             let url = try QuickStatsEndpoint.methodURL(fromBase: running.baseURL.replacingOccurrences(of: "http://", with: "https://"))
-            let client = QuickStatsClient(settings: ConnectionSettings(methodURL: url, timeoutSeconds: 3), secret: "secret")
+            let client = M4Client(settings: ConnectionSettings(methodURL: url, timeoutSeconds: 3), secret: "secret")
             let result = await Self.outcome(client)
             guard case .failure(let error) = result else {
                 Issue.record("expected a failure")

@@ -123,7 +123,7 @@ struct ParserTests {
         #expect(failure("<html><head><title>Login</title></head></html>") == .response(.htmlPage))
         #expect(failure(String(Self.seedSample.prefix(200))) == .response(.truncated))
         #expect(failure("<?xml version=\"1.0\"?><page><quickstats><today><calls>4</calls>") == .response(.truncated))
-        #expect(failure("<users><user>x</user></users>") == .response(.unexpectedXML(root: "users")))
+        #expect(failure("<users><user>x</user></users>") == .response(.unexpectedXML(root: "users", expected: "quickstats")))
         if case .response(.malformedXML) = failure("<page><a>1</b></page>") {} else {
             Issue.record("mismatched tags should be malformed XML, got \(String(describing: failure("<page><a>1</b></page>")))")
         }

@@ -67,10 +67,10 @@ struct SigningAndRequestTests {
     @Test("POST sends a form body; GET puts the same parameters in the query")
     func requestEncoding() throws {
         let url = try QuickStatsEndpoint.methodURL(fromBase: "http://h/billing")
-        let post = QuickStatsRequest(methodURL: url, method: .post, user: "a b&c=d", hash: "abc")
+        let post = APIRequest.quickstats(methodURL: url, method: .post, user: "a b&c=d", hash: "abc")
         #expect(post.body == "u=a%20b%26c%3Dd&hash=abc")
         #expect(post.requestURL == url)
-        let get = QuickStatsRequest(methodURL: url, method: .get, user: "admin", hash: nil)
+        let get = APIRequest.quickstats(methodURL: url, method: .get, user: "admin", hash: nil)
         #expect(get.body == nil)
         #expect(get.requestURL.absoluteString == "http://h/billing/api/quickstats_get?u=admin")
         #expect(FormDecoding.decode(post.formEncoded) == ["u": "a b&c=d", "hash": "abc"])

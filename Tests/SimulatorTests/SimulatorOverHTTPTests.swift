@@ -23,8 +23,8 @@ struct SimulatorOverHTTPTests {
         await running.stop()
     }
 
-    static func client(_ running: RunningSimulator, method: RequestMethod = .post, timeout: Double = 5) throws -> QuickStatsClient {
-        QuickStatsClient(settings: ConnectionSettings(methodURL: try QuickStatsEndpoint.methodURL(fromBase: running.baseURL),
+    static func client(_ running: RunningSimulator, method: RequestMethod = .post, timeout: Double = 5) throws -> M4Client {
+        M4Client(settings: ConnectionSettings(methodURL: try QuickStatsEndpoint.methodURL(fromBase: running.baseURL),
                                                       method: method, timeoutSeconds: timeout),
                          secret: "secret")
     }

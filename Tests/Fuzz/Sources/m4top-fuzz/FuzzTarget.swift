@@ -9,6 +9,7 @@ import TextSafety
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let body = Data(bytes: data, count: size)
+    checkUserList(body)
     let answer: QuickStatsAnswer
     do {
         answer = try QuickStatsParser.parse(body)
@@ -30,6 +31,24 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         }
     }
     return 0
+}
+
+/// The same bytes as a `users_get` answer: a list or a typed error, every text terminal-safe.
+func checkUserList(_ body: Data) {
+    let users: [M4User]
+    do {
+        guard case .users(let list) = try UserListParser.parse(body) else { return }
+        users = list
+    } catch {
+        precondition(!error.message.unicodeScalars.contains(where: TerminalSafeText.isUnsafe), "unsafe text in an error message")
+        return
+    }
+    for user in users {
+        for text in [user.username, user.id, user.firstName, user.lastName, user.userType] {
+            precondition(!text.unicodeScalars.contains(where: TerminalSafeText.isUnsafe), "unsafe text in a user")
+        }
+        if let balance = user.balance { _ = MetricFormat.money(balance) }
+    }
 }
 
 /// libFuzzer's driver, entered from the executable's main (SwiftPM names it `<module>_main`).

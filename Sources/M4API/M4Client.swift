@@ -17,6 +17,9 @@ package struct ConnectionSettings: Sendable, Equatable {
     package var insecureTLS: Bool
     /// Answers larger than this are refused without reading further.
     package var maxBodyBytes: Int
+    /// The same for `users_get`, whose answer grows with the server's users (about 350 bytes
+    /// each): room for 20,000 users.
+    package var maxUserListBytes = 8 << 20
 
     package init(methodURL: URL, method: RequestMethod = .post, signer: RequestSigner = RequestSigner(),
                 timeoutSeconds: Double = 10, insecureTLS: Bool = false, maxBodyBytes: Int = 1 << 20) {
@@ -29,8 +32,9 @@ package struct ConnectionSettings: Sendable, Equatable {
     }
 }
 
-/// Calls `quickstats_get` over HTTP(S). One instance per server.
-package final class QuickStatsClient: Sendable {
+/// Calls one M4 server's API over HTTP(S): `quickstats_get` for numbers, `users_get` for the
+/// list of users. One instance per server.
+package final class M4Client: Sendable {
     package let settings: ConnectionSettings
     private let secret: String?
     private let exchange: HTTPExchange?
@@ -42,13 +46,21 @@ package final class QuickStatsClient: Sendable {
         self.secret = secret
         self.logger = logger
         // A TLS context that cannot be made (no system roots) is reported on the first fetch.
-        self.exchange = try? HTTPExchange(insecureTLS: settings.insecureTLS, maxBodyBytes: settings.maxBodyBytes)
+        self.exchange = try? HTTPExchange(insecureTLS: settings.insecureTLS)
     }
 
     /// The request that `fetch` sends for `user` (the hash included).
-    package func request(for user: String) -> QuickStatsRequest {
-        QuickStatsRequest(methodURL: settings.methodURL, method: settings.method, user: user,
-                          hash: secret.flatMap { settings.signer.hash(user: user, secret: $0) })
+    package func request(for user: String) -> APIRequest {
+        .quickstats(methodURL: settings.methodURL, method: settings.method, user: user,
+                    hash: secret.flatMap { settings.signer.hash(user: user, secret: $0) })
+    }
+
+    /// The request that `fetchUsers` sends: every user, asked as the admin.
+    package func usersRequest() -> APIRequest {
+        let admin = settings.signer.adminName
+        return .usersGet(methodURL: QuickStatsEndpoint.sibling(of: settings.methodURL, method: "users_get"),
+                         method: settings.method, admin: admin, userID: "all",
+                         hash: secret.flatMap { settings.signer.usersGetHash(admin: admin, userID: "all", secret: $0) })
     }
 
     /// Fetches and parses one answer. Returns within the timeout, whatever the server does.
@@ -60,31 +72,47 @@ package final class QuickStatsClient: Sendable {
         }
     }
 
-    /// The raw body of one call, after HTTP-level checks.
+    /// The server's users (`users_get`, user_id `all`), as the admin. Only an admin, or a
+    /// manager with the permission, may ask; others get `.api(notAuthorized)` or Access Denied.
+    package func fetchUsers() async throws(FetchError) -> [M4User] {
+        let body = try await send(usersRequest(), limit: settings.maxUserListBytes)
+        switch try UserListParser.parse(body) {
+        case .users(let users): return users
+        case .apiError(let error): throw .api(error)
+        }
+    }
+
+    /// The raw body of one quickstats call, after HTTP-level checks.
     package func fetchBody(user: String) async throws(FetchError) -> Data {
-        let call = request(for: user)
-        let seconds = settings.timeoutSeconds
-        logger.debug("quickstats_get", metadata: ["user": "\(user)", "method": "\(call.method.rawValue)"])
+        try await send(request(for: user), limit: settings.maxBodyBytes)
+    }
+
+    /// Sends one call; every failure comes back as a `FetchError` in the user's terms.
+    private func send(_ call: APIRequest, limit: Int) async throws(FetchError) -> Data {
+        let name = call.methodURL.lastPathComponent
+        let user = call["u"] ?? "-"
+        logger.debug("\(name)", metadata: ["user": "\(user)", "method": "\(call.method.rawValue)"])
         do {
-            return try await exchange(call)
+            return try await exchange(call, limit: limit)
         } catch let error as FetchError {
-            logger.debug("quickstats_get failed", metadata: ["user": "\(user)", "error": "\(error.message)"])
+            logger.debug("\(name) failed", metadata: ["user": "\(user)", "error": "\(error.message)"])
             throw error
         } catch {
-            let mapped = Self.classify(error, url: settings.methodURL, timeout: seconds, limit: settings.maxBodyBytes)
-            logger.debug("quickstats_get failed", metadata: ["user": "\(user)", "error": "\(mapped.message)"])
+            let mapped = Self.classify(error, url: call.methodURL, timeout: settings.timeoutSeconds, limit: limit)
+            logger.debug("\(name) failed", metadata: ["user": "\(user)", "error": "\(mapped.message)"])
             throw mapped
         }
     }
 
-    private func exchange(_ call: QuickStatsRequest) async throws -> Data {
+    private func exchange(_ call: APIRequest, limit: Int) async throws -> Data {
         guard let exchange else { throw FetchError.transport(.tls(reason: "cannot set up TLS on this machine")) }
         var headers = HTTPHeaders()
         headers.add(name: "User-Agent", value: "m4top")
         headers.add(name: "Accept", value: "application/xml, text/xml, */*")
         if call.body != nil { headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded") }
         let answer = try await exchange.send(url: call.requestURL, method: call.method == .post ? .POST : .GET, headers: headers,
-                                             body: call.body, timeout: .milliseconds(Int64(settings.timeoutSeconds * 1000)))
+                                             body: call.body, timeout: .milliseconds(Int64(settings.timeoutSeconds * 1000)),
+                                             maxBodyBytes: limit)
         switch answer.status {
         case 200: return answer.body
         case 300..<400:

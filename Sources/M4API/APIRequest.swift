@@ -5,30 +5,48 @@ package enum RequestMethod: String, Sendable, CaseIterable {
     case get = "GET"
 }
 
-/// One signed `quickstats_get` call, before it meets the network.
-package struct QuickStatsRequest: Sendable, Equatable {
+/// One parameter of an API call, in the order it is sent.
+package struct APIParameter: Sendable, Equatable {
+    package let name: String
+    package let value: String
+
+    package init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// One signed API call (`quickstats_get`, `users_get`), before it meets the network.
+package struct APIRequest: Sendable, Equatable {
     package var methodURL: URL
     package var method: RequestMethod
-    package var user: String
-    package var hash: String?
+    /// Sent in this order, `hash` last, as the vendor's examples do.
+    package var parameters: [APIParameter]
 
-    package init(methodURL: URL, method: RequestMethod, user: String, hash: String?) {
+    package init(methodURL: URL, method: RequestMethod, parameters: [APIParameter]) {
         self.methodURL = methodURL
         self.method = method
-        self.user = user
-        self.hash = hash
+        self.parameters = parameters
     }
 
-    /// `u` first, then `hash`, as the vendor's examples do.
-    package var parameters: [(String, String)] {
-        var list = [("u", user)]
-        if let hash { list.append(("hash", hash)) }
-        return list
+    /// `quickstats_get` for `user`: `u`, then `hash` when hashing is on.
+    package static func quickstats(methodURL: URL, method: RequestMethod, user: String, hash: String?) -> APIRequest {
+        APIRequest(methodURL: methodURL, method: method,
+                   parameters: [APIParameter("u", user)] + (hash.map { [APIParameter("hash", $0)] } ?? []))
     }
+
+    /// `users_get` as `admin` for `user_id` (`all`, or one id): `u`, `user_id`, then `hash`.
+    package static func usersGet(methodURL: URL, method: RequestMethod, admin: String, userID: String, hash: String?) -> APIRequest {
+        APIRequest(methodURL: methodURL, method: method,
+                   parameters: [APIParameter("u", admin), APIParameter("user_id", userID)] + (hash.map { [APIParameter("hash", $0)] } ?? []))
+    }
+
+    /// The value of one parameter, if sent.
+    package subscript(name: String) -> String? { parameters.first { $0.name == name }?.value }
 
     /// application/x-www-form-urlencoded text of the parameters.
     package var formEncoded: String {
-        parameters.map { "\(Self.formEscape($0.0))=\(Self.formEscape($0.1))" }.joined(separator: "&")
+        parameters.map { "\(Self.formEscape($0.name))=\(Self.formEscape($0.value))" }.joined(separator: "&")
     }
 
     /// The URL actually requested: the method URL, plus the query for GET.

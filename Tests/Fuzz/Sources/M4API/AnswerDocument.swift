@@ -1,0 +1,1 @@
+../../../../Sources/M4API/AnswerDocument.swift

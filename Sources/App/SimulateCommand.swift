@@ -16,7 +16,8 @@ package struct SimulateCommand: AsyncParsableCommand {
           curl -X POST 'http://HOST:PORT/_sim/clear'
           curl -X POST 'http://HOST:PORT/_sim/setting?name=api&value=off'
           curl -X POST 'http://HOST:PORT/_sim/skip?seconds=600'    (jump simulated time)
-          curl 'http://HOST:PORT/_sim/status'
+          curl 'http://HOST:PORT/_sim/status'    (settings, faults, request counters)
+        Methods: quickstats_get and users_get (admin only; hash = SHA1(u + user_id + secret)).
         Faults: \(Fault.allCases.map(\.rawValue).joined(separator: ", ")).
         """
     )
@@ -35,6 +36,12 @@ package struct SimulateCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Comma-separated simple users.", valueName: "a,b"))
     var users = "alice,bob,carol"
+
+    @Option(help: ArgumentHelp("A fleet of N simple users (user0001…; every 10th blocked, every 25th hidden) instead of --users.", valueName: "N"))
+    var userCount: Int?
+
+    @Flag(help: "Refuse users_get (\"You are not authorized to view this page\"), as for a manager without the permission.")
+    var noUsersGet = false
 
     @Option(help: "The System Admin's username.")
     var adminName = "admin"
@@ -90,6 +97,7 @@ package struct SimulateCommand: AsyncParsableCommand {
         guard speed > 0, speed.isFinite else { throw ValidationError("--speed must be more than 0") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard rate >= 0 else { throw ValidationError("--rate must not be negative") }
+        if let userCount, !(1...100_000).contains(userCount) { throw ValidationError("--user-count must be 1-100000") }
         guard SimulatorSettings.ErrorWrapper(rawValue: errorWrapper) != nil else {
             throw ValidationError("--error-wrapper must be status, page-status or page")
         }
@@ -114,6 +122,8 @@ package struct SimulateCommand: AsyncParsableCommand {
             throw ExitRequest(.usage)
         }
         settings.users = users.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if let userCount { settings.makeFleet(count: userCount) }
+        settings.usersGetAllowed = !noUsersGet
         settings.adminName = adminName
         settings.deniedUsers = Set(deny.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         settings.apiEnabled = !apiDisabled
@@ -139,13 +149,18 @@ package struct SimulateCommand: AsyncParsableCommand {
         }
         Self.printLine("""
         m4top simulator: quickstats_get at \(running.baseURL)/api/quickstats_get
-        users: \(settings.adminName) (admin), \(settings.users.joined(separator: ", "))\(settings.hashChecking ? "" : "; hash checking off")
+        users: \(settings.adminName) (admin), \(Self.summary(settings.users))\(settings.hashChecking ? "" : "; hash checking off")
         try:   M4TOP_SECRET=… m4top --url \(running.baseURL) --user \(settings.adminName)\(settings.users.first.map { " --user \($0)" } ?? "")
         stop with Ctrl-C
         """)
         await Self.waitForTermination()
         Self.printLine("m4top simulator: stopping")
         await running.stop()
+    }
+
+    /// The users, or for a fleet the first few and how many.
+    static func summary(_ users: [String]) -> String {
+        users.count <= 8 ? users.joined(separator: ", ") : users.prefix(3).joined(separator: ", ") + " … \(users.last ?? "") (\(users.count) users)"
     }
 
     /// One line to stdout, flushed at once so that a pipe or a test sees it.

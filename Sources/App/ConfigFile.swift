@@ -30,6 +30,10 @@ package struct ProfileConfig: Sendable, Equatable {
     package var noHash: Bool?
     /// The server's time zone (`Europe/Vilnius`): its "today" starts at its midnight.
     package var timeZone: String?
+    /// `users = "all"`: the server's own list (users_get).
+    package var allUsers: Bool?
+    package var maxInFlight: Int?
+    package var maxRate: Double?
 
     package init() {}
 }
@@ -48,12 +52,20 @@ package struct ConfigFile: Sendable {
     package let defaultProfile: String?
     package let base: ProfileConfig
     package let profiles: [String: ProfileConfig]
+    /// `watch = ["prod", "lab"]`: profiles watched at once.
+    package let watch: [String]
+    /// `overview_interval`: seconds between polls of users not on screen.
+    package let overviewInterval: Double?
     /// Owner-only (0600 or stricter): required before a `secret` written in the file is used.
     package let isPrivate: Bool
     let document: TOMLDocument
 
     static let profileKeys = ["url", "users", "admin_name", "method", "secret_file", "secret_command", "secret",
-                              "interval", "timeout", "theme", "insecure", "no_hash", "timezone"]
+                              "interval", "timeout", "theme", "insecure", "no_hash", "timezone", "max_in_flight", "max_rate"]
+    static let globalKeys = ["default_profile", "watch", "overview_interval", "[profiles.NAME]"]
+    /// Limits of the per-server budget: past these a setting is a typo, not a policy.
+    static let maxInFlightLimit = 64
+    static let maxRateLimit: Double = 1_000
 
     /// `$XDG_CONFIG_HOME/m4top/config.toml`, or `~/.config/m4top/config.toml`.
     package static func defaultPath(environment: [String: String]) -> String {
@@ -92,6 +104,8 @@ package struct ConfigFile: Sendable {
         self.path = document.path
         self.isPrivate = isPrivate
         var defaultProfile: String?
+        var watch: [String] = []
+        var overviewInterval: Double?
         var profiles: [String: ProfileConfig] = [:]
         var baseEntries: [(String, TOMLDocument.Value)] = []
         for (key, value) in document.root {
@@ -99,6 +113,23 @@ package struct ConfigFile: Sendable {
             case "default_profile":
                 guard case .string(let name) = value else { throw Self.typeError(document, key, value, "a string") }
                 defaultProfile = name
+            case "watch":
+                guard case .array(let list) = value else { throw Self.typeError(document, key, value, "a list of profile names") }
+                for item in list {
+                    guard case .string(let name) = item else { throw Self.typeError(document, key, value, "a list of profile names") }
+                    if !watch.contains(name) { watch.append(name) }
+                }
+            case "overview_interval":
+                let seconds: Double
+                switch value {
+                case .integer(let n): seconds = Double(n)
+                case .float(let n): seconds = n
+                default: throw Self.typeError(document, key, value, "a number of seconds")
+                }
+                guard Limits.interval.contains(seconds) else {
+                    throw ConfigError("\(document.location(ofKey: key)): key 'overview_interval': must be \(Limits.describe(Limits.interval)) seconds, not \(seconds)")
+                }
+                overviewInterval = seconds
             case "profiles":
                 guard let tables = value.tableEntries else { throw Self.typeError(document, key, value, "a table of profiles") }
                 for (name, profile) in tables {
@@ -114,8 +145,13 @@ package struct ConfigFile: Sendable {
         self.base = try Self.profile(baseEntries, prefix: "", document: document)
         self.defaultProfile = defaultProfile
         self.profiles = profiles
+        self.watch = watch
+        self.overviewInterval = overviewInterval
         if let defaultProfile, profiles[defaultProfile] == nil {
             throw ConfigError("\(document.location(ofKey: "default_profile")): key 'default_profile': no [profiles.\(defaultProfile)] in the file")
+        }
+        if let unknown = watch.first(where: { profiles[$0] == nil }) {
+            throw ConfigError("\(document.location(ofKey: "watch")): key 'watch': no [profiles.\(TerminalSafeText.excerpt(unknown))] in the file")
         }
     }
 
@@ -138,11 +174,11 @@ package struct ConfigFile: Sendable {
                 guard case .string(let text) = value else { throw typeError(document, name, value, "a string") }
                 return text
             }
-            func number() throws(ConfigError) -> Double {
+            func number(_ wanted: String = "a number of seconds") throws(ConfigError) -> Double {
                 switch value {
                 case .integer(let n): return Double(n)
                 case .float(let n): return n
-                default: throw typeError(document, name, value, "a number of seconds")
+                default: throw typeError(document, name, value, wanted)
                 }
             }
             func flag() throws(ConfigError) -> Bool {
@@ -160,6 +196,7 @@ package struct ConfigFile: Sendable {
             case "url": profile.url = try string()
             case "users":
                 switch value {
+                case .string("all"): profile.allUsers = true
                 case .string(let one): profile.users = [one]
                 case .array(let list):
                     var users: [String] = []
@@ -195,8 +232,19 @@ package struct ConfigFile: Sendable {
             case "insecure": profile.insecure = try flag()
             case "no_hash": profile.noHash = try flag()
             case "timezone": profile.timeZone = try timeZone()
+            case "max_in_flight":
+                guard case .integer(let count) = value, (1...maxInFlightLimit).contains(count) else {
+                    throw ConfigError("\(document.location(ofKey: key)): key '\(name)': must be a whole number of requests, 1-\(maxInFlightLimit)")
+                }
+                profile.maxInFlight = count
+            case "max_rate":
+                let rate = try number("a number of requests per second")
+                guard rate > 0, rate <= maxRateLimit else {
+                    throw ConfigError("\(document.location(ofKey: key)): key '\(name)': must be more than 0 and at most \(Int(maxRateLimit)) requests per second")
+                }
+                profile.maxRate = rate
             default:
-                throw ConfigError("\(document.location(ofKey: key)): unknown key '\(TerminalSafeText.excerpt(name))' (known: \(profileKeys.joined(separator: ", ")), default_profile, [profiles.NAME])")
+                throw ConfigError("\(document.location(ofKey: key)): unknown key '\(TerminalSafeText.excerpt(name))' (known: \(profileKeys.joined(separator: ", ")), \(globalKeys.joined(separator: ", ")))")
             }
         }
         return profile
@@ -214,7 +262,13 @@ extension ProfileConfig {
     func merged(over base: ProfileConfig) -> ProfileConfig {
         var result = self
         result.url = url ?? base.url
-        result.users = users ?? base.users
+        // `users = "all"` and a list replace each other: the profile's choice wins.
+        if users == nil && allUsers == nil {
+            result.users = base.users
+            result.allUsers = base.allUsers
+        }
+        result.maxInFlight = maxInFlight ?? base.maxInFlight
+        result.maxRate = maxRate ?? base.maxRate
         result.timeZone = timeZone ?? base.timeZone
         result.adminName = adminName ?? base.adminName
         result.method = method ?? base.method

@@ -10,17 +10,18 @@ import Screen
 /// only queue that touches the terminal; requests run off it and come back as events.
 enum LiveSession {
     static func run(settings: RunSettings, environment: [String: String], color: ColorChoice) async -> ExitStatus {
-        let target: ServerTarget
+        let targets: [ServerTarget]
         do {
-            target = try await ServerTarget.open(settings)
+            targets = try await ServerTarget.openAll(settings.servers)
         } catch {
             Console.error("m4top: \(error.message)")
             return .usage
         }
+        func closeAll() async { for target in targets { await target.close() } }
         let colors = ColorPolicy.enabled(color, environment: environment)
         if let problem = Terminal.unsuitable(environment: environment) {
             Console.error("m4top: \(problem)")
-            await target.close()
+            await closeAll()
             return .usage
         }
         let finding = BackgroundDetector.detect(environment: environment)
@@ -33,24 +34,24 @@ enum LiveSession {
             for warning in cycle.warnings { Logger(label: "m4top.theme").warning("\(warning)") }
         } catch {
             Console.error("m4top: \(error.message)")
-            await target.close()
+            await closeAll()
             return .usage
         }
         let status = await MainActor.run { () -> LiveController? in
             do {
                 let terminal = try Terminal.start(colors: colors)
-                return LiveController(settings: settings, target: target, terminal: terminal, themes: themes, background: finding.background)
+                return LiveController(settings: settings, targets: targets, terminal: terminal, themes: themes, background: finding.background)
             } catch {
                 Console.error("m4top: \(error)")
                 return nil
             }
         }
         guard let controller = status else {
-            await target.close()
+            await closeAll()
             return .usage
         }
         let result = await controller.run()
-        await target.close()
+        await closeAll()
         return result
     }
 }
@@ -59,8 +60,9 @@ enum LiveSession {
 final class LiveController {
     private var state: DashboardState
     private let terminal: Terminal
-    private let target: ServerTarget
+    private let targets: [ServerTarget]
     private let view: DashboardView
+    private let overviewView: OverviewView
     private let themes: [String: Theme]
     private let background: TerminalBackground
     private let logger = Logger(label: "m4top.live")
@@ -71,18 +73,25 @@ final class LiveController {
     private var finished: CheckedContinuation<ExitStatus, Never>?
     private var emptyReads = 0
 
-    init(settings: RunSettings, target: ServerTarget, terminal: Terminal, themes: [Theme], background: TerminalBackground) {
+    init(settings: RunSettings, targets: [ServerTarget], terminal: Terminal, themes: [Theme], background: TerminalBackground) {
         self.terminal = terminal
         self.background = background
-        self.target = target
+        self.targets = targets
         let cycle = themes.isEmpty ? [Theme.builtinDefault] : themes
         self.themes = Dictionary(cycle.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        self.view = DashboardView(glyphs: terminal.isUTF8 ? .unicode : .ascii, timeZone: .current)
-        var state = DashboardState(server: target.displayURL, users: settings.users, adminName: settings.adminName,
-                                   interval: settings.interval, themeNames: cycle.map(\.name), timeZone: settings.timeZone)
+        let glyphs: Glyphs = terminal.isUTF8 ? .unicode : .ascii
+        self.view = DashboardView(glyphs: glyphs, timeZone: .current)
+        self.overviewView = OverviewView(glyphs: glyphs, timeZone: .current)
+        let setups = targets.map { target in
+            ServerSetup(name: target.settings.name, displayURL: target.displayURL, adminName: target.settings.adminName,
+                        users: target.settings.users, listsAllUsers: target.settings.allUsers,
+                        timeZone: target.settings.timeZone, budget: target.settings.budget)
+        }
+        var state = DashboardState(servers: setups, interval: settings.interval, overviewInterval: settings.overviewInterval,
+                                   start: settings.startScreen, themeNames: cycle.map(\.name))
         state.width = terminal.width
         state.height = terminal.height
-        if target.isDemo { state.demoNotice = DemoNotice.onScreen }
+        if targets.contains(where: \.isDemo) { state.demoNotice = DemoNotice.onScreen }
         self.state = state
     }
 
@@ -133,16 +142,47 @@ final class LiveController {
         perform(DashboardUpdate.update(&state, event))
         guard finished != nil else { return }
         planPoll()
-        // Starting a poll shows nothing new (`fetching…` waits 0.3 s; the next tick or the
-        // answer draws): one frame less per poll.
-        if case .pollDue = event { return }
-        terminal.draw(view.render(state))
+        switch event {
+        case .pollDue:
+            // Starting a poll shows nothing new (`fetching…` waits 0.3 s; the next tick or the
+            // answer draws): one frame less per poll.
+            return
+        case .fetched(let key, _, _) where key != state.current || state.screen == .overview:
+            // Answers for rows off screen (a fleet gives 15 a second): drawn together, at most
+            // a few frames a second, not one frame per answer.
+            drawSoon()
+        case .userListFetched:
+            drawSoon()
+        default:
+            draw()
+        }
+    }
+
+    private var drawPending = false
+    /// Frames for background answers come at most this often.
+    private static let backgroundFrameSeconds = 0.25
+
+    private func drawSoon() {
+        guard !drawPending else { return }
+        drawPending = true
+        DispatchQueue.main.asyncAfter(deadline: .now() + Self.backgroundFrameSeconds) { [weak self] in
+            MainActor.assumeIsolated {
+                guard let self, self.drawPending, self.finished != nil else { return }
+                self.draw()
+            }
+        }
+    }
+
+    private func draw() {
+        drawPending = false
+        terminal.draw(state.screen == .overview ? overviewView.render(state) : view.render(state))
     }
 
     private func perform(_ effects: [Effect]) {
         for effect in effects {
             switch effect {
-            case .fetch(let user): fetch(user)
+            case .fetch(let key): fetch(key)
+            case .fetchUserList(let server): fetchUserList(server)
             case .repaint: terminal.invalidate()
             case .applyTheme(let name):
                 terminal.apply(themes[name] ?? Theme.builtinDefault, background: background)
@@ -157,19 +197,38 @@ final class LiveController {
         }
     }
 
-    private func fetch(_ user: String) {
-        let client = target.client
+    private func fetch(_ key: UserKey) {
+        let client = targets[key.server].client
+        let server = targets[key.server].settings.name
         Task { @MainActor [weak self] in
             let result: Result<QuickStats, FetchError>
             do throws(FetchError) {
-                result = .success(try await client.fetch(user: user))
+                result = .success(try await client.fetch(user: key.name))
             } catch {
                 result = .failure(error)
             }
             if case .failure(let error) = result {
-                self?.logger.info("fetch failed", metadata: ["user": "\(user)", "error": "\(error.message)"])
+                self?.logger.info("fetch failed", metadata: ["server": "\(server)", "user": "\(key.name)", "error": "\(error.message)"])
             }
-            self?.dispatch(.fetched(user: user, result: result, at: Date()))
+            self?.dispatch(.fetched(key, result: result, at: Date()))
+        }
+    }
+
+    private func fetchUserList(_ server: Int) {
+        let client = targets[server].client
+        let name = targets[server].settings.name
+        Task { @MainActor [weak self] in
+            let result: Result<[M4User], FetchError>
+            do throws(FetchError) {
+                result = .success(try await client.fetchUsers())
+            } catch {
+                result = .failure(error)
+            }
+            switch result {
+            case .success(let users): self?.logger.info("users_get", metadata: ["server": "\(name)", "users": "\(users.count)"])
+            case .failure(let error): self?.logger.info("users_get failed", metadata: ["server": "\(name)", "error": "\(error.message)"])
+            }
+            self?.dispatch(.userListFetched(server: server, result: result, at: Date()))
         }
     }
 

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import M4API
 import Simulator
+import Dashboard
 
 /// The version, in one place: `--version`, the man page and the README's install steps use it.
 package enum M4TopVersion {
@@ -71,6 +72,7 @@ package struct M4TopCommand: AsyncParsableCommand {
 }
 
 extension OneShotOutput.Format: ExpressibleByArgument {}
+extension ScreenMode: ExpressibleByArgument {}
 
 /// Connection flags shared by the dashboard and `--once`.
 package struct ConnectionOptions: ParsableArguments {
@@ -104,8 +106,17 @@ package struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Config file (default: $XDG_CONFIG_HOME/m4top/config.toml).", valueName: "path"))
     package var config: String?
 
-    @Option(name: .long, help: ArgumentHelp("Profile (server) from the config file.", valueName: "name"))
-    package var profile: String?
+    @Option(name: .customLong("profile"), help: ArgumentHelp("Profile (server) from the config file; repeat to watch several at once (default: the config's watch list).", valueName: "name"))
+    package var profiles: [String] = []
+
+    @Flag(name: .long, help: "Watch every user of each server (its users_get list; needs the admin's secret).")
+    package var allUsers = false
+
+    @Option(name: .long, help: ArgumentHelp("Seconds between polls of users not on screen (default: 30).", valueName: "seconds"))
+    package var overviewInterval: Double?
+
+    @Option(name: .long, help: ArgumentHelp("Screen to start on: dashboard or overview (default: overview for several servers or --all-users).", valueName: "screen"))
+    package var start: ScreenMode?
 
     @Option(name: .long, help: ArgumentHelp("Theme name or path to a theme file; auto (the default) picks by the terminal's background.", valueName: "name|path"))
     package var theme: String?
@@ -125,7 +136,11 @@ package struct ConnectionOptions: ParsableArguments {
         if let timeout, !(timeout > 0 && timeout <= Limits.timeout.upperBound) {
             throw ValidationError("--timeout must be more than 0 seconds and at most \(Int(Limits.timeout.upperBound))")
         }
+        if let overviewInterval, !Limits.interval.contains(overviewInterval) {
+            throw ValidationError("--overview-interval must be at least 1 second and at most \(Int(Limits.interval.upperBound)) (1-86400)")
+        }
         if demo && url != nil { throw ValidationError("--demo and --url exclude each other") }
+        if url != nil && profiles.count > 1 { throw ValidationError("--url names one server: it cannot be combined with several --profile") }
     }
 
     var flags: ConnectionFlags {
@@ -140,7 +155,10 @@ package struct ConnectionOptions: ParsableArguments {
         flags.timeout = timeout
         flags.interval = interval
         flags.configPath = config
-        flags.profile = profile
+        flags.profiles = profiles
+        flags.allUsers = allUsers
+        flags.overviewInterval = overviewInterval
+        flags.start = start
         flags.theme = theme
         flags.demo = demo
         return flags

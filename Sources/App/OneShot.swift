@@ -1,35 +1,53 @@
 import Foundation
 import M4API
 
-/// `--once`: fetch each configured user once, print, and report the worst outcome.
+/// `--once`: fetch each watched user of each server once, print, and report the worst outcome.
 enum OneShot {
     static func run(settings: RunSettings, format: OneShotOutput.Format) async -> ExitStatus {
-        let target: ServerTarget
+        let targets: [ServerTarget]
         do {
-            target = try await ServerTarget.open(settings)
+            targets = try await ServerTarget.openAll(settings.servers)
         } catch {
             report(kind: "config", message: error.description, hint: nil, format: format)
             return .usage
         }
-        if target.isDemo { Console.error(DemoNotice.text(automatic: target.automaticDemo)) }
+        if let demo = targets.first(where: \.isDemo) { Console.error(DemoNotice.text(automatic: demo.automaticDemo)) }
         var worst = ExitStatus.success
-        for user in settings.users {
-            do {
-                let stats = try await target.client.fetch(user: user)
-                let now = Date()
-                switch format {
-                case .json: print(OneShotOutput.json(server: target.displayURL, user: user, fetchedAt: now, stats: stats))
-                case .text:
-                    if user != settings.users.first { print("") }
-                    Console.out(OneShotOutput.text(server: target.displayURL, user: user, fetchedAt: now, stats: stats))
+        func note(_ error: FetchError) {
+            let status = ExitStatus(for: error)
+            if worst == .success || status.rawValue > worst.rawValue { worst = status }
+        }
+        var first = true
+        for target in targets {
+            var users = target.settings.users
+            if target.settings.allUsers {
+                do {
+                    let list = try await target.client.fetchUsers()
+                    users = [target.settings.adminName] + list.filter { !$0.hidden && !$0.blocked && $0.username != target.settings.adminName }.map(\.username)
+                } catch {
+                    // Refused or failed: say so, and go on with the configured users.
+                    report(kind: error.kind.rawValue, message: "users_get: \(error.message)", hint: error.hint, format: format)
+                    note(error)
                 }
-            } catch {
-                report(kind: error.kind.rawValue, message: error.message, hint: error.hint, format: format, user: user)
-                let status = ExitStatus(for: error)
-                if worst == .success || status.rawValue > worst.rawValue { worst = status }
+            }
+            for user in users {
+                do {
+                    let stats = try await target.client.fetch(user: user)
+                    let now = Date()
+                    switch format {
+                    case .json: print(OneShotOutput.json(server: target.displayURL, user: user, fetchedAt: now, stats: stats))
+                    case .text:
+                        if !first { print("") }
+                        Console.out(OneShotOutput.text(server: target.displayURL, user: user, fetchedAt: now, stats: stats))
+                    }
+                    first = false
+                } catch {
+                    report(kind: error.kind.rawValue, message: error.message, hint: error.hint, format: format, user: user)
+                    note(error)
+                }
             }
         }
-        await target.close()
+        for target in targets { await target.close() }
         return worst
     }
 

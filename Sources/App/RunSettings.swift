@@ -1,35 +1,60 @@
 import Foundation
 import TextSafety
 import M4API
+import Dashboard
 
-/// Everything a run needs, resolved from flags, then the config file, then defaults.
-package struct RunSettings: Sendable {
+/// One watched server, resolved from flags, then its profile, then defaults.
+package struct ServerSettings: Sendable {
     package enum Target: Sendable, Equatable {
         case server(URL)
         /// The embedded simulator; `automatic` when chosen because nothing else was configured.
         case demo(automatic: Bool)
     }
 
+    /// The profile's name (`prod`), or empty for `--url` / the config's top-level keys.
+    package var name: String
     package var target: Target
+    /// The users to watch (with `allUsers`: the fallback when users_get is refused).
     package var users: [String]
+    /// `users = "all"` or `--all-users`: the list comes from the server's users_get.
+    package var allUsers = false
     package var adminName: String
     package var method: RequestMethod
     package var hashDisabled: Bool
     package var insecureTLS: Bool
     package var timeout: Double
-    package var interval: Double
-    package var theme: String?
-    /// Where the theme name came from, for error messages: `--theme` or the config key.
-    package var themeOrigin = "--theme"
     package var secret: String?
-    package var profileName: String?
     /// The server's time zone: a new date there is a new day. The local zone unless configured.
     package var timeZone: TimeZone = .current
+    package var budget = ServerBudget()
+
+    package var isDemo: Bool {
+        if case .demo = target { return true }
+        return false
+    }
 
     package func connection(methodURL: URL) -> ConnectionSettings {
         ConnectionSettings(methodURL: methodURL, method: method,
                            signer: RequestSigner(adminName: adminName, hashDisabled: hashDisabled),
                            timeoutSeconds: timeout, insecureTLS: insecureTLS)
+    }
+}
+
+/// Everything a run needs: the servers, and how the screen polls and looks.
+package struct RunSettings: Sendable {
+    package var servers: [ServerSettings]
+    package var interval: Double
+    package var overviewInterval: Double = DashboardState.defaultOverviewInterval
+    /// `--start`; nil: the overview for a fleet, else the dashboard.
+    package var start: ScreenMode?
+    package var theme: String?
+    /// Where the theme name came from, for error messages: `--theme` or the config key.
+    package var themeOrigin = "--theme"
+
+    /// The screen to start on: `--start`, else the overview when several servers are watched or
+    /// users come from users_get, else the dashboard.
+    package var startScreen: ScreenMode {
+        start ?? (servers.count > 1 || servers.contains(where: \.allUsers) ? .overview : .dashboard)
     }
 }
 
@@ -45,9 +70,13 @@ package struct ConnectionFlags: Sendable, Equatable {
     package var timeout: Double?
     package var interval: Double?
     package var configPath: String?
-    package var profile: String?
+    /// `--profile`, repeatable: several watch several servers at once.
+    package var profiles: [String] = []
     package var theme: String?
     package var demo = false
+    package var allUsers = false
+    package var overviewInterval: Double?
+    package var start: ScreenMode?
 
     package init() {}
 }
@@ -65,6 +94,7 @@ package enum Limits {
 
 package enum SettingsResolver {
     package static let demoUsers = ["admin", "alice", "bob", "carol"]
+    static let demoOverviewInterval: TimeInterval = 10
 
     package static func resolve(_ flags: ConnectionFlags, environment: [String: String]) throws(ConfigError) -> RunSettings {
         let defaultPath = ConfigFile.defaultPath(environment: environment)
@@ -75,31 +105,80 @@ package enum SettingsResolver {
         } else if FileManager.default.fileExists(atPath: defaultPath) {
             config = try ConfigFile.load(path: defaultPath)
         }
-        if flags.profile != nil && config == nil {
-            throw ConfigError("--profile \(flags.profile!): no config file (looked for \(configPath ?? defaultPath))")
+        if let first = flags.profiles.first, config == nil {
+            throw ConfigError("--profile \(first): no config file (looked for \(configPath ?? defaultPath))")
         }
-        let profile = try config?.profile(named: flags.profile) ?? ProfileConfig()
-        let where_ = config?.path ?? "config"
-
-        let target: RunSettings.Target
-        if flags.demo {
-            target = .demo(automatic: false)
-        } else if let url = flags.url ?? profile.url {
-            do {
-                target = .server(try QuickStatsEndpoint.methodURL(fromBase: url))
-            } catch {
-                throw ConfigError(flags.url != nil ? "--url: \(error)" : "\(where_): key 'url': \(error)")
-            }
-        } else if config == nil {
-            target = .demo(automatic: true)
+        // Which profiles: --profile (repeatable), else the config's `watch` (unless --url names
+        // one server), else the default profile.
+        var names: [String?] = flags.profiles.map { Optional($0) }
+        if names.isEmpty, flags.url == nil, !flags.demo, let watch = config?.watch, !watch.isEmpty { names = watch }
+        if names.isEmpty { names = [nil] }
+        if names.count > 1 && flags.url != nil {
+            throw ConfigError("--url names one server: it cannot be combined with several profiles (use url = in each [profiles.NAME])")
+        }
+        let servers: [ServerSettings]
+        if flags.demo || (flags.url == nil && config == nil) {
+            servers = demoServers(flags, automatic: !flags.demo)
         } else {
-            throw ConfigError("\(where_): no url for this profile: set url = \"https://host/billing\" or pass --url")
+            var list: [ServerSettings] = []
+            for name in names {
+                list.append(try resolveServer(name: name, flags: flags, config: config, environment: environment))
+            }
+            servers = list
         }
 
-        var isDemo = false
-        if case .demo = target { isDemo = true }
+        let first = try config?.profile(named: names[0]) ?? ProfileConfig()
+        let where_ = config?.path ?? "config"
+        let interval = flags.interval ?? first.interval ?? 5
+        guard Limits.interval.contains(interval) else {
+            throw ConfigError("\(flags.interval != nil ? "--interval" : "\(where_): key 'interval'"): must be \(Limits.describe(Limits.interval)) seconds, not \(interval)")
+        }
+        var settings = RunSettings(servers: servers, interval: interval, start: flags.start, theme: flags.theme ?? first.theme)
+        // The demo's simulators run ten times faster than the clock: its rows move faster too.
+        let defaultOverview = servers.contains(where: \.isDemo) ? Self.demoOverviewInterval : DashboardState.defaultOverviewInterval
+        settings.overviewInterval = flags.overviewInterval ?? config?.overviewInterval ?? defaultOverview
+        if flags.theme == nil, first.theme != nil, let config {
+            settings.themeOrigin = "\(config.document.location(ofKey: "theme")): key 'theme'"
+        }
+        return settings
+    }
+
+    /// `--demo` (or nothing configured): two simulated servers, `prod` and `lab`, so a newcomer
+    /// sees the overview; `--user` picks prod's users.
+    static func demoServers(_ flags: ConnectionFlags, automatic: Bool) -> [ServerSettings] {
+        func demo(_ name: String, users: [String], allUsers: Bool) -> ServerSettings {
+            ServerSettings(name: name, target: .demo(automatic: automatic), users: users, allUsers: allUsers,
+                           adminName: flags.adminName ?? "admin", method: flags.get ? .get : .post, hashDisabled: false,
+                           insecureTLS: false, timeout: flags.timeout ?? 10)
+        }
+        if !flags.users.isEmpty {
+            return [demo("demo", users: unique(flags.users), allUsers: false)]
+        }
+        return [demo("prod", users: demoUsers, allUsers: true), demo("lab", users: ["admin"], allUsers: true)]
+    }
+
+    /// One profile (nil: `default_profile`, else the top-level keys) with the flags over it.
+    static func resolveServer(name: String?, flags: ConnectionFlags, config: ConfigFile?,
+                              environment: [String: String]) throws(ConfigError) -> ServerSettings {
+        let defaultPath = ConfigFile.defaultPath(environment: environment)
+        let profile = try config?.profile(named: name) ?? ProfileConfig()
+        let profileName = name ?? config?.defaultProfile ?? ""
+        let where_ = config?.path ?? "config"
+        let label = profileName.isEmpty ? "" : " (profile \(profileName))"
+
+        guard let url = flags.url ?? profile.url else {
+            throw ConfigError("\(where_): no url for this profile\(label): set url = \"https://host/billing\" or pass --url")
+        }
+        let target: ServerSettings.Target
+        do {
+            target = .server(try QuickStatsEndpoint.methodURL(fromBase: url))
+        } catch {
+            throw ConfigError(flags.url != nil ? "--url: \(error)" : "\(where_): key 'url'\(label): \(error)")
+        }
+
+        let adminName = flags.adminName ?? profile.adminName ?? "admin"
+        let allUsers = flags.allUsers || (profile.allUsers ?? false)
         var users = flags.users.isEmpty ? (profile.users ?? []) : flags.users
-        if users.isEmpty { users = isDemo ? demoUsers : ["admin"] }
         if let empty = users.first(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
             throw ConfigError("--user: empty user name '\(empty)'")
         }
@@ -107,35 +186,32 @@ package enum SettingsResolver {
         if let odd = users.first(where: { $0.unicodeScalars.contains(where: TerminalSafeText.isUnsafe) }) {
             throw ConfigError("--user: a user name cannot contain control characters ('\(TerminalSafeText.excerpt(odd))')")
         }
-        var unique: [String] = []
-        for user in users where !unique.contains(user) { unique.append(user) }
+        // With the server's list, the admin's row (the server's totals) comes first.
+        if allUsers { users = [adminName] + users.filter { $0 != adminName } }
+        if users.isEmpty { users = [adminName] }
 
-        let interval = flags.interval ?? profile.interval ?? 5
-        guard Limits.interval.contains(interval) else {
-            throw ConfigError("\(flags.interval != nil ? "--interval" : "\(where_): key 'interval'"): must be \(Limits.describe(Limits.interval)) seconds, not \(interval)")
-        }
         let timeout = flags.timeout ?? profile.timeout ?? 10
         guard Limits.timeout.contains(timeout), timeout > 0 else {
             throw ConfigError("\(flags.timeout != nil ? "--timeout" : "\(where_): key 'timeout'"): must be more than 0 and at most \(Int(Limits.timeout.upperBound)) seconds, not \(timeout)")
         }
-
         let hashDisabled = flags.noHash || (profile.noHash ?? false)
-        var secret: String?
-        if !isDemo {
-            secret = try SecretSource.resolve(flagFile: flags.secretFile, environment: environment, profile: profile, config: config)
-            if secret == nil && !hashDisabled {
-                throw ConfigError("no API secret: set M4TOP_SECRET, pass --secret-file PATH, or set secret_file in \(config?.path ?? defaultPath) (or --no-hash if the server has hash checking off)")
-            }
+        let secret = try SecretSource.resolve(flagFile: flags.secretFile, environment: environment, profile: profile, config: config)
+        if secret == nil && !hashDisabled {
+            throw ConfigError("no API secret\(label): set M4TOP_SECRET, pass --secret-file PATH, or set secret_file in \(config?.path ?? defaultPath) (or --no-hash if the server has hash checking off)")
         }
-        var settings = RunSettings(target: target, users: unique, adminName: flags.adminName ?? profile.adminName ?? "admin",
-                           method: flags.get || profile.method == "get" ? .get : .post,
-                           hashDisabled: hashDisabled, insecureTLS: flags.insecure || (profile.insecure ?? false),
-                           timeout: timeout, interval: interval, theme: flags.theme ?? profile.theme,
-                           secret: secret, profileName: flags.profile ?? config?.defaultProfile)
-        if let zone = profile.timeZone, let timeZone = TimeZone(identifier: zone) { settings.timeZone = timeZone }
-        if flags.theme == nil, profile.theme != nil, let config {
-            settings.themeOrigin = "\(config.document.location(ofKey: "theme")): key 'theme'"
-        }
-        return settings
+        var server = ServerSettings(name: profileName, target: target, users: unique(users), allUsers: allUsers,
+                                    adminName: adminName, method: flags.get || profile.method == "get" ? .get : .post,
+                                    hashDisabled: hashDisabled, insecureTLS: flags.insecure || (profile.insecure ?? false),
+                                    timeout: timeout, secret: secret)
+        if let zone = profile.timeZone, let timeZone = TimeZone(identifier: zone) { server.timeZone = timeZone }
+        server.budget = ServerBudget(maxInFlight: profile.maxInFlight ?? ServerBudget.defaultMaxInFlight,
+                                     maxRate: profile.maxRate ?? ServerBudget.defaultMaxRate)
+        return server
+    }
+
+    static func unique(_ users: [String]) -> [String] {
+        var result: [String] = []
+        for user in users where !result.contains(user) { result.append(user) }
+        return result
     }
 }

@@ -2,8 +2,10 @@ import Foundation
 import M4API
 import Simulator
 
-/// What the numbers come from: a real server, or the embedded simulator started for this run.
+/// What one server's numbers come from: a real server, or the embedded simulator started for
+/// this run.
 final class ServerTarget: Sendable {
+    let settings: ServerSettings
     let client: M4Client
     let displayURL: String
     let simulator: RunningSimulator?
@@ -11,28 +13,42 @@ final class ServerTarget: Sendable {
 
     var isDemo: Bool { simulator != nil }
 
-    private init(client: M4Client, displayURL: String, simulator: RunningSimulator?, automaticDemo: Bool) {
+    private init(settings: ServerSettings, client: M4Client, displayURL: String, simulator: RunningSimulator?, automaticDemo: Bool) {
+        self.settings = settings
         self.client = client
         self.displayURL = displayURL
         self.simulator = simulator
         self.automaticDemo = automaticDemo
     }
 
-    static func open(_ settings: RunSettings) async throws(ConfigError) -> ServerTarget {
+    /// Every watched server, opened in order; on a failure those already open are closed.
+    static func openAll(_ servers: [ServerSettings]) async throws(ConfigError) -> [ServerTarget] {
+        var opened: [ServerTarget] = []
+        for server in servers {
+            do {
+                opened.append(try await open(server))
+            } catch {
+                for target in opened { await target.close() }
+                throw error
+            }
+        }
+        return opened
+    }
+
+    static func open(_ settings: ServerSettings) async throws(ConfigError) -> ServerTarget {
         switch settings.target {
         case .server(let url):
             let client = M4Client(settings: settings.connection(methodURL: url), secret: settings.secret)
-            return ServerTarget(client: client, displayURL: QuickStatsEndpoint.displayBase(of: url),
+            return ServerTarget(settings: settings, client: client, displayURL: QuickStatsEndpoint.displayBase(of: url),
                                 simulator: nil, automaticDemo: false)
         case .demo(let automatic):
-            var simSettings = SimulatorSettings()
+            var simSettings = DemoNotice.simulatorSettings(for: settings)
             simSettings.secret = DemoNotice.randomSecret()
-            simSettings.adminName = settings.adminName
-            simSettings.users = settings.users.filter { $0 != settings.adminName }
             // A demo starts in the busy late morning and runs 10x, so calls come and go within
             // seconds whatever the hour of the day the newcomer tries it.
-            let server = SimulatedServer(settings: simSettings, seed: UInt64(Date().timeIntervalSince1970), speed: 10,
-                                         start: DemoNotice.busyStart(), timeZone: .current)
+            let server = SimulatedServer(settings: simSettings, seed: UInt64(Date().timeIntervalSince1970) &+ UInt64(settings.name.count),
+                                         speed: 10, start: DemoNotice.busyStart(), timeZone: .current,
+                                         peakCallsPerMinute: settings.name == "lab" ? 4 : 12)
             let simulator: RunningSimulator
             do {
                 simulator = try await RunningSimulator.start(server)
@@ -43,7 +59,8 @@ final class ServerTarget: Sendable {
             var demo = settings
             demo.hashDisabled = false
             let client = M4Client(settings: demo.connection(methodURL: url), secret: simSettings.secret)
-            return ServerTarget(client: client, displayURL: simulator.baseURL, simulator: simulator, automaticDemo: automatic)
+            return ServerTarget(settings: settings, client: client, displayURL: simulator.baseURL, simulator: simulator,
+                                automaticDemo: automatic)
         }
     }
 
@@ -63,6 +80,24 @@ enum DemoNotice {
 
     /// On the dashboard's status line.
     static let onScreen = "DEMO: simulated numbers from the embedded M4 simulator. Real server: \(realServer)"
+
+    /// The demo servers: `prod` a small carrier (a few named users and a fleet, some blocked or
+    /// hidden), `lab` a quiet test box; `--user` names the users instead.
+    static func simulatorSettings(for server: ServerSettings) -> SimulatorSettings {
+        var settings = SimulatorSettings()
+        settings.adminName = server.adminName
+        switch (server.name, server.allUsers) {
+        case ("prod", true):
+            settings.makeFleet(count: 24)
+            settings.users = ["alice", "bob", "carol"] + settings.users
+        case ("lab", true):
+            settings.users = ["dave", "erin", "frank"]
+            settings.blockedUsers = ["frank"]
+        default:
+            settings.users = server.users.filter { $0 != server.adminName }
+        }
+        return settings
+    }
 
     /// Today at 10:30 local time.
     static func busyStart(now: Date = Date()) -> Date {

@@ -13,13 +13,16 @@ package struct ActiveCallsDrop: Sendable, Equatable {
     package let at: Date
 }
 
-/// Everything one user's panel needs: history, what changed, and how polling stands.
+/// Everything one user's panel and overview row need: history, what changed, how it stands.
+/// When the next poll is due is the scheduler's business, not the user's.
 package struct UserState: Sendable {
     package var history = SnapshotHistory()
     package var diff = SnapshotDiff()
     package var trends = Trends()
     /// The latest answer, formatted once when it arrives (not once per frame).
     package var formatted: FormattedSnapshot?
+    /// The overview row's numbers, read once per answer (not once per frame).
+    package var figures: RowFigures?
     /// When the latest diff arrived: changed cells stay highlighted for a moment after it.
     package var changedAt: Date?
     package var rollover: Rollover?
@@ -30,9 +33,6 @@ package struct UserState: Sendable {
     package var lastErrorAt: Date?
     package var consecutiveFailures = 0
     package var inFlightSince: Date?
-    /// `r` pressed while a request was in flight: fetch again as soon as it ends.
-    package var refreshQueued = false
-    package var nextPoll: Date?
 
     package init() {}
 
@@ -46,7 +46,14 @@ package struct UserState: Sendable {
     }
 }
 
-/// The whole dashboard, as plain data: `update` changes it, the view draws it.
+/// Which screen is up.
+package enum ScreenMode: String, Sendable, CaseIterable {
+    case dashboard, overview
+}
+
+/// The whole program's screen state, as plain data: `update` changes it, the views draw it.
+/// One fleet of servers, each with its users; the dashboard shows one user (`current`), the
+/// overview all of them.
 package struct DashboardState: Sendable {
     package enum Overlay: Sendable, Equatable {
         case none
@@ -54,13 +61,23 @@ package struct DashboardState: Sendable {
         case userList(selection: Int)
     }
 
-    package let server: String
-    package let users: [String]
-    package let adminName: String
-    package var current = 0
-    package var userStates: [String: UserState]
-    package var interval: TimeInterval
-    package var paused = false
+    package private(set) var servers: [WatchedServer]
+    /// Every watched user, server by server (each server's admin first): the order of `u`,
+    /// `1`-`9` and the user list.
+    package private(set) var fleet: [UserKey] = []
+    package var current: UserKey
+    package var screen: ScreenMode
+    package var overview = OverviewState()
+    package var userStates: [UserKey: UserState] = [:]
+    package var scheduler: PollScheduler
+    package var paused: Bool {
+        get { scheduler.paused }
+        set { scheduler.paused = newValue }
+    }
+    package var interval: TimeInterval {
+        get { scheduler.interval }
+        set { scheduler.interval = newValue }
+    }
     package var overlay = Overlay.none
     /// The themes `t` cycles through; the shell holds the themes themselves, by name.
     package let themeNames: [String]
@@ -70,8 +87,6 @@ package struct DashboardState: Sendable {
     package var now: Date
     package var width = 80
     package var height = 24
-    /// The calendar of the server's days: a new date is a new day even when counters grow.
-    package var calendar: Calendar
 
     /// The standard interval steps of `+` and `-`.
     package static let intervalSteps: [TimeInterval] = [1, 2, 3, 5, 10, 15, 30, 60, 120, 300]
@@ -81,56 +96,107 @@ package struct DashboardState: Sendable {
     package static let rolloverNoticeSeconds: TimeInterval = 120
     /// A fall to zero from at least this many active calls is flagged as a possible outage.
     package static let outageThreshold: Decimal = 5
-    /// Backoff after failures never waits longer than this.
-    package static let maxBackoff: TimeInterval = 60
-    /// Data older than this many intervals is stale.
+    /// Data older than this many intervals (or full rounds, off screen) is stale.
     package static let staleIntervals: Double = 3
+    package static let defaultOverviewInterval: TimeInterval = 30
 
-    package init(server: String, users: [String], adminName: String, interval: TimeInterval,
-                themeNames: [String] = ["default"], now: Date = Date(), timeZone: TimeZone = .current) {
-        precondition(!users.isEmpty, "at least one user")
-        self.server = server
-        self.users = users
-        self.adminName = adminName
-        self.interval = interval
+    /// A fleet: the servers with their first users, polled as the settings say.
+    package init(servers setups: [ServerSetup], interval: TimeInterval, overviewInterval: TimeInterval = defaultOverviewInterval,
+                 start: ScreenMode = .dashboard, themeNames: [String] = ["default"], now: Date = Date()) {
+        precondition(!setups.isEmpty && setups.allSatisfy { !$0.users.isEmpty }, "at least one user on every server")
+        self.servers = setups.map(WatchedServer.init)
+        self.screen = start
         self.themeNames = themeNames.isEmpty ? ["default"] : themeNames
         self.now = now
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        self.calendar = calendar
-        self.userStates = Dictionary(uniqueKeysWithValues: users.map { ($0, UserState()) })
+        self.scheduler = PollScheduler(budgets: setups.map(\.budget), interval: interval, overviewInterval: overviewInterval)
+        self.current = UserKey(server: 0, name: setups[0].users[0])
+        if start == .dashboard { scheduler.setFocus(current, now: now) }
+        for index in servers.indices {
+            watch(server: index, users: servers[index].users)
+            if servers[index].listsAllUsers { scheduler.wantUserList(server: index, now: now) }
+        }
+        overview.selection = current
     }
 
-    package var currentUser: String { users[current] }
-    package var currentState: UserState { userStates[currentUser] ?? UserState() }
-    package var isAdminShown: Bool { currentUser == adminName }
+    /// One server and its users: the single-server dashboard.
+    package init(server: String, users: [String], adminName: String, interval: TimeInterval,
+                 themeNames: [String] = ["default"], now: Date = Date(), timeZone: TimeZone = .current) {
+        self.init(servers: [ServerSetup(name: "", displayURL: server, adminName: adminName, users: users, timeZone: timeZone)],
+                  interval: interval, themeNames: themeNames, now: now)
+    }
+
+    // MARK: The fleet
+
+    package var currentServer: WatchedServer { servers[current.server] }
+    package var currentUser: String { current.name }
+    package var currentState: UserState { userStates[current] ?? UserState() }
+    package var isAdminShown: Bool { current.name == currentServer.adminName }
+    /// Where the user on screen is, for the header.
+    package var server: String { currentServer.displayURL }
+    package var currentIndex: Int { fleet.firstIndex(of: current) ?? 0 }
     package var themeName: String { themeNames[themeIndex] }
+    package var isFleet: Bool { servers.count > 1 || servers.contains(where: \.listsAllUsers) }
+
+    package func isAdmin(_ key: UserKey) -> Bool { key.name == servers[key.server].adminName }
+
+    /// Replaces one server's watched users (a fresh `users_get` list, or the fallback):
+    /// new users are scheduled spread out, users gone are forgotten, blocked ones not polled.
+    package mutating func setUsers(_ users: [String], server index: Int) {
+        let before = Set(servers[index].users.map { UserKey(server: index, name: $0) })
+        let after = Set(users.map { UserKey(server: index, name: $0) })
+        let gone = before.subtracting(after)
+        scheduler.remove(gone)
+        for key in gone { userStates[key] = nil }
+        servers[index].users = users
+        watch(server: index, users: users)
+        if gone.contains(current) { current = UserKey(server: index, name: users[0]) }
+        if let selection = overview.selection, gone.contains(selection) { overview.selection = current }
+    }
+
+    package mutating func updateServer(_ index: Int, _ change: (inout WatchedServer) -> Void) {
+        change(&servers[index])
+        for name in servers[index].users {
+            scheduler.setPolled(UserKey(server: index, name: name), !servers[index].isBlocked(name))
+        }
+    }
+
+    private mutating func watch(server index: Int, users: [String]) {
+        let keys = users.map { UserKey(server: index, name: $0) }
+        scheduler.add(keys, now: now)
+        for key in keys {
+            if userStates[key] == nil { userStates[key] = UserState() }
+            scheduler.setPolled(key, !servers[index].isBlocked(key.name))
+        }
+        fleet = servers.indices.flatMap { server in servers[server].users.map { UserKey(server: server, name: $0) } }
+    }
+
+    // MARK: Facts
+
+    /// The calendar of a server's days: a new date is a new day even when counters grow.
+    package func calendar(of key: UserKey) -> Calendar { servers[key.server].calendar }
 
     /// The user on screen has had no success for three intervals: never shown as fresh.
-    package var isStale: Bool {
-        guard let lastSuccess = currentState.lastSuccess else { return false }
-        return now.timeIntervalSince(lastSuccess) > Self.staleIntervals * interval
+    package var isStale: Bool { isStale(current) }
+
+    /// No success for three of the user's polling periods (its interval on screen, its full
+    /// round off screen).
+    package func isStale(_ key: UserKey) -> Bool {
+        guard let lastSuccess = userStates[key]?.lastSuccess else { return false }
+        let period = key == scheduler.focus ? interval : scheduler.roundSeconds(server: key.server)
+        return now.timeIntervalSince(lastSuccess) > Self.staleIntervals * period
     }
 
     /// The numbers on screen changed a moment ago.
-    package var isHighlightActive: Bool {
-        guard let changedAt = currentState.changedAt else { return false }
+    package var isHighlightActive: Bool { isHighlightActive(current) }
+
+    package func isHighlightActive(_ key: UserKey) -> Bool {
+        guard let changedAt = userStates[key]?.changedAt else { return false }
         return now.timeIntervalSince(changedAt) < Self.highlightSeconds
     }
 
-    /// The wait before the next try after `failures` failures in a row: the interval, doubled
-    /// per further failure, capped at a minute (or the interval, when that is longer).
-    package func backoff(failures: Int) -> TimeInterval {
-        guard failures > 0 else { return interval }
-        let doubled = interval * pow(2, Double(min(failures - 1, 16)))
-        return min(doubled, max(Self.maxBackoff, interval))
-    }
+    /// The wait before the next try after `failures` failures in a row.
+    package func backoff(failures: Int) -> TimeInterval { scheduler.backoff(failures: failures) }
 
-    /// When the poll timer should fire next for the user on screen, or nil when it should not.
-    package var nextPollDue: Date? {
-        guard !paused else { return nil }
-        let state = currentState
-        guard !state.isInFlight else { return nil }
-        return state.nextPoll ?? now
-    }
+    /// When the poll timer should fire next, or nil when only an answer or a key can start one.
+    package var nextPollDue: Date? { scheduler.nextWake(now: now) }
 }

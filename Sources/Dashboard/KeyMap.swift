@@ -8,6 +8,8 @@ package enum Action: Hashable, Sendable {
     /// Jump to user 1 to 9.
     case jumpToUser(Int)
     case openUserList
+    /// `o`: the overview of every watched user, and back.
+    case toggleOverview
     case togglePause
     case slower, faster
     case nextTheme
@@ -23,6 +25,7 @@ package enum Action: Hashable, Sendable {
         case .previousUser: return "previous-user"
         case .jumpToUser(let number): return "user-\(number)"
         case .openUserList: return "user-list"
+        case .toggleOverview: return "overview"
         case .togglePause: return "pause"
         case .slower: return "interval-longer"
         case .faster: return "interval-shorter"
@@ -43,6 +46,25 @@ package enum OverlayAction: String, Hashable, Sendable {
     case choose = "list-choose"
     case close
     case quit
+
+    package var name: String { rawValue }
+}
+
+/// What a key does on the overview (before the dashboard's table is asked).
+package enum OverviewAction: String, Hashable, Sendable {
+    case up = "row-up"
+    case down = "row-down"
+    case pageUp = "page-up"
+    case pageDown = "page-down"
+    case home = "first-row"
+    case end = "last-row"
+    case open = "open-dashboard"
+    case sortNext = "sort-next"
+    case sortPrevious = "sort-previous"
+    case invertSort = "sort-invert"
+    case startFilter = "filter"
+    case clearFilter = "filter-clear"
+    case refreshAll = "refresh-all"
 
     package var name: String { rawValue }
 }
@@ -78,6 +100,7 @@ package enum KeyMap {
         Binding([.character(Character(String(number)))], .jumpToUser(number), help: "jump to user 1-9", keysLabel: "1-9")
     } + [
         Binding([.character("l"), .enter], .openUserList, help: "pick a user from the list", footer: "l users"),
+        Binding([.character("o")], .toggleOverview, help: "overview of every watched user, and back", footer: "o overview"),
         Binding([.character("p"), .character(" ")], .togglePause, help: "pause / resume polling", footer: "p pause"),
         Binding([.character("+"), .character("=")], .slower, help: "poll less often (longer interval)", footer: "+/- interval"),
         Binding([.character("-")], .faster, help: "poll more often (shorter interval)"),
@@ -86,6 +109,23 @@ package enum KeyMap {
         Binding([.control("l")], .redraw, help: "redraw the screen"),
         Binding([.control("z")], .suspend, help: "suspend (fg to resume)"),
         Binding([.character("q"), .control("c")], .quit, help: "quit", footer: "q quit"),
+    ]
+
+    /// Keys of the overview; the dashboard's table (`main`) applies to the keys not here.
+    package static let overview: [Binding<OverviewAction>] = [
+        Binding([.up, .character("k")], .up, help: "previous row"),
+        Binding([.down, .character("j")], .down, help: "next row"),
+        Binding([.pageUp], .pageUp, help: "a page up"),
+        Binding([.pageDown], .pageDown, help: "a page down"),
+        Binding([.home, .character("g")], .home, help: "first row"),
+        Binding([.end, .character("G")], .end, help: "last row"),
+        Binding([.enter], .open, help: "open this user's dashboard", footer: "Enter open"),
+        Binding([.character(">")], .sortNext, help: "sort by the next column", keysLabel: "< >", footer: "<> sort"),
+        Binding([.character("<")], .sortPrevious, help: "sort by the previous column", keysLabel: "< >"),
+        Binding([.character("i")], .invertSort, help: "invert the sort"),
+        Binding([.character("/")], .startFilter, help: "filter rows by user or server name", footer: "/ filter"),
+        Binding([.escape], .clearFilter, help: "clear the filter"),
+        Binding([.character("r")], .refreshAll, help: "refresh the user lists and this row now"),
     ]
 
     package static let userList: [Binding<OverlayAction>] = [
@@ -112,8 +152,23 @@ package enum KeyMap {
     }
 
     /// `r refresh  u user ...` for the footer.
-    package static func footerItems(_ table: [Binding<Action>] = main) -> [String] {
+    package static func footerItems<Target>(_ table: [Binding<Target>]) -> [String] {
         table.compactMap(\.footer)
+    }
+
+    /// The overview's footer: its own keys, then the dashboard's that still apply there (`o`
+    /// goes back to the dashboard from here).
+    package static var overviewFooterItems: [String] {
+        // Room is short at 80 columns: the way back, help and quit; `?` lists the rest.
+        let shared = main.filter { [.toggleOverview, .showHelp, .quit].contains($0.action) }.compactMap { binding in
+            binding.action == .toggleOverview ? "o dashboard" : binding.footer
+        }
+        return footerItems(overview) + shared
+    }
+
+    /// The help screen's lines on the overview: its keys first, then the dashboard's.
+    package static var overviewHelpLines: [(keys: String, text: String)] {
+        helpLines(overview) + helpLines(main.filter { Set(overview.flatMap(\.keys)).isDisjoint(with: $0.keys) })
     }
 
     /// Lines of the help screen: keys, then what they do; bindings that share a label (1-9)

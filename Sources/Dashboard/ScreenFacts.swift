@@ -49,9 +49,9 @@ extension DashboardState {
             if now.timeIntervalSince(since) >= Self.fetchingNoticeSeconds { return .fetching }
             return interval > Self.countdownFromInterval ? .next(in: 0) : .idle
         }
-        guard let due = userState.nextPoll else { return .idle }
+        guard let due = scheduler.nextPoll(of: current) else { return .idle }
         let wait = max(0, due.timeIntervalSince(now)).rounded(.up)
-        if userState.consecutiveFailures > 0 { return .retry(in: wait) }
+        if userState.consecutiveFailures > 0 || scheduler.retryAt(server: current.server) != nil { return .retry(in: wait) }
         // At an interval of a second or two a countdown only flickers between 0s and 1s.
         return interval > Self.countdownFromInterval ? .next(in: wait) : .idle
     }
@@ -59,7 +59,7 @@ extension DashboardState {
     package var statusMessage: StatusMessage? {
         let userState = currentState
         if let error = userState.lastError {
-            let retry = userState.nextPoll.map { max(0, $0.timeIntervalSince(now)).rounded(.up) }
+            let retry = scheduler.nextPoll(of: current).map { max(0, $0.timeIntervalSince(now)).rounded(.up) }
             return .failure(error, failures: userState.consecutiveFailures, retryIn: retry)
         }
         if let drop = userState.activeCallsDrop { return .activeCallsDrop(drop) }

@@ -75,6 +75,31 @@ package struct SnapshotHistory: Sendable {
         while let first = chart.first, first.time < oldestSecond { chart.removeFirst() }
     }
 
+    /// More points than one per `spacing` over the retention: a user that was on screen.
+    package func isDenserThan(_ spacing: TimeInterval) -> Bool {
+        spacing > 0 && points.count > Int(retention / spacing) + 2
+    }
+
+    /// Keeps points at least `spacing` apart (and the latest): what a user off screen needs for
+    /// its rates and a later chart, at a fraction of the memory.
+    package mutating func thin(toSpacing spacing: TimeInterval) {
+        guard let last = points.last else { return }
+        var kept = Deque<HistoryPoint>()
+        var keptChart = Deque<ChartSample>()
+        var previous: Date?
+        for point in points where point == last || previous.map({ point.time.timeIntervalSince($0) >= spacing }) ?? true {
+            kept.append(point)
+            previous = point.time
+        }
+        var previousSample: Double?
+        for sample in chart where sample == chart.last || previousSample.map({ sample.time - $0 >= spacing }) ?? true {
+            keptChart.append(sample)
+            previousSample = sample.time
+        }
+        points = kept
+        chart = keptChart
+    }
+
     /// Points no older than `window` seconds before the latest.
     package func recent(_ window: TimeInterval) -> [HistoryPoint] {
         guard let last = points.last else { return [] }

@@ -9,7 +9,9 @@ package enum Event: Sendable {
     case tick(Date)
     /// The poll timer fired.
     case pollDue(Date)
-    case fetched(user: String, result: Result<QuickStats, FetchError>, at: Date)
+    case fetched(UserKey, result: Result<QuickStats, FetchError>, at: Date)
+    /// A server's `users_get` answered (or failed).
+    case userListFetched(server: Int, result: Result<[M4User], FetchError>, at: Date)
     case resized(width: Int, height: Int)
     /// Back from Ctrl-Z (`fg`), at the terminal's size now.
     case resumed(width: Int, height: Int)
@@ -21,7 +23,8 @@ package enum Event: Sendable {
 
 /// What the shell must do after an update.
 package enum Effect: Sendable, Equatable {
-    case fetch(user: String)
+    case fetch(UserKey)
+    case fetchUserList(server: Int)
     /// Forget what the terminal shows and paint every cell again.
     case repaint
     /// Switch the terminal's colours to this theme (then repaint).
@@ -32,7 +35,18 @@ package enum Effect: Sendable, Equatable {
     case quit(status: Int32)
 }
 
-/// The pure heart of the dashboard: `update(&state, event)` returns the effects to carry out.
+extension PollOutcome {
+    /// A failure that says the server is unwell (no answer, not the API, API switched off)
+    /// backs off the whole server; one that is about this user only marks this user.
+    package init(_ error: FetchError) {
+        switch error {
+        case .transport, .response: self = .serverFailure
+        case .api(let apiError): self = apiError.concernsServer ? .serverFailure : .userFailure
+        }
+    }
+}
+
+/// The pure heart of the program: `update(&state, event)` returns the effects to carry out.
 /// No terminal, no network, no clock of its own: everything it needs arrives in the event.
 package enum DashboardUpdate {
     /// `q`: a normal ending.
@@ -49,14 +63,18 @@ package enum DashboardUpdate {
             return []
         case .pollDue(let now):
             state.now = now
-            return pollIfDue(&state)
+            return startDue(&state)
         case .resized(let width, let height), .resumed(let width, let height):
             state.width = width
             state.height = height
+            OverviewNavigation.keepSelectionVisible(&state)
             return [.repaint]
-        case .fetched(let user, let result, let at):
+        case .fetched(let key, let result, let at):
             state.now = max(state.now, at)
-            return finish(&state, user: user, result: result, at: at)
+            return finish(&state, key: key, result: result, at: at)
+        case .userListFetched(let server, let result, let at):
+            state.now = max(state.now, at)
+            return finishUserList(&state, server: server, result: result, at: at)
         case .key(let key):
             return handle(key, &state)
         case .signal(let number):
@@ -68,48 +86,80 @@ package enum DashboardUpdate {
 
     // MARK: Polling
 
-    static func pollIfDue(_ state: inout DashboardState) -> [Effect] {
-        guard let due = state.nextPollDue, due <= state.now else { return [] }
-        return startFetch(&state, user: state.currentUser)
-    }
-
-    /// Starts a request unless one is already in flight for that user (then it is remembered).
-    static func startFetch(_ state: inout DashboardState, user: String) -> [Effect] {
-        var userState = state.userStates[user] ?? UserState()
-        if userState.isInFlight {
-            userState.refreshQueued = true
-            state.userStates[user] = userState
-            return []
+    /// Every request the scheduler lets out now.
+    static func startDue(_ state: inout DashboardState) -> [Effect] {
+        state.scheduler.start(now: state.now).map { job in
+            switch job {
+            case .quickstats(let key):
+                state.userStates[key]?.inFlightSince = state.now
+                return .fetch(key)
+            case .userList(let server):
+                return .fetchUserList(server: server)
+            }
         }
-        userState.inFlightSince = state.now
-        userState.refreshQueued = false
-        state.userStates[user] = userState
-        return [.fetch(user: user)]
     }
 
-    static func finish(_ state: inout DashboardState, user: String, result: Result<QuickStats, FetchError>, at: Date) -> [Effect] {
-        var userState = state.userStates[user] ?? UserState()
-        userState.inFlightSince = nil
+    static func finish(_ state: inout DashboardState, key: UserKey, result: Result<QuickStats, FetchError>, at: Date) -> [Effect] {
+        let outcome: PollOutcome
+        if var userState = state.userStates[key] {
+            userState.inFlightSince = nil
+            switch result {
+            case .success(let stats):
+                record(stats, at: at, in: &userState, calendar: state.calendar(of: key))
+                userState.lastError = nil
+                userState.lastErrorAt = nil
+                userState.consecutiveFailures = 0
+            case .failure(let error):
+                userState.lastError = error
+                userState.lastErrorAt = at
+                userState.consecutiveFailures += 1
+            }
+            state.userStates[key] = userState
+        }
         switch result {
-        case .success(let stats):
-            record(stats, at: at, in: &userState, calendar: state.calendar)
-            userState.lastError = nil
-            userState.lastErrorAt = nil
-            userState.consecutiveFailures = 0
-            userState.nextPoll = at.addingTimeInterval(state.interval)
+        case .success: outcome = .success
+        case .failure(let error): outcome = PollOutcome(error)
+        }
+        noteServer(&state, key.server, outcome: outcome, error: result.failure, at: at)
+        state.scheduler.finish(.quickstats(key), outcome: outcome, now: at)
+        return startDue(&state)
+    }
+
+    /// A server's user list: watched users follow it; a refusal keeps the configured users.
+    static func finishUserList(_ state: inout DashboardState, server: Int, result: Result<[M4User], FetchError>, at: Date) -> [Effect] {
+        let outcome: PollOutcome
+        switch result {
+        case .success(let list):
+            outcome = .success
+            let users = state.servers[server].watchedUsers(from: list)
+            state.updateServer(server) { watched in
+                watched.directory = Dictionary(list.map { ($0.username, $0) }, uniquingKeysWith: { first, _ in first })
+                watched.userList = .listed(count: users.count - 1, hiddenLeftOut: list.filter(\.hidden).count, at: at)
+            }
+            state.setUsers(users, server: server)
         case .failure(let error):
-            userState.lastError = error
-            userState.lastErrorAt = at
-            userState.consecutiveFailures += 1
-            userState.nextPoll = at.addingTimeInterval(state.backoff(failures: userState.consecutiveFailures))
+            outcome = PollOutcome(error)
+            state.updateServer(server) { watched in
+                watched.userList = outcome == .userFailure ? .refused(error.message) : .failed(error.message)
+            }
         }
-        let queued = userState.refreshQueued
-        state.userStates[user] = userState
-        if queued && user == state.currentUser { return startFetch(&state, user: user) }
-        if queued {
-            state.userStates[user]?.refreshQueued = false
+        noteServer(&state, server, outcome: outcome, error: result.failure, at: at)
+        state.scheduler.finish(.userList(server: server), outcome: outcome, now: at)
+        OverviewNavigation.keepSelectionVisible(&state)
+        return startDue(&state)
+    }
+
+    /// A server-wide failure is remembered on the server (its rows say `down`) until it answers.
+    private static func noteServer(_ state: inout DashboardState, _ server: Int, outcome: PollOutcome, error: FetchError?, at: Date) {
+        state.updateServer(server) { watched in
+            if outcome == .serverFailure {
+                if watched.failure == nil { watched.failingSince = at }
+                watched.failure = error
+            } else {
+                watched.failure = nil
+                watched.failingSince = nil
+            }
         }
-        return []
     }
 
     /// A successful answer: diff against the previous one, rollover, outage signal, history,
@@ -139,6 +189,7 @@ package enum DashboardUpdate {
         userState.history.append(Snapshot(time: at, stats: stats))
         userState.trends = Trends.from(userState.history)
         userState.formatted = FormattedSnapshot.make(stats, diff: userState.diff, trends: userState.trends)
+        userState.figures = RowFigures(stats, diff: userState.diff, trends: userState.trends)
         userState.lastSuccess = at
     }
 
@@ -157,7 +208,7 @@ package enum DashboardUpdate {
             switch KeyMap.action(for: key, in: KeyMap.userList) {
             case .quit: return [.quit(status: quitStatus)]
             case .up: state.overlay = .userList(selection: max(0, selection - 1))
-            case .down: state.overlay = .userList(selection: min(state.users.count - 1, selection + 1))
+            case .down: state.overlay = .userList(selection: min(state.fleet.count - 1, selection + 1))
             case .choose:
                 state.overlay = .none
                 return switchUser(&state, to: selection)
@@ -166,6 +217,10 @@ package enum DashboardUpdate {
             }
             return []
         case .none:
+            if state.screen == .overview {
+                if state.overview.editingFilter { return OverviewNavigation.editFilter(key, &state) }
+                if let action = KeyMap.action(for: key, in: KeyMap.overview) { return performOverview(action, &state) }
+            }
             guard let action = KeyMap.action(for: key, in: KeyMap.main) else { return [] }
             return perform(action, &state)
         }
@@ -174,23 +229,26 @@ package enum DashboardUpdate {
     static func perform(_ action: Action, _ state: inout DashboardState) -> [Effect] {
         switch action {
         case .refresh:
-            return startFetch(&state, user: state.currentUser)
+            state.scheduler.refresh(state.current, now: state.now)
+            return startDue(&state)
         case .nextUser:
-            return switchUser(&state, to: (state.current + 1) % state.users.count)
+            return switchUser(&state, to: (state.currentIndex + 1) % state.fleet.count)
         case .previousUser:
-            return switchUser(&state, to: (state.current + state.users.count - 1) % state.users.count)
+            return switchUser(&state, to: (state.currentIndex + state.fleet.count - 1) % state.fleet.count)
         case .jumpToUser(let number):
             return switchUser(&state, to: number - 1)
         case .openUserList:
-            state.overlay = .userList(selection: state.current)
+            state.overlay = .userList(selection: state.currentIndex)
+        case .toggleOverview:
+            return show(state.screen == .overview ? .dashboard : .overview, &state)
         case .togglePause:
             state.paused.toggle()
-            if !state.paused { return pollIfDue(&state) }
+            if !state.paused { return startDue(&state) }
         case .slower:
             changeInterval(&state, faster: false)
         case .faster:
             changeInterval(&state, faster: true)
-            return pollIfDue(&state)
+            return startDue(&state)
         case .nextTheme:
             state.themeIndex = (state.themeIndex + 1) % state.themeNames.count
             return [.applyTheme(state.themeName)]
@@ -206,18 +264,61 @@ package enum DashboardUpdate {
         return []
     }
 
-    /// Polling follows the user on screen; each user keeps their own history.
-    static func switchUser(_ state: inout DashboardState, to index: Int) -> [Effect] {
-        guard index != state.current, state.users.indices.contains(index) else { return [] }
-        state.current = index
-        let userState = state.currentState
-        // Fresh enough data is shown as is; otherwise fetch at once.
-        if let last = userState.lastSuccess, state.now.timeIntervalSince(last) < state.interval, userState.lastError == nil {
+    static func performOverview(_ action: OverviewAction, _ state: inout DashboardState) -> [Effect] {
+        switch action {
+        case .open:
+            guard let selection = state.overview.selection, state.fleet.contains(selection) else { return [] }
+            state.current = selection
+            return show(.dashboard, &state)
+        case .refreshAll:
+            for server in state.servers.indices where state.servers[server].listsAllUsers {
+                state.scheduler.wantUserList(server: server, now: state.now)
+            }
+            if let selection = state.overview.selection { state.scheduler.refresh(selection, now: state.now) }
+            return startDue(&state)
+        default:
+            OverviewNavigation.perform(action, &state)
             return []
         }
-        if userState.isInFlight { return [] }
-        state.userStates[state.currentUser]?.nextPoll = state.now
-        return state.paused && userState.lastSuccess != nil ? [] : startFetch(&state, user: state.currentUser)
+    }
+
+    /// The dashboard polls its user every interval; the overview polls everyone alike.
+    static func show(_ screen: ScreenMode, _ state: inout DashboardState) -> [Effect] {
+        state.screen = screen
+        if screen == .overview {
+            state.overview.selection = state.current
+            state.scheduler.setFocus(nil, now: state.now)
+            compactHistories(&state)
+            OverviewNavigation.keepSelectionVisible(&state)
+        } else {
+            state.scheduler.setFocus(state.current, now: state.now)
+        }
+        return startDue(&state)
+    }
+
+    /// Switches to another user of the fleet: on the dashboard it becomes the focus (fetched at
+    /// once unless its numbers are fresh); on the overview the cursor goes to it.
+    static func switchUser(_ state: inout DashboardState, to index: Int) -> [Effect] {
+        guard state.fleet.indices.contains(index), state.fleet[index] != state.current else { return [] }
+        state.current = state.fleet[index]
+        if state.screen == .overview {
+            state.overview.selection = state.current
+            OverviewNavigation.keepSelectionVisible(&state)
+            return []
+        }
+        state.scheduler.setFocus(state.current, now: state.now)
+        compactHistories(&state)
+        return startDue(&state)
+    }
+
+    /// Users off screen keep a history thin enough for their overview row (one point per
+    /// overview interval), so a fleet of a thousand stays small.
+    static func compactHistories(_ state: inout DashboardState) {
+        let spacing = state.scheduler.overviewInterval
+        for key in state.fleet where key != state.scheduler.focus {
+            guard let history = state.userStates[key]?.history, history.isDenserThan(spacing) else { continue }
+            state.userStates[key]?.history.thin(toSpacing: spacing)
+        }
     }
 
     static func changeInterval(_ state: inout DashboardState, faster: Bool) {
@@ -225,12 +326,13 @@ package enum DashboardUpdate {
         let next = faster ? steps.last(where: { $0 < state.interval }) : steps.first(where: { $0 > state.interval })
         guard let next else { return }
         state.interval = next
-        // Re-plan the next poll from the last success with the new interval.
-        for user in state.users {
-            guard var userState = state.userStates[user], userState.consecutiveFailures == 0,
-                  let last = userState.lastSuccess else { continue }
-            userState.nextPoll = last.addingTimeInterval(next)
-            state.userStates[user] = userState
-        }
+        state.scheduler.replanFocus()
+    }
+}
+
+extension Result {
+    var failure: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
     }
 }

@@ -63,7 +63,7 @@ measure("update: poll result, diff, trends (1 h history)", iterations: 5_000) {
     calls += 3
     time = time.addingTimeInterval(1)
     _ = DashboardUpdate.update(&state, .pollDue(time))
-    _ = DashboardUpdate.update(&state, .fetched(user: "admin", result: .success(answer(calls, active: calls % 40)), at: time))
+    _ = DashboardUpdate.update(&state, .fetched(state.current, result: .success(answer(calls, active: calls % 40)), at: time))
 }
 
 // Frames are measured with a full hour of history (the sparkline full), whatever ran above.
@@ -72,7 +72,7 @@ if let only, !"update: poll result, diff, trends (1 h history)".contains(only) {
         calls += 3
         time = time.addingTimeInterval(1)
         _ = DashboardUpdate.update(&state, .pollDue(time))
-        _ = DashboardUpdate.update(&state, .fetched(user: "admin", result: .success(answer(calls, active: calls % 40)), at: time))
+        _ = DashboardUpdate.update(&state, .fetched(state.current, result: .success(answer(calls, active: calls % 40)), at: time))
     }
 }
 
@@ -93,7 +93,7 @@ let after = view.render(state)
 let changed = after.changes(from: before).count
 print("cells changed by a quiet one-second tick (80x24):     \(changed) of \(after.cells.count)")
 let polled = view.render(state)
-_ = DashboardUpdate.update(&state, .fetched(user: "admin", result: .success(answer(calls + 5, active: 7)), at: time.addingTimeInterval(1)))
+_ = DashboardUpdate.update(&state, .fetched(state.current, result: .success(answer(calls + 5, active: 7)), at: time.addingTimeInterval(1)))
 let afterPoll = view.render(state)
 print("cells changed by a poll with new numbers (80x24):     \(afterPoll.changes(from: polled).count) of \(after.cells.count)")
 

@@ -70,7 +70,7 @@ package struct DashboardView {
         }
         ActiveCallsPanel.draw(state, in: layout.activeCalls, on: &canvas, context)
         StatusLine.draw(state, in: layout.status, on: &canvas, context)
-        Footer.draw(KeyMap.footerItems(), in: layout.footer, on: &canvas)
+        Footer.draw(KeyMap.footerItems(KeyMap.main), in: layout.footer, on: &canvas)
         switch state.overlay {
         case .none: break
         case .help: HelpOverlay.draw(KeyMap.helpLines(), in: screen, on: &canvas, context)

@@ -8,14 +8,15 @@ enum HeaderPanel {
         let top = rect.row(0)
         canvas.fill(top, role: .header)
         let kind = state.isAdminShown ? "admin" : "user"
-        let position = state.users.count > 1 ? " \(state.current + 1)/\(state.users.count)" : ""
+        let position = state.fleet.count > 1 ? " \(state.currentIndex + 1)/\(state.fleet.count)" : ""
         var x = top.x + canvas.put(" m4top ", in: top, role: .header)
         x += canvas.put("\(glyphs.separator) \(state.currentUser) (\(kind))\(position) \(glyphs.separator) ", x: x, y: top.y, role: .header)
         let (label, role) = connectionLabel(state.connection, glyphs)
         let demo = state.demoNotice != nil ? " DEMO " : ""
         let serverRoom = top.maxX - x - CharacterWidth.of(label) - CharacterWidth.of(demo) - 2
         if serverRoom > 8 {
-            canvas.put(CharacterWidth.truncate(state.server, to: serverRoom, ellipsis: glyphs.ellipsis), x: x, y: top.y, role: .header)
+            let server = state.currentServer.name.isEmpty ? state.server : "\(state.currentServer.name) \(state.server)"
+            canvas.put(CharacterWidth.truncate(server, to: serverRoom, ellipsis: glyphs.ellipsis), x: x, y: top.y, role: .header)
         }
         canvas.putRight(label + " ", rightEdge: top.maxX - CharacterWidth.of(demo), y: top.y, role: role)
         if !demo.isEmpty { canvas.putRight(demo, rightEdge: top.maxX, y: top.y, role: .warning) }

@@ -1,0 +1,253 @@
+import Foundation
+import M4API
+import Screen
+
+/// The overview's cursor, sort and filter.
+package struct OverviewState: Sendable, Equatable {
+    package var selection: UserKey?
+    /// Nil: each server's users in the server's own order.
+    package var sort: OverviewColumn?
+    package var descending = true
+    package var filter = ""
+    /// `/` typed: keys go to the filter until Enter or Esc.
+    package var editingFilter = false
+    /// The first line shown (scrolling).
+    package var top = 0
+
+    package init() {}
+}
+
+/// How far a row can be trusted, in one word (colour never carries it alone).
+package enum RowState: String, Sendable, CaseIterable {
+    /// The server is backing off after a failure: every row of it.
+    case down
+    /// The server refuses this user (Access Denied, not authorized).
+    case denied
+    /// Another API error for this user (Bad login, Incorrect hash).
+    case error
+    /// No success for three rounds.
+    case stale
+    /// Not asked yet.
+    case wait
+    /// Listed by users_get as blocked: shown, not polled.
+    case blocked
+    case live
+
+    package var word: String { rawValue }
+
+    /// Sorting by state puts trouble first.
+    var severity: Int { Self.allCases.firstIndex(of: self) ?? 0 }
+
+    package var role: Role {
+        switch self {
+        case .down, .denied, .error: return .bad
+        case .stale: return .warning
+        case .wait, .blocked: return .muted
+        case .live: return .good
+        }
+    }
+}
+
+/// One line of the overview list.
+package enum OverviewLine: Sendable, Equatable {
+    /// The sum of the servers' admin rows (several servers only).
+    case fleetTotal
+    case server(Int)
+    case user(UserKey)
+
+    package var userKey: UserKey? {
+        if case .user(let key) = self { return key }
+        return nil
+    }
+}
+
+/// The overview's facts, decided here so that no drawing code decides them.
+extension DashboardState {
+    package func rowState(_ key: UserKey) -> RowState {
+        let server = servers[key.server]
+        if server.isBlocked(key.name) { return .blocked }
+        if server.failure != nil { return .down }
+        let userState = userStates[key] ?? UserState()
+        if case .api(let error)? = userState.lastError {
+            return error.kind == .accessDenied || error.kind == .notAuthorized ? .denied : .error
+        }
+        if userState.lastError != nil { return .down }
+        if userState.lastSuccess == nil { return .wait }
+        return isStale(key) ? .stale : .live
+    }
+
+    /// A row's number: from its latest answer; a balance also from users_get.
+    package func value(_ column: OverviewColumn, of key: UserKey) -> Decimal? {
+        if let value = userStates[key]?.figures?.values[column] { return value }
+        if column == .balance, !isAdmin(key) { return servers[key.server].directory[key.name]?.balance }
+        return nil
+    }
+
+    /// Seconds since the row's last success.
+    package func age(of key: UserKey) -> TimeInterval? {
+        userStates[key]?.lastSuccess.map { now.timeIntervalSince($0) }
+    }
+
+    /// The sum of the servers' admin rows (each is its server's totals; user rows are already
+    /// inside them and are never added on top). Margin is recomputed from the sums.
+    package func fleetTotal(_ column: OverviewColumn) -> Decimal? {
+        let admins = servers.indices.map { UserKey(server: $0, name: servers[$0].adminName) }
+        switch column {
+        case .margin:
+            guard let revenue = fleetTotal(.takings), let profit = fleetTotal(.profit), revenue != 0 else { return nil }
+            return profit / revenue * 100
+        case .active, .activeDelta, .calls, .takings, .profit, .callsPerMinute:
+            let values = admins.compactMap { value(column, of: $0) }
+            return values.isEmpty ? nil : values.reduce(0, +)
+        case .user, .state, .age, .balance:
+            return nil
+        }
+    }
+
+    /// Does the row match the filter (user name, full name, or server name; any case)?
+    func matchesFilter(_ key: UserKey) -> Bool {
+        let filter = overview.filter.lowercased()
+        guard !filter.isEmpty else { return true }
+        let server = servers[key.server]
+        if key.name.lowercased().contains(filter) || server.title.lowercased().contains(filter) { return true }
+        return server.directory[key.name]?.fullName.lowercased().contains(filter) ?? false
+    }
+
+    /// The lines of the overview, in order: the fleet total (several servers), then each server
+    /// with its admin row first and its users filtered and sorted.
+    package var overviewLines: [OverviewLine] {
+        var lines: [OverviewLine] = servers.count > 1 && overview.filter.isEmpty ? [.fleetTotal] : []
+        for index in servers.indices {
+            let server = servers[index]
+            let keys = server.users.map { UserKey(server: index, name: $0) }.filter(matchesFilter)
+            guard !keys.isEmpty || overview.filter.isEmpty else { continue }
+            let admins = keys.filter(isAdmin)
+            let others = sorted(keys.filter { !isAdmin($0) })
+            lines.append(.server(index))
+            lines += (admins + others).map(OverviewLine.user)
+        }
+        return lines
+    }
+
+    private func sorted(_ keys: [UserKey]) -> [UserKey] {
+        guard let column = overview.sort else { return keys }
+        let descending = overview.descending
+        // Rows without a number go last whichever the direction: they are not the extremes.
+        func compare(_ a: UserKey, _ b: UserKey) -> Bool {
+            switch column {
+            case .user:
+                return descending ? a.name > b.name : a.name < b.name
+            case .state:
+                let (x, y) = (rowState(a).severity, rowState(b).severity)
+                return descending ? x < y : x > y
+            case .age:
+                switch (age(of: a), age(of: b)) {
+                case (let x?, let y?): return descending ? x > y : x < y
+                case (nil, .some): return false
+                case (.some, nil): return true
+                case (nil, nil): return false
+                }
+            default:
+                switch (value(column, of: a), value(column, of: b)) {
+                case (let x?, let y?): return descending ? x > y : x < y
+                case (nil, .some): return false
+                case (.some, nil): return true
+                case (nil, nil): return false
+                }
+            }
+        }
+        // Stable: equal rows keep the server's order.
+        return keys.enumerated().sorted { left, right in
+            if compare(left.element, right.element) { return true }
+            if compare(right.element, left.element) { return false }
+            return left.offset < right.offset
+        }.map(\.element)
+    }
+}
+
+/// Moving, sorting and filtering on the overview.
+package enum OverviewNavigation {
+    /// Rows the list has at this terminal height (header 3 rows, status and footer 2).
+    package static func listRows(height: Int) -> Int { max(1, height - 5) }
+
+    static func perform(_ action: OverviewAction, _ state: inout DashboardState) {
+        let lines = state.overviewLines
+        let users = lines.compactMap(\.userKey)
+        let page = max(1, listRows(height: state.height) - 1)
+        let position = state.overview.selection.flatMap { users.firstIndex(of: $0) } ?? 0
+        func select(_ index: Int) {
+            guard !users.isEmpty else { return }
+            state.overview.selection = users[min(max(0, index), users.count - 1)]
+        }
+        switch action {
+        case .up: select(position - 1)
+        case .down: select(position + 1)
+        case .pageUp: select(position - page)
+        case .pageDown: select(position + page)
+        case .home:
+            select(0)
+            state.overview.top = 0
+        case .end: select(users.count - 1)
+        case .sortNext, .sortPrevious:
+            let order: [OverviewColumn?] = [nil] + OverviewColumn.allCases
+            let index = order.firstIndex(of: state.overview.sort) ?? 0
+            let step = action == .sortNext ? 1 : order.count - 1
+            state.overview.sort = order[(index + step) % order.count]
+            state.overview.descending = state.overview.sort?.sortsDescendingFirst ?? true
+        case .invertSort:
+            state.overview.descending.toggle()
+        case .startFilter:
+            state.overview.editingFilter = true
+        case .clearFilter:
+            state.overview.filter = ""
+        case .open, .refreshAll:
+            break
+        }
+        keepSelectionVisible(&state)
+    }
+
+    /// Keys while typing a filter: text goes in, Backspace takes out, Enter keeps, Esc clears.
+    static func editFilter(_ key: Key, _ state: inout DashboardState) -> [Effect] {
+        switch key {
+        case .enter:
+            state.overview.editingFilter = false
+        case .escape:
+            state.overview.editingFilter = false
+            state.overview.filter = ""
+        case .backspace, .control("h"):
+            if !state.overview.filter.isEmpty { state.overview.filter.removeLast() }
+        case .control("c"):
+            return [.quit(status: DashboardUpdate.quitStatus)]
+        case .character(let character):
+            guard state.overview.filter.count < maximumFilterLength,
+                  !character.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { break }
+            state.overview.filter.append(character)
+        default:
+            break
+        }
+        keepSelectionVisible(&state)
+        return []
+    }
+
+    static let maximumFilterLength = 40
+
+    /// The selection stays on a shown row, and the list scrolls so that it is on screen.
+    package static func keepSelectionVisible(_ state: inout DashboardState) {
+        let lines = state.overviewLines
+        let users = lines.compactMap(\.userKey)
+        if let selection = state.overview.selection, !users.contains(selection) {
+            state.overview.selection = users.first
+        } else if state.overview.selection == nil {
+            state.overview.selection = users.first
+        }
+        let rows = listRows(height: state.height)
+        var top = min(state.overview.top, max(0, lines.count - rows))
+        if let selection = state.overview.selection, let line = lines.firstIndex(of: .user(selection)) {
+            // Show the server's line too when the cursor reaches the top of a group.
+            let wanted = line > 0 && lines[line - 1] != .user(selection) && lines[line - 1].userKey == nil ? line - 1 : line
+            if wanted < top { top = wanted }
+            if line >= top + rows { top = line - rows + 1 }
+        }
+        state.overview.top = max(0, top)
+    }
+}

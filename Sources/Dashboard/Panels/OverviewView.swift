@@ -1,0 +1,258 @@
+import Foundation
+import M4API
+import Screen
+
+/// Draws the overview: one row per watched user, grouped by server, with the fleet total on
+/// top. Pure: the same state gives the same cells.
+///
+/// ```
+///  m4top · overview · 31 users on 2 servers                     1 down  2 stale
+///  sort: REVENUE ▼ (< > i) · every 30s off screen
+///   USER          STATE     AGE  ACTIVE    Δ   CALLS     REVENUE  MARGIN     BALANCE
+///   Σ fleet       live       2s      14   +2     312      104.55     38%
+///  prod  http://127.0.0.1:41234/billing · 27 users · round 30s
+///   Σ admin       live       2s      12   +2     270       92.10     37%
+///   alice         live       4s       3          51       12.40           11,987.60
+/// ```
+package struct OverviewView {
+    package static let minimumWidth = 40
+    package static let minimumHeight = 10
+
+    package let context: PanelContext
+
+    package init(glyphs: Glyphs = .unicode, timeZone: TimeZone = .current) {
+        context = PanelContext(glyphs: glyphs, time: TimeText(timeZone: timeZone))
+    }
+
+    package func render(_ state: DashboardState) -> Canvas {
+        var canvas = Canvas(width: state.width, height: state.height, asciiOnly: context.glyphs.isASCII)
+        let screen = Rect(x: 0, y: 0, width: state.width, height: state.height)
+        guard state.width >= Self.minimumWidth, state.height >= Self.minimumHeight else {
+            TooSmallPanel.draw(state, in: screen, on: &canvas)
+            return canvas
+        }
+        let (top, rest) = screen.splitTop(3)
+        let (list, bottom) = rest.splitBottom(2)
+        let columns = OverviewColumn.fitting(state.width)
+        let lines = state.overviewLines
+        drawHeader(state, lines: lines, in: top, on: &canvas)
+        drawTitles(state, columns: columns, in: top.row(2), on: &canvas)
+        let first = min(state.overview.top, max(0, lines.count - list.height))
+        for row in 0..<list.height where first + row < lines.count {
+            drawLine(lines[first + row], state, columns: columns, in: list.row(row), on: &canvas)
+        }
+        if lines.allSatisfy({ $0.userKey == nil }) {
+            canvas.put("  no user matches the filter \"\(state.overview.filter)\" (Esc clears it)", in: list.row(0), role: .muted)
+        }
+        drawStatus(state, in: bottom.row(0), on: &canvas)
+        Footer.draw(KeyMap.overviewFooterItems, in: bottom.row(1), on: &canvas)
+        switch state.overlay {
+        case .none: break
+        case .help: HelpOverlay.draw(KeyMap.overviewHelpLines, in: screen, on: &canvas, context)
+        case .userList(let selection): UserListOverlay.draw(state, selection: selection, in: screen, on: &canvas, context)
+        }
+        return canvas
+    }
+
+    // MARK: Header
+
+    private func drawHeader(_ state: DashboardState, lines: [OverviewLine], in rect: Rect, on canvas: inout Canvas) {
+        let glyphs = context.glyphs
+        let row = rect.row(0)
+        canvas.fill(row, role: .header)
+        let servers = state.servers.count
+        let users = state.fleet.count
+        let heading = " m4top \(glyphs.separator) overview \(glyphs.separator) \(users) user\(users == 1 ? "" : "s") on \(servers) server\(servers == 1 ? "" : "s")"
+        canvas.put(heading, in: row, role: .header)
+        // Trouble counted in words on the right: seen from across the room.
+        var counts: [RowState: Int] = [:]
+        for key in state.fleet { counts[state.rowState(key), default: 0] += 1 }
+        var x = row.maxX - 1
+        if state.demoNotice != nil { x -= canvas.putRight(" DEMO ", rightEdge: x + 1, y: row.y, role: .warning) + 1 }
+        if state.paused { x -= canvas.putRight("\(glyphs.pause) PAUSED", rightEdge: x, y: row.y, role: .warning) + 2 }
+        for word in [RowState.stale, .error, .denied, .down] {
+            guard let count = counts[word], count > 0 else { continue }
+            x -= canvas.putRight("\(count) \(word.word)", rightEdge: x, y: row.y, role: word.role) + 2
+        }
+        if counts.keys.allSatisfy({ $0 == .live || $0 == .blocked }) && !state.paused {
+            canvas.putRight("\(glyphs.bullet) all live", rightEdge: x, y: row.y, role: .good)
+        }
+
+        var parts: [String] = []
+        if let column = state.overview.sort {
+            parts.append("sort: \(title(of: column)) \(state.overview.descending ? glyphs.down : glyphs.up)")
+        } else {
+            parts.append("server order")
+        }
+        if !state.overview.filter.isEmpty { parts.append("filter: \(state.overview.filter)") }
+        parts.append("every \(TimeText.seconds(state.scheduler.overviewInterval)) per user")
+        canvas.put(" " + parts.joined(separator: "  \(glyphs.separator)  "), in: rect.row(1), role: .muted)
+    }
+
+    private func drawTitles(_ state: DashboardState, columns: [OverviewColumn], in row: Rect, on canvas: inout Canvas) {
+        let cells = layout(columns, width: row.width)
+        for (column, cell) in cells {
+            let sorted = state.overview.sort == column
+            let text = title(of: column) + (sorted ? (state.overview.descending ? context.glyphs.down : context.glyphs.up) : "")
+            let role: Role = sorted ? .accent : .title
+            if column == .user || column == .state {
+                canvas.put(text, x: row.x + cell.x, y: row.y, role: role, maxWidth: cell.width)
+            } else {
+                canvas.putRight(text, rightEdge: row.x + cell.x + cell.width, y: row.y, role: role)
+            }
+        }
+    }
+
+    private func title(of column: OverviewColumn) -> String {
+        column == .activeDelta && context.glyphs.isASCII ? "+/-" : column.title
+    }
+
+    /// Each column's start and width: fixed widths, the user column taking what is left.
+    private func layout(_ columns: [OverviewColumn], width: Int) -> [(OverviewColumn, (x: Int, width: Int))] {
+        let fixed = columns.filter { $0 != .user }.map(\.width).reduce(0, +) + columns.count + 1
+        let userWidth = min(28, max(OverviewColumn.user.width, width - fixed))
+        var x = 1
+        var result: [(OverviewColumn, (x: Int, width: Int))] = []
+        for column in columns {
+            let w = column == .user ? userWidth : column.width
+            result.append((column, (x, w)))
+            x += w + 1
+        }
+        return result
+    }
+
+    // MARK: Lines
+
+    private func drawLine(_ line: OverviewLine, _ state: DashboardState, columns: [OverviewColumn], in row: Rect, on canvas: inout Canvas) {
+        switch line {
+        case .server(let index): drawServer(index, state, in: row, on: &canvas)
+        case .fleetTotal: drawFleetTotal(state, columns: columns, in: row, on: &canvas)
+        case .user(let key): drawUser(key, state, columns: columns, in: row, on: &canvas)
+        }
+    }
+
+    private func drawServer(_ index: Int, _ state: DashboardState, in row: Rect, on canvas: inout Canvas) {
+        let glyphs = context.glyphs
+        let server = state.servers[index]
+        var x = row.x + canvas.put(" " + server.title + " ", in: row, role: .accent)
+        var parts: [String] = []
+        if !server.name.isEmpty { parts.append(server.displayURL) }
+        let blocked = server.users.filter(server.isBlocked).count
+        var count = "\(server.users.count) user\(server.users.count == 1 ? "" : "s")"
+        if blocked > 0 { count += " (\(blocked) blocked)" }
+        parts.append(count)
+        switch server.userList {
+        case .listed(_, let hidden, _) where hidden > 0: parts.append("\(hidden) hidden left out")
+        case .waiting: parts.append("asking for the user list\(glyphs.ellipsis)")
+        default: break
+        }
+        let round = state.scheduler.roundSeconds(server: index)
+        if round > state.scheduler.overviewInterval + 0.5 {
+            parts.append("full round \(TimeText.age(round.rounded(.up))) (max_rate \(Self.rate(state.scheduler.budget(of: index).maxRate))/s)")
+        }
+        x += canvas.put(parts.joined(separator: " \(glyphs.separator) "), x: x, y: row.y, role: .muted, maxWidth: row.maxX - x)
+        if let failure = server.failure {
+            let retry = state.scheduler.retryAt(server: index).map { " \(glyphs.separator) retry in \(TimeText.age(max(0, $0.timeIntervalSince(state.now)).rounded(.up)))" } ?? ""
+            let text = " \(glyphs.cross) DOWN: \(failure.message)\(retry)"
+            canvas.put(CharacterWidth.truncate(text, to: max(0, row.maxX - x), ellipsis: glyphs.ellipsis), x: x, y: row.y, role: .bad)
+        } else if case .refused(let reason) = server.userList {
+            let text = " users_get refused: \(reason) (watching the configured users)"
+            canvas.put(CharacterWidth.truncate(text, to: max(0, row.maxX - x), ellipsis: glyphs.ellipsis), x: x, y: row.y, role: .warning)
+        }
+    }
+
+    static func rate(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)
+    }
+
+    private func drawFleetTotal(_ state: DashboardState, columns: [OverviewColumn], in row: Rect, on canvas: inout Canvas) {
+        canvas.fill(row, role: .header)
+        let admins = state.servers.indices.map { UserKey(server: $0, name: state.servers[$0].adminName) }
+        let worst = admins.map(state.rowState).min { $0.severity < $1.severity } ?? .wait
+        let ages = admins.compactMap(state.age)
+        for (column, cell) in layout(columns, width: row.width) {
+            let x = row.x + cell.x
+            switch column {
+            case .user: canvas.put("Σ fleet (\(state.servers.count) servers)", x: x, y: row.y, role: .header, maxWidth: cell.width)
+            case .state: canvas.put(worst.word, x: x, y: row.y, role: .header, maxWidth: cell.width)
+            case .age:
+                if let oldest = ages.max() { canvas.putRight(TimeText.age(oldest), rightEdge: x + cell.width, y: row.y, role: .header) }
+            default:
+                guard let value = state.fleetTotal(column) else { continue }
+                let text = column == .activeDelta ? arrowed(value) : Self.format(value, column)
+                canvas.putRight(text ?? "", rightEdge: x + cell.width, y: row.y, role: .header)
+            }
+        }
+    }
+
+    private func drawUser(_ key: UserKey, _ state: DashboardState, columns: [OverviewColumn], in row: Rect, on canvas: inout Canvas) {
+        let glyphs = context.glyphs
+        let selected = state.overview.selection == key
+        let rowState = state.rowState(key)
+        let userState = state.userStates[key] ?? UserState()
+        let flashing = state.isHighlightActive(key)
+        let changed = flashing ? userState.figures?.changed ?? [] : []
+        let dim = rowState == .blocked || rowState == .wait || rowState == .stale
+        let base: Role = selected ? .highlight : dim ? .muted : .text
+        if selected { canvas.fill(row, role: .highlight) }
+        canvas.put(selected ? ">" : " ", x: row.x, y: row.y, role: base)
+        let isAdmin = state.isAdmin(key)
+        for (column, cell) in layout(columns, width: row.width) {
+            let x = row.x + cell.x
+            func right(_ text: String, _ role: Role) {
+                canvas.putRight(text, rightEdge: x + cell.width, y: row.y, role: selected ? .highlight : role)
+            }
+            switch column {
+            case .user:
+                let name = (isAdmin ? "Σ " : "") + key.name
+                canvas.put(CharacterWidth.truncate(name, to: cell.width, ellipsis: glyphs.ellipsis), x: x, y: row.y,
+                           role: selected ? .highlight : isAdmin ? .accent : base)
+            case .state:
+                canvas.put(rowState.word, x: x, y: row.y, role: selected ? .highlight : rowState.role, maxWidth: cell.width)
+            case .age:
+                if let age = state.age(of: key) { right(TimeText.age(age), rowState == .stale ? .stale : .muted) }
+            case .activeDelta:
+                if let change = state.value(.activeDelta, of: key), let text = arrowed(change) {
+                    right(text, changed.contains(column) ? .highlight : .accent)
+                }
+            default:
+                guard let value = state.value(column, of: key) else { continue }
+                var role: Role = changed.contains(column) ? .highlight : base
+                if (column == .profit || column == .margin || column == .balance) && value < 0 && !selected { role = .bad }
+                right(Self.format(value, column), role)
+            }
+        }
+    }
+
+    /// A change with its direction as an arrow (`▲3`), nil when nothing changed.
+    private func arrowed(_ change: Decimal) -> String? {
+        MetricFormat.delta(change, kind: .count).map { (change > 0 ? context.glyphs.up : context.glyphs.down) + $0.dropFirst() }
+    }
+
+    static func format(_ value: Decimal, _ column: OverviewColumn) -> String {
+        switch column {
+        case .active, .calls, .activeDelta: return MetricFormat.count(value)
+        case .takings, .profit, .balance: return MetricFormat.money(value)
+        case .margin: return MetricFormat.percent(value)
+        case .callsPerMinute: return MetricFormat.money(value, places: 1)
+        case .user, .state, .age: return ""
+        }
+    }
+
+    // MARK: Status
+
+    private func drawStatus(_ state: DashboardState, in row: Rect, on canvas: inout Canvas) {
+        if state.overview.editingFilter {
+            canvas.put(" filter: \(state.overview.filter)_   (Enter keeps, Esc clears)", in: row, role: .accent)
+            return
+        }
+        if let selection = state.overview.selection, let error = state.userStates[selection]?.lastError {
+            let text = "\(selection.name): \(error.description)"
+            canvas.put(" " + CharacterWidth.truncate(text, to: row.width - 2, ellipsis: context.glyphs.ellipsis), in: row, role: .bad)
+            return
+        }
+        if let demo = state.demoNotice {
+            canvas.put(" " + CharacterWidth.truncate(demo, to: row.width - 2, ellipsis: context.glyphs.ellipsis), in: row, role: .muted)
+        }
+    }
+}

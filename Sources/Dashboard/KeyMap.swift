@@ -104,7 +104,7 @@ package enum KeyMap {
         Binding([.character("p"), .character(" ")], .togglePause, help: "pause / resume polling", footer: "p pause"),
         Binding([.character("+"), .character("=")], .slower, help: "poll less often (longer interval)", footer: "+/- interval"),
         Binding([.character("-")], .faster, help: "poll more often (shorter interval)"),
-        Binding([.character("t")], .nextTheme, help: "next theme", footer: "t theme"),
+        Binding([.character("t")], .nextTheme, help: "next theme"),
         Binding([.character("?"), .function(1), .character("h")], .showHelp, help: "this help", footer: "? help"),
         Binding([.control("l")], .redraw, help: "redraw the screen"),
         Binding([.control("z")], .suspend, help: "suspend (fg to resume)"),

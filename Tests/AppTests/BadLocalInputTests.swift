@@ -106,7 +106,7 @@ struct BadLocalInputTests {
         var flags = ConnectionFlags()
         flags.configPath = good
         let settings = try SettingsResolver.resolve(flags, environment: ["M4TOP_SECRET": "s", "HOME": dir.path])
-        #expect(settings.timeZone.identifier == "Asia/Tokyo")
+        #expect(settings.servers[0].timeZone.identifier == "Asia/Tokyo")
         let bad = dir.write("m4top/bad.toml", "url = \"http://127.0.0.1/billing\"\ntimezone = \"Mars/Olympus\"\n")
         flags.configPath = bad
         #expect(message(flags)?.contains("unknown time zone 'Mars/Olympus'") == true)

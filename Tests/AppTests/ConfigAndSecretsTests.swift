@@ -41,10 +41,10 @@ struct ConfigAndSecretsTests {
     @Test("No --url and no config file: the demo, automatically")
     func automaticDemo() throws {
         let settings = try resolve(ConnectionFlags())
-        #expect(settings.target == .demo(automatic: true))
-        #expect(settings.users == SettingsResolver.demoUsers)
+        #expect(settings.servers[0].target == .demo(automatic: true))
+        #expect(settings.servers[0].users == SettingsResolver.demoUsers)
         #expect(settings.interval == 5)
-        #expect(settings.timeout == 10)
+        #expect(settings.servers[0].timeout == 10)
     }
 
     @Test("Flags: url, users, method, interval; the secret from M4TOP_SECRET")
@@ -55,11 +55,11 @@ struct ConfigAndSecretsTests {
         flags.get = true
         flags.interval = 2.5
         let settings = try resolve(flags, env: ["M4TOP_SECRET": "s3cret\n"])
-        #expect(settings.target == .server(URL(string: "https://pbx.example.com/billing/api/quickstats_get")!))
-        #expect(settings.users == ["admin", "alice"])
-        #expect(settings.method == .get)
+        #expect(settings.servers[0].target == .server(URL(string: "https://pbx.example.com/billing/api/quickstats_get")!))
+        #expect(settings.servers[0].users == ["admin", "alice"])
+        #expect(settings.servers[0].method == .get)
         #expect(settings.interval == 2.5)
-        #expect(settings.secret == "s3cret")
+        #expect(settings.servers[0].secret == "s3cret")
     }
 
     @Test("A real server without any secret is a clear configuration error")
@@ -85,7 +85,7 @@ struct ConfigAndSecretsTests {
         flags.secretFile = dir.write("empty.secret", "\n")
         #expect(message(flags)?.contains("is empty") == true)
         flags.secretFile = dir.write("good.secret", "topsecret-value\nsecond line\n")
-        #expect((try? resolve(flags))?.secret == "topsecret-value")
+        #expect((try? resolve(flags))?.servers[0].secret == "topsecret-value")
     }
 
     @Test("--secret-file wins over M4TOP_SECRET, which wins over the config")
@@ -93,10 +93,10 @@ struct ConfigAndSecretsTests {
         let config = dir.write("c.toml", "url = \"http://h/billing\"\nsecret = \"from-config\"\n")
         var flags = ConnectionFlags()
         flags.configPath = config
-        #expect(try resolve(flags).secret == "from-config")
-        #expect(try resolve(flags, env: ["M4TOP_SECRET": "from-env"]).secret == "from-env")
+        #expect(try resolve(flags).servers[0].secret == "from-config")
+        #expect(try resolve(flags, env: ["M4TOP_SECRET": "from-env"]).servers[0].secret == "from-env")
         flags.secretFile = dir.write("f.secret", "from-file")
-        #expect(try resolve(flags, env: ["M4TOP_SECRET": "from-env"]).secret == "from-file")
+        #expect(try resolve(flags, env: ["M4TOP_SECRET": "from-env"]).servers[0].secret == "from-file")
     }
 
     @Test("A config file that holds a secret must be private")
@@ -114,7 +114,7 @@ struct ConfigAndSecretsTests {
         let config = dir.write("cmd.toml", "url = \"http://h/billing\"\nsecret_command = \"printf 'cmd-secret\\\\nx'\"\n")
         var flags = ConnectionFlags()
         flags.configPath = config
-        #expect(try resolve(flags).secret == "cmd-secret")
+        #expect(try resolve(flags).servers[0].secret == "cmd-secret")
         let failing = dir.write("bad.toml", "url = \"http://h/billing\"\nsecret_command = \"exit 3\"\n")
         flags.configPath = failing
         #expect(message(flags)?.contains("exit status 3") == true)
@@ -144,22 +144,22 @@ struct ConfigAndSecretsTests {
         let path = dir.write("m4top/config.toml", text)
         var flags = ConnectionFlags()
         let lab = try resolve(flags)
-        #expect(lab.target == .server(URL(string: "http://lab.example/billing/api/quickstats_get")!))
+        #expect(lab.servers[0].target == .server(URL(string: "http://lab.example/billing/api/quickstats_get")!))
         #expect(lab.interval == 3)
-        #expect(lab.timeout == 4)
-        #expect(lab.hashDisabled)
-        flags.profile = "prod"
+        #expect(lab.servers[0].timeout == 4)
+        #expect(lab.servers[0].hashDisabled)
+        flags.profiles = ["prod"]
         let prod = try resolve(flags)
-        #expect(prod.users == ["admin", "alice"])
-        #expect(prod.secret == "p")
-        #expect(prod.method == .get)
+        #expect(prod.servers[0].users == ["admin", "alice"])
+        #expect(prod.servers[0].secret == "p")
+        #expect(prod.servers[0].method == .get)
         #expect(prod.theme == "red")
         #expect(prod.themeOrigin == "\(path):15: key 'theme'", "a bad theme name will point at the config line")
-        #expect(prod.insecureTLS)
+        #expect(prod.servers[0].insecureTLS)
         #expect(prod.interval == 1.5)
         flags.interval = 9
         #expect(try resolve(flags).interval == 9, "flags override the file")
-        flags.profile = "nope"
+        flags.profiles = ["nope"]
         #expect(message(flags) == "\(path): no profile 'nope' (known: lab, prod)")
     }
 
@@ -176,7 +176,7 @@ struct ConfigAndSecretsTests {
     func mistakes(text: String, expected: String) {
         var flags = ConnectionFlags()
         flags.configPath = dir.write("config.toml", text)
-        if text.hasPrefix("[profiles.a]") { flags.profile = "a" }
+        if text.hasPrefix("[profiles.a]") { flags.profiles = ["a"] }
         let got = message(flags, env: ["M4TOP_SECRET": "x"]) ?? "(no error)"
         #expect(got.contains(expected), "got: \(got)")
         #expect(got.hasPrefix(dir.path), "names the file: \(got)")

@@ -29,6 +29,9 @@ enum Fixture {
         StatSection(name: name, fields: values.map { StatField(name: $0.0, text: $0.1) })
     }
 
+    /// A user of the first (only) server.
+    static func key(_ name: String) -> UserKey { UserKey(server: 0, name: name) }
+
     static func state(users: [String] = ["admin", "alice"], interval: TimeInterval = 5) -> DashboardState {
         var state = DashboardState(server: "http://127.0.0.1:8080/billing", users: users, adminName: "admin",
                                    interval: interval, themeNames: ["default", "light"], now: t0)
@@ -36,4 +39,9 @@ enum Fixture {
         state.height = 24
         return state
     }
+}
+
+extension DashboardState {
+    /// When the user on screen is asked for next.
+    var nextPoll: Date? { scheduler.nextPoll(of: current) }
 }

@@ -12,30 +12,31 @@ struct UpdateTests {
     /// Starts with one successful poll of the first user at t0.
     func started(_ stats: QuickStats = Fixture.admin()) -> DashboardState {
         var state = Fixture.state()
-        #expect(U.update(&state, .pollDue(t0)) == [.fetch(user: "admin")])
-        #expect(U.update(&state, .fetched(user: "admin", result: .success(stats), at: t0)) == [])
+        #expect(U.update(&state, .pollDue(t0)) == [.fetch(Fixture.key("admin"))])
+        #expect(U.update(&state, .fetched(Fixture.key("admin"), result: .success(stats), at: t0)) == [])
         return state
     }
 
     @Test("The first poll fetches at once; then one poll per interval, never two in flight")
     func polling() {
         var state = started()
-        #expect(state.currentState.nextPoll == t0.addingTimeInterval(5))
+        #expect(state.nextPoll == t0.addingTimeInterval(5))
         #expect(U.update(&state, .pollDue(t0.addingTimeInterval(2))) == [], "not due yet")
-        #expect(U.update(&state, .pollDue(t0.addingTimeInterval(5))) == [.fetch(user: "admin")])
-        #expect(state.nextPollDue == nil, "no timer while in flight")
-        #expect(U.update(&state, .pollDue(t0.addingTimeInterval(6))) == [], "never two in flight")
+        #expect(U.update(&state, .pollDue(t0.addingTimeInterval(5))) == [.fetch(Fixture.key("admin"))])
+        #expect(U.update(&state, .pollDue(t0.addingTimeInterval(6))) == [], "never two in flight for one user")
+        #expect(state.nextPollDue == t0.addingTimeInterval(15), "the next request is alice's, spread over the overview interval")
     }
 
     @Test("r while a request is in flight is remembered, not doubled, and runs when it ends")
     func refreshWhileInFlight() {
         var state = started()
-        #expect(U.update(&state, .key(.character("r"))) == [.fetch(user: "admin")])
+        _ = U.update(&state, .tick(t0.addingTimeInterval(0.5)))  // past the server's rate gap
+        #expect(U.update(&state, .key(.character("r"))) == [.fetch(Fixture.key("admin"))])
         #expect(U.update(&state, .key(.character("r"))) == [])
         #expect(U.update(&state, .key(.character("r"))) == [])
-        #expect(state.currentState.refreshQueued)
-        let effects = U.update(&state, .fetched(user: "admin", result: .success(Fixture.admin(calls: 5)), at: t0.addingTimeInterval(1)))
-        #expect(effects == [.fetch(user: "admin")], "one queued refresh, once")
+        #expect(state.scheduler.isInFlight(Fixture.key("admin")))
+        let effects = U.update(&state, .fetched(Fixture.key("admin"), result: .success(Fixture.admin(calls: 5)), at: t0.addingTimeInterval(1)))
+        #expect(effects == [.fetch(Fixture.key("admin"))], "one queued refresh, once")
     }
 
     @Test("Failures back off, doubling up to a minute; success resets; last good numbers stay")
@@ -44,16 +45,17 @@ struct UpdateTests {
         var time = t0
         var waits: [TimeInterval] = []
         for _ in 0..<6 {
-            time = state.currentState.nextPoll!
-            #expect(U.update(&state, .pollDue(time)) == [.fetch(user: "admin")])
-            _ = U.update(&state, .fetched(user: "admin", result: .failure(.transport(.timedOut(seconds: 10))), at: time))
-            waits.append(state.currentState.nextPoll!.timeIntervalSince(time))
+            time = state.nextPoll!
+            #expect(U.update(&state, .pollDue(time)) == [.fetch(Fixture.key("admin"))])
+            _ = U.update(&state, .fetched(Fixture.key("admin"), result: .failure(.transport(.timedOut(seconds: 10))), at: time))
+            waits.append(state.nextPoll!.timeIntervalSince(time))
         }
         #expect(waits == [5, 10, 20, 40, 60, 60])
         #expect(state.currentState.latest == Fixture.admin(), "last good numbers kept")
         #expect(state.currentState.lastError == .transport(.timedOut(seconds: 10)))
-        #expect(U.update(&state, .key(.character("r"))) == [.fetch(user: "admin")], "r retries at once")
-        _ = U.update(&state, .fetched(user: "admin", result: .success(Fixture.admin()), at: time.addingTimeInterval(1)))
+        _ = U.update(&state, .tick(time.addingTimeInterval(0.5)))
+        #expect(U.update(&state, .key(.character("r"))) == [.fetch(Fixture.key("admin"))], "r retries at once")
+        _ = U.update(&state, .fetched(Fixture.key("admin"), result: .success(Fixture.admin()), at: time.addingTimeInterval(1)))
         #expect(state.currentState.consecutiveFailures == 0)
         #expect(state.currentState.lastError == nil)
     }
@@ -65,7 +67,7 @@ struct UpdateTests {
         #expect(!state.isStale)
         _ = U.update(&state, .tick(t0.addingTimeInterval(15.5)))
         #expect(state.isStale)
-        _ = U.update(&state, .fetched(user: "admin", result: .success(Fixture.admin()), at: t0.addingTimeInterval(16)))
+        _ = U.update(&state, .fetched(Fixture.key("admin"), result: .success(Fixture.admin()), at: t0.addingTimeInterval(16)))
         #expect(!state.isStale)
     }
 
@@ -76,23 +78,25 @@ struct UpdateTests {
         #expect(state.paused)
         #expect(state.nextPollDue == nil)
         #expect(U.update(&state, .pollDue(t0.addingTimeInterval(30))) == [])
-        #expect(U.update(&state, .key(.character("p"))) == [.fetch(user: "admin")])
-        _ = U.update(&state, .fetched(user: "admin", result: .success(Fixture.admin()), at: t0.addingTimeInterval(30)))
+        #expect(U.update(&state, .key(.character("p"))) == [.fetch(Fixture.key("admin"))])
+        _ = U.update(&state, .fetched(Fixture.key("admin"), result: .success(Fixture.admin()), at: t0.addingTimeInterval(30)))
         _ = U.update(&state, .key(.character(" ")))
-        #expect(U.update(&state, .key(.character("r"))) == [.fetch(user: "admin")])
+        _ = U.update(&state, .tick(t0.addingTimeInterval(31)))
+        #expect(U.update(&state, .key(.character("r"))) == [.fetch(Fixture.key("admin"))])
     }
 
     @Test("Switching users fetches the new user at once and keeps each user's history")
     func users() {
         var state = started()
-        #expect(U.update(&state, .key(.tab)) == [.fetch(user: "alice")])
+        _ = U.update(&state, .tick(t0.addingTimeInterval(0.5)))
+        #expect(U.update(&state, .key(.tab)) == [.fetch(Fixture.key("alice"))])
         #expect(state.currentUser == "alice")
-        _ = U.update(&state, .fetched(user: "alice", result: .success(Fixture.simpleUser()), at: t0.addingTimeInterval(1)))
+        _ = U.update(&state, .fetched(Fixture.key("alice"), result: .success(Fixture.simpleUser()), at: t0.addingTimeInterval(1)))
         #expect(state.currentState.latest == Fixture.simpleUser())
         #expect(U.update(&state, .key(.character("U"))) == [], "admin's data is fresh: no fetch")
         #expect(state.currentUser == "admin")
-        #expect(state.userStates["admin"]?.history.count == 1)
-        #expect(state.userStates["alice"]?.history.count == 1)
+        #expect(state.userStates[Fixture.key("admin")]?.history.count == 1)
+        #expect(state.userStates[Fixture.key("alice")]?.history.count == 1)
         #expect(U.update(&state, .key(.character("2"))) == [], "alice's data is still fresh")
         #expect(state.currentUser == "alice")
         #expect(U.update(&state, .key(.character("9"))) == [], "no ninth user")
@@ -104,12 +108,13 @@ struct UpdateTests {
     @Test("A late answer for another user is kept for that user, not shown as the current one")
     func lateAnswer() {
         var state = started()
+        _ = U.update(&state, .tick(t0.addingTimeInterval(0.5)))
         _ = U.update(&state, .key(.tab))          // alice in flight
         _ = U.update(&state, .key(.tab))          // back to admin
-        _ = U.update(&state, .fetched(user: "alice", result: .success(Fixture.simpleUser()), at: t0.addingTimeInterval(2)))
+        _ = U.update(&state, .fetched(Fixture.key("alice"), result: .success(Fixture.simpleUser()), at: t0.addingTimeInterval(2)))
         #expect(state.currentUser == "admin")
         #expect(state.currentState.latest == Fixture.admin())
-        #expect(state.userStates["alice"]?.latest == Fixture.simpleUser())
+        #expect(state.userStates[Fixture.key("alice")]?.latest == Fixture.simpleUser())
     }
 
     @Test("+ and - step the interval and re-plan the next poll")
@@ -117,7 +122,7 @@ struct UpdateTests {
         var state = started()
         _ = U.update(&state, .key(.character("+")))
         #expect(state.interval == 10)
-        #expect(state.currentState.nextPoll == t0.addingTimeInterval(10))
+        #expect(state.nextPoll == t0.addingTimeInterval(10))
         _ = U.update(&state, .key(.character("-")))
         _ = U.update(&state, .key(.character("-")))
         _ = U.update(&state, .key(.character("-")))
@@ -129,7 +134,7 @@ struct UpdateTests {
     @Test("A rollover is a new day, not a huge negative delta")
     func rollover() {
         var state = started(Fixture.admin(calls: 500, duration: 60000, monthCalls: 9000, monthDuration: 900_000))
-        _ = U.update(&state, .fetched(user: "admin", result: .success(Fixture.admin(calls: 2, duration: 100, monthCalls: 9002, monthDuration: 900_100)),
+        _ = U.update(&state, .fetched(Fixture.key("admin"), result: .success(Fixture.admin(calls: 2, duration: 100, monthCalls: 9002, monthDuration: 900_100)),
                                       at: t0.addingTimeInterval(5)))
         let diff = state.currentState.diff
         #expect(diff.isNewDay)
@@ -143,16 +148,16 @@ struct UpdateTests {
     @Test("Active calls falling from many to none is flagged until calls come back")
     func outageSignal() {
         var state = started(Fixture.admin(active: 23, answered: 20))
-        _ = U.update(&state, .fetched(user: "admin", result: .success(Fixture.admin(active: 0)), at: t0.addingTimeInterval(5)))
+        _ = U.update(&state, .fetched(Fixture.key("admin"), result: .success(Fixture.admin(active: 0)), at: t0.addingTimeInterval(5)))
         #expect(state.currentState.activeCallsDrop?.from == 23)
         let text = DashboardView(glyphs: .unicode, timeZone: TimeZone(identifier: "UTC")!).render(state).text
         #expect(text.contains("▼ Active calls fell from 23 to 0"))
-        _ = U.update(&state, .fetched(user: "admin", result: .success(Fixture.admin(active: 0)), at: t0.addingTimeInterval(10)))
+        _ = U.update(&state, .fetched(Fixture.key("admin"), result: .success(Fixture.admin(active: 0)), at: t0.addingTimeInterval(10)))
         #expect(state.currentState.activeCallsDrop != nil, "still none: still flagged")
-        _ = U.update(&state, .fetched(user: "admin", result: .success(Fixture.admin(active: 2)), at: t0.addingTimeInterval(15)))
+        _ = U.update(&state, .fetched(Fixture.key("admin"), result: .success(Fixture.admin(active: 2)), at: t0.addingTimeInterval(15)))
         #expect(state.currentState.activeCallsDrop == nil)
         var quiet = started(Fixture.admin(active: 3))
-        _ = U.update(&quiet, .fetched(user: "admin", result: .success(Fixture.admin(active: 0)), at: t0.addingTimeInterval(5)))
+        _ = U.update(&quiet, .fetched(Fixture.key("admin"), result: .success(Fixture.admin(active: 0)), at: t0.addingTimeInterval(5)))
         #expect(quiet.currentState.activeCallsDrop == nil, "a small fall is normal at night")
     }
 
@@ -169,7 +174,8 @@ struct UpdateTests {
         _ = U.update(&state, .key(.down))
         _ = U.update(&state, .key(.down))
         #expect(state.overlay == .userList(selection: 1), "stops at the last user")
-        #expect(U.update(&state, .key(.enter)) == [.fetch(user: "alice")])
+        _ = U.update(&state, .tick(t0.addingTimeInterval(0.5)))
+        #expect(U.update(&state, .key(.enter)) == [.fetch(Fixture.key("alice"))])
         #expect(state.overlay == .none)
         _ = U.update(&state, .key(.character("?")))
         #expect(U.update(&state, .key(.character("q"))) == [.quit(status: 0)])
@@ -212,13 +218,13 @@ struct UpdateTests {
 
     @Test("A new calendar date is a new day even when the counters still grow")
     func calendarDay() {
-        var state = Fixture.state()
-        state.calendar.timeZone = TimeZone(identifier: "UTC")!
+        var state = DashboardState(server: "http://h/billing", users: ["admin"], adminName: "admin", interval: 5,
+                                   now: Fixture.t0, timeZone: TimeZone(identifier: "UTC")!)
         let evening = Date(timeIntervalSince1970: 1_795_046_390)  // 2026-11-18 23:59:50 UTC
         _ = U.update(&state, .pollDue(evening))
-        _ = U.update(&state, .fetched(user: "admin", result: .success(Fixture.admin(calls: 500, duration: 60000)), at: evening))
+        _ = U.update(&state, .fetched(Fixture.key("admin"), result: .success(Fixture.admin(calls: 500, duration: 60000)), at: evening))
         let morning = evening.addingTimeInterval(20)
-        _ = U.update(&state, .fetched(user: "admin", result: .success(Fixture.admin(calls: 582, duration: 61000)), at: morning))
+        _ = U.update(&state, .fetched(Fixture.key("admin"), result: .success(Fixture.admin(calls: 582, duration: 61000)), at: morning))
         #expect(state.currentState.diff.isNewDay)
         #expect(state.currentState.diff.delta("today", "calls") == nil, "never +82 against another day's count")
         #expect(state.currentState.rollover?.period == .today)

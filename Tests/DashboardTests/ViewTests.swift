@@ -15,10 +15,10 @@ struct ViewTests {
         state.width = width
         state.height = height
         _ = U.update(&state, .pollDue(Fixture.t0))
-        _ = U.update(&state, .fetched(user: "admin", result: .success(Fixture.admin()), at: Fixture.t0))
+        _ = U.update(&state, .fetched(Fixture.key("admin"), result: .success(Fixture.admin()), at: Fixture.t0))
         let later = Fixture.admin(calls: 6, duration: 465, revenue: "1.9475", cost: "0.9725", profit: "0.975", margin: "50",
                                   monthCalls: 21, monthDuration: 2302, active: 3, answered: 2)
-        _ = U.update(&state, .fetched(user: "admin", result: .success(later), at: Fixture.t0.addingTimeInterval(5)))
+        _ = U.update(&state, .fetched(Fixture.key("admin"), result: .success(later), at: Fixture.t0.addingTimeInterval(5)))
         _ = U.update(&state, .tick(Fixture.t0.addingTimeInterval(6)))
         return state
     }
@@ -47,7 +47,7 @@ struct ViewTests {
     │ 0                                                                          █ │
     └──────────────────────────────────────────────────────────────────────────────┘
 
-     r refresh  u user  l users  p pause  +/- interval  t theme  ? help  q quit
+     r refresh  u user  l users  o overview  p pause  +/- interval  ? help  q quit
     """
 
     @Test("80x24: header, both periods with deltas, derived figures, active calls, footer")
@@ -94,11 +94,11 @@ struct ViewTests {
         let start = Date(timeIntervalSince1970: (1_795_000_000 / span).rounded(.down) * span + 1)
         _ = U.update(&state, .pollDue(start))
         for second in 0..<20 {
-            _ = U.update(&state, .fetched(user: "admin", result: .success(Fixture.admin(calls: 4 + second, active: 5 + second % 3)),
+            _ = U.update(&state, .fetched(Fixture.key("admin"), result: .success(Fixture.admin(calls: 4 + second, active: 5 + second % 3)),
                                           at: start.addingTimeInterval(Double(second))))
         }
         let before = view.render(state)
-        _ = U.update(&state, .fetched(user: "admin", result: .success(Fixture.admin(calls: 30, active: 6)), at: start.addingTimeInterval(21)))
+        _ = U.update(&state, .fetched(Fixture.key("admin"), result: .success(Fixture.admin(calls: 30, active: 6)), at: start.addingTimeInterval(21)))
         let after = view.render(state)
         let lines = after.text.split(separator: "\n", omittingEmptySubsequences: false)
         let chartRows = (0..<after.height).filter { lines[$0].contains("▇") || lines[$0].contains("█") }
@@ -145,7 +145,7 @@ struct ViewTests {
         var state = twoPolls()
         let hostile = QuickStats(sections: [Fixture.section("today", [("calls", "4\u{FFFD}"), ("duration", "1")])],
                                  fields: [StatField(name: "note", text: "ünïcode ✓")])
-        _ = U.update(&state, .fetched(user: "admin", result: .success(hostile), at: Fixture.t0.addingTimeInterval(7)))
+        _ = U.update(&state, .fetched(Fixture.key("admin"), result: .success(hostile), at: Fixture.t0.addingTimeInterval(7)))
         let canvas = DashboardView(glyphs: .ascii, timeZone: utc).render(state)
         let allASCII = canvas.text.unicodeScalars.allSatisfy { $0.isASCII }
         #expect(allASCII)
@@ -156,7 +156,7 @@ struct ViewTests {
     func simpleUser() {
         var state = Fixture.state()
         _ = U.update(&state, .key(.tab))
-        _ = U.update(&state, .fetched(user: "alice", result: .success(Fixture.simpleUser()), at: Fixture.t0))
+        _ = U.update(&state, .fetched(Fixture.key("alice"), result: .success(Fixture.simpleUser()), at: Fixture.t0))
         let text = DashboardView(glyphs: .unicode, timeZone: utc).render(state).text
         #expect(text.contains("alice (user) 2/2"))
         #expect(text.contains("Price"))
@@ -170,7 +170,7 @@ struct ViewTests {
     func errorAndStale() {
         var state = twoPolls()
         let failAt = Fixture.t0.addingTimeInterval(10)
-        _ = U.update(&state, .fetched(user: "admin", result: .failure(.api(APIError(text: "Cannot connect to Elasticsearch"))), at: failAt))
+        _ = U.update(&state, .fetched(Fixture.key("admin"), result: .failure(.api(APIError(text: "Cannot connect to Elasticsearch"))), at: failAt))
         var text = DashboardView(glyphs: .unicode, timeZone: utc).render(state).text
         #expect(text.contains("server says: Cannot connect to Elasticsearch"))
         #expect(text.contains("✖ ERROR"))

@@ -211,8 +211,8 @@ package struct PollScheduler: Sendable {
             let lane = lanes[server]
             guard lane.inFlight < lane.budget.maxInFlight, !(lane.failures > 0 && lane.inFlight > 0) else { continue }
             guard var wake = earliestDue(server: server) else { continue }
+            if lane.failures > 0, let retryAt = lane.retryAt, !hasForced(server: server) { wake = max(wake, retryAt) }
             if let last = lane.lastStart { wake = max(wake, last.addingTimeInterval(lane.budget.minimumGap)) }
-            if lane.failures > 0, let retryAt = lane.retryAt { wake = max(wake, retryAt) }
             best = best.map { min($0, wake) } ?? wake
         }
         return best
@@ -331,6 +331,10 @@ package struct PollScheduler: Sendable {
         !slot.inFlight && slot.polled && (!paused || slot.forced)
     }
 
+    private func hasForced(server: Int) -> Bool {
+        lanes[server].users.contains { key in slots[key].map { $0.forced && isCandidate($0) } == true }
+    }
+
     private func earliestDue(server: Int) -> Date? {
         let lane = lanes[server]
         var best: Date?
@@ -347,9 +351,11 @@ package struct PollScheduler: Sendable {
         guard lane.inFlight < lane.budget.maxInFlight else { return nil }
         if let last = lane.lastStart, now < last.addingTimeInterval(lane.budget.minimumGap) { return nil }
         if lane.failures > 0 {
-            // Backing off: nothing before the retry time, then one probe at a time.
-            if let retryAt = lane.retryAt, now < retryAt { return nil }
+            // Backing off: one probe at a time, and before the retry time only what `r` asked for.
             if lane.inFlight > 0 { return nil }
+            if let retryAt = lane.retryAt, now < retryAt {
+                return lane.users.first { key in slots[key].map { $0.forced && isCandidate($0) } == true }.map(PollJob.quickstats)
+            }
         }
         if let focus, focus.server == server, let slot = slots[focus], isCandidate(slot), slot.due <= now {
             return .quickstats(focus)

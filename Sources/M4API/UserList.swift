@@ -54,8 +54,9 @@ package enum UserListParser {
         throw .response(.unexpectedXML(root: TerminalSafeText.clean(root.name), expected: "users_get"))
     }
 
-    /// Users in document order. An entry without a username, or one whose name has control
-    /// characters (no real user name does), is skipped; a name listed twice is kept once (the
+    /// Users in document order. An entry without a username, or one whose name had control
+    /// characters (replaced by U+FFFD on the way in: such a name could not be asked for), is
+    /// skipped; a name listed twice is kept once (the
     /// first), because the fleet keys rows by name.
     static func users(in list: XMLNode) -> [M4User] {
         var seen: Set<String> = []
@@ -65,7 +66,7 @@ package enum UserListParser {
                 (entry.children.first { $0.name == name }?.text ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
             }
             let raw = text("username")
-            guard !raw.isEmpty, !raw.unicodeScalars.contains(where: TerminalSafeText.isUnsafe),
+            guard !raw.isEmpty, !raw.unicodeScalars.contains(where: { TerminalSafeText.isUnsafe($0) || $0 == "\u{FFFD}" }),
                   raw.count <= maximumNameLength, seen.insert(raw).inserted else { continue }
             result.append(M4User(id: TerminalSafeText.clean(text("id")), username: raw,
                                  firstName: TerminalSafeText.clean(text("first_name")),

@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "M4APITests", dependencies: ["M4API", "Simulator", "TestSupport", "TextSafety"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "M4API", "Screen", "TestSupport"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "M4API", "TestSupport", "TextSafety"]),
-        .testTarget(name: "AppTests", dependencies: ["App", "Curses", "M4API", "Screen", "Simulator", "TestSupport", "TextSafety"]),
+        .testTarget(name: "AppTests", dependencies: ["App", "Curses", "Dashboard", "M4API", "Screen", "Simulator", "TestSupport", "TextSafety"]),
         .testTarget(name: "EndToEndTests", dependencies: ["m4top", "Simulator", "M4API", "TestSupport"]),
     ]
 )

@@ -1,4 +1,5 @@
 @testable import App
+import Dashboard
 import Foundation
 import M4API
 import Testing
@@ -163,6 +164,74 @@ struct ConfigAndSecretsTests {
         #expect(message(flags) == "\(path): no profile 'nope' (known: lab, prod)")
     }
 
+    @Test("A fleet: watch lists profiles, each with its own URL, secret, TLS, hash, users and budget")
+    func fleet() throws {
+        let text = """
+        watch = ["prod", "lab"]
+        overview_interval = 20
+        users = "all"
+
+        [profiles.prod]
+        url = "https://pbx.example.com/billing"
+        secret_file = "\(dir.write("prod.secret", "p"))"
+        max_in_flight = 4
+        max_rate = 2.5
+        timezone = "Europe/Vilnius"
+
+        [profiles.lab]
+        url = "http://lab.example/billing"
+        users = ["admin", "dave"]
+        no_hash = true
+        insecure = true
+        admin_name = "root"
+        """
+        dir.write("m4top/config.toml", text)
+        var flags = ConnectionFlags()
+        let settings = try resolve(flags)
+        #expect(settings.servers.map(\.name) == ["prod", "lab"])
+        #expect(settings.overviewInterval == 20)
+        #expect(settings.startScreen == .overview, "several servers start on the overview")
+        let prod = settings.servers[0], lab = settings.servers[1]
+        #expect(prod.allUsers && prod.users == ["admin"], "users = \"all\" from the top level; the admin's row first")
+        #expect(prod.secret == "p" && !prod.hashDisabled && !prod.insecureTLS)
+        #expect(prod.budget == ServerBudget(maxInFlight: 4, maxRate: 2.5))
+        #expect(prod.timeZone.identifier == "Europe/Vilnius")
+        #expect(!lab.allUsers && lab.users == ["admin", "dave"], "a profile's list replaces the top-level all")
+        #expect(lab.hashDisabled && lab.insecureTLS && lab.secret == nil && lab.adminName == "root")
+        #expect(lab.budget == ServerBudget(), "defaults: 2 in flight, 5 a second")
+
+        flags.profiles = ["lab"]
+        #expect(try resolve(flags).servers.map(\.name) == ["lab"], "--profile picks from the watch list")
+        #expect(try resolve(flags).startScreen == .dashboard)
+        flags.allUsers = true
+        let all = try resolve(flags)
+        #expect(all.servers[0].allUsers && all.servers[0].users == ["root", "admin", "dave"], "--all-users: the configured users are the fallback")
+        #expect(all.startScreen == .overview)
+        flags.start = .dashboard
+        #expect(try resolve(flags).startScreen == .dashboard, "--start wins")
+        flags.profiles = ["lab", "prod"]
+        flags.url = "http://other/billing"
+        #expect(message(flags)?.contains("--url names one server") == true)
+        flags.url = nil
+        flags.overviewInterval = 7
+        #expect(try resolve(flags).overviewInterval == 7)
+        flags.profiles = []
+        flags.url = "http://other/billing"
+        #expect(try resolve(flags, env: ["M4TOP_SECRET": "s"]).servers.count == 1, "--url alone watches that one server, not the list")
+    }
+
+    @Test("--demo: two simulated servers, prod and lab, that list their users")
+    func demo() throws {
+        var flags = ConnectionFlags()
+        flags.demo = true
+        let settings = try resolve(flags)
+        #expect(settings.servers.map(\.name) == ["prod", "lab"])
+        #expect(settings.servers.allSatisfy { $0.allUsers && $0.isDemo })
+        #expect(settings.startScreen == .overview)
+        flags.users = ["admin", "alice"]
+        #expect(try resolve(flags).servers.map(\.users) == [["admin", "alice"]], "--user: one server with those users")
+    }
+
     @Test("Config mistakes name the file, the line and the key", arguments: [
         ("interval = \"fast\"\n", "config.toml:1: key 'interval': must be a number of seconds, not a string"),
         ("url = \"http://h/billing\"\n\ninterval = 0.5\n", "config.toml:3: key 'interval': must be at least 1 second"),
@@ -172,6 +241,13 @@ struct ConfigAndSecretsTests {
         ("url = \"ftp://x\"\n", "config.toml: key 'url': 'ftp://x' must start with http:// or https://"),
         ("url = \n", "config.toml:1: invalid TOML"),
         ("[profiles.a]\nurl = 5\n", "config.toml:2: key 'profiles.a.url': must be a string, not an integer"),
+        ("watch = [\"x\"]\n[profiles.a]\nurl = \"http://h\"\n", "config.toml:1: key 'watch': no [profiles.x] in the file"),
+        ("watch = \"a\"\n", "config.toml:1: key 'watch': must be a list of profile names, not a string"),
+        ("overview_interval = 0\n", "config.toml:1: key 'overview_interval': must be 1-86400 seconds, not 0.0"),
+        ("max_in_flight = 0\n", "config.toml:1: key 'max_in_flight': must be a whole number of requests, 1-64"),
+        ("max_in_flight = 2.5\n", "config.toml:1: key 'max_in_flight': must be a whole number of requests, 1-64"),
+        ("max_rate = -1\n", "config.toml:1: key 'max_rate': must be more than 0 and at most 1000 requests per second"),
+        ("max_rate = \"fast\"\n", "config.toml:1: key 'max_rate': must be a number of requests per second, not a string"),
     ])
     func mistakes(text: String, expected: String) {
         var flags = ConnectionFlags()

@@ -80,9 +80,10 @@ struct PollSchedulerTests {
         #expect(run.maxPerSecond(server: 0) <= 5)
         #expect((run.maxInFlight[0] ?? 0) <= 2)
         let counts = keys(1000).map { run.requests(for: $0).count }
-        // 600 s at 5/s is 3,000 requests: every user three times, none starved, none favoured.
+        // 600 s at 5/s (4.8/s with the jitter allowance) is 2,880 requests: every user two or
+        // three times, none starved, none favoured.
         #expect(counts.min()! >= 2 && counts.max()! - counts.min()! <= 1, "min \(counts.min()!) max \(counts.max()!)")
-        #expect(abs(run.scheduler.roundSeconds(server: 0) - 200) < 1, "1,000 users at 5/s: 200 s a round")
+        #expect(abs(run.scheduler.roundSeconds(server: 0) - 208) < 1, "1,000 users at 5/s (less 4% for jitter): 208 s a round")
     }
 
     @Test("Slow answers: max_in_flight is the limit, and the round says so")
@@ -161,7 +162,7 @@ struct PollSchedulerTests {
         scheduler.setFocus(admin, now: t0)
         scheduler.wantUserList(server: 0, now: t0)
         #expect(scheduler.start(now: t0) == [.quickstats(admin)])
-        #expect(scheduler.start(now: t0.addingTimeInterval(0.2)) == [.userList(server: 0)])
+        #expect(scheduler.start(now: t0.addingTimeInterval(0.21)) == [.userList(server: 0)])
         scheduler.finish(.quickstats(admin), outcome: .success, now: t0.addingTimeInterval(0.3))
         scheduler.paused = true
         #expect(scheduler.nextWake(now: t0.addingTimeInterval(1)) == nil)

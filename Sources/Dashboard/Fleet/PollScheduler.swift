@@ -51,8 +51,12 @@ package struct ServerBudget: Sendable, Equatable {
     }
 
     /// Starts are at least this far apart, so no window of one second ever holds more than
-    /// `maxRate` of them, and catch-up after a stall is as slow as normal running.
-    package var minimumGap: TimeInterval { 1 / maxRate }
+    /// `maxRate` of them, and catch-up after a stall is as slow as normal running. The 4% on
+    /// top is for the network: requests reach the server a few milliseconds apart from when
+    /// they left, and the server counts arrivals (40 ms of jitter per `maxRate` requests).
+    package var minimumGap: TimeInterval { Self.jitterAllowance / maxRate }
+
+    package static let jitterAllowance = 1.04
 }
 
 /// The one place that decides every request to every server. Pure: the clock is passed in, so
@@ -300,7 +304,7 @@ package struct PollScheduler: Sendable {
         let lane = lanes[server]
         let count = lane.users.filter { $0 != focus && slots[$0]?.polled == true }.count
         guard count > 0 else { return overviewInterval }
-        var rate = lane.budget.maxRate
+        var rate = 1 / lane.budget.minimumGap
         if let focus, focus.server == server { rate -= 1 / interval }
         if let latency = lane.latency, latency > 0 { rate = min(rate, Double(lane.budget.maxInFlight) / latency) }
         rate = max(rate, 0.01)

@@ -215,7 +215,7 @@ struct OverviewTests {
      m4top · overview · 5 users on 2 servers                               1 denied
      server order  ·  every 30s per user
      USER                   STATE       AGE ACTIVE    Δ   CALLS     REVENUE  MARGIN
-     Σ fleet (2 servers)    live        31s     15   ▲3     113       56.50   34.7%
+     Σ fleet                live        31s     15   ▲3     113       56.50   34.7%
      prod https://prod.example/billing · 3 users
     >Σ admin                live         1s     13   ▲3     103       51.50     40%
      alice                  live        31s      1            7        0.30

@@ -243,17 +243,93 @@ struct DashboardEndToEndTests {
         try await pane.expectShellUsable("simulate after Ctrl-C")
     }
 
-    @Test("With no --url and no config file, the demo starts by itself and says so")
+    @Test("With no --url and no config file, the demo starts by itself on the overview of two servers")
     func demoByDefault() async throws {
         let pane = try TmuxPane()
         try pane.run("\(Self.bin)")
-        let screen = try await pane.waitFor("demo numbers") { $0.contains("DEMO") && $0.contains("Revenue") && $0.contains("admin (admin) 1/4") }
+        let screen = try await pane.waitFor("the demo's overview") { screen in
+            ["DEMO", "overview", "prod http://127.0.0.1:", "Σ fleet", "users on 2 servers", "alice", "REVENUE"].allSatisfy(screen.contains)
+        }
         #expect(screen.contains("simulated"))
+        try pane.keys("Enter")
+        try await pane.waitFor("prod's admin dashboard") { $0.contains("admin (admin) 1/") && $0.contains("Revenue") && $0.contains("prod http") }
         try pane.keys("?")
         try await pane.waitFor(text: "refresh now")
         try pane.keys("Escape")
         try pane.keys("q")
         try await pane.expectShellUsable("q in demo")
+    }
+}
+
+/// The overview of a fleet: two simulators with users of their own, in a real terminal.
+@Suite("The fleet end to end in tmux", .serialized)
+struct FleetEndToEndTests {
+    static func fleetSimulator() async throws -> RunningSimulator {
+        var settings = SimulatorSettings()
+        settings.makeFleet(count: 12)
+        return try await RunningSimulator.start(SimulatedServer(settings: settings, seed: 5, speed: 20, peakCallsPerMinute: 60))
+    }
+
+    /// A config watching both with every user; the secret from M4TOP_SECRET.
+    static func config(_ east: RunningSimulator, _ west: RunningSimulator) throws -> String {
+        let dir = NSTemporaryDirectory() + "m4top-fleet-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let path = dir + "/config.toml"
+        try """
+        watch = ["east", "west"]
+        overview_interval = 3
+        users = "all"
+        [profiles.east]
+        url = "\(east.baseURL)"
+        [profiles.west]
+        url = "\(west.baseURL)"
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("Start on the overview; sort; filter; Enter opens a dashboard; o returns; a dead server is marked down, the other keeps updating")
+    func overview() async throws {
+        let east = try await Self.fleetSimulator()
+        let west = try await Self.fleetSimulator()
+        defer { Task { await east.stop(); await west.stop() } }
+        let config = try Self.config(east, west)
+        let pane = try TmuxPane(width: 120, height: 40)
+        try pane.run("M4TOP_SECRET=secret \(DashboardEndToEndTests.bin) --config \(config)")
+        try await pane.waitFor("both servers, every user listed") { screen in
+            ["east http", "west http", "Σ fleet", "user0012", "13 users (1 blocked)", "blocked"].allSatisfy(screen.contains)
+        }
+        try await pane.waitFor("every row answered", timeout: 15) { !$0.contains(" wait") }
+
+        // Sort by calls, largest first; then invert.
+        for _ in 0..<6 { try pane.keys(">") }
+        try await pane.waitFor(text: "sort: CALLS ▼")
+        try pane.keys("i")
+        try await pane.waitFor(text: "sort: CALLS ▲")
+
+        // Filter to one user, then open its dashboard.
+        try pane.keys("/", "u", "s", "e", "r", "0", "0", "0", "3", "Enter")
+        let filtered = try await pane.waitFor(text: "filter: user0003")
+        #expect(!filtered.contains("user0004"))
+        try pane.keys("Down", "Enter")
+        try await pane.waitFor("user0003's dashboard") { $0.contains("user0003 (user)") && $0.contains("Price") && $0.contains("Balance") }
+        try pane.keys("o")
+        try await pane.waitFor(text: "filter: user0003")
+        try pane.keys("Escape")
+        try await pane.waitFor("the filter cleared") { $0.contains("user0004") && $0.contains("Σ fleet") }
+
+        // Kill one server: its rows say down, the other's ages stay fresh, keys still answer.
+        await west.stop()
+        let down = try await pane.waitFor("west marked down", timeout: 20) { $0.contains("DOWN:") && $0.contains("12 down") }
+        #expect(down.contains("west http") && down.split(separator: "\n").filter { $0.contains(" down ") }.count >= 12)
+        let beforeRequests = await east.server.requests.total
+        try await Task.sleep(nanoseconds: 4_000_000_000)
+        #expect(await east.server.requests.total > beforeRequests + 5, "east keeps being polled")
+        let eastRows = try pane.screen().split(separator: "\n").filter { $0.contains("user000") && $0.contains(" live ") }
+        #expect(eastRows.count >= 8, "east's rows stay live: \(eastRows.count)")
+        try pane.keys("<")
+        try await pane.waitFor(text: "sort: Δ", timeout: 2)
+        try pane.keys("q")
+        try await pane.expectShellUsable("q on the overview")
     }
 }
 

@@ -147,7 +147,7 @@ package struct OverviewView {
         default: break
         }
         let round = state.scheduler.roundSeconds(server: index)
-        if round > state.scheduler.overviewInterval + 0.5 {
+        if server.failure == nil, round > state.scheduler.overviewInterval + 0.5 {
             parts.append("full round \(TimeText.age(round.rounded(.up))) (max_rate \(Self.rate(state.scheduler.budget(of: index).maxRate))/s)")
         }
         x += canvas.put(parts.joined(separator: " \(glyphs.separator) "), x: x, y: row.y, role: .muted, maxWidth: row.maxX - x)
@@ -173,7 +173,7 @@ package struct OverviewView {
         for (column, cell) in layout(columns, width: row.width) {
             let x = row.x + cell.x
             switch column {
-            case .user: canvas.put("Σ fleet (\(state.servers.count) servers)", x: x, y: row.y, role: .header, maxWidth: cell.width)
+            case .user: canvas.put("Σ fleet", x: x, y: row.y, role: .header, maxWidth: cell.width)
             case .state: canvas.put(worst.word, x: x, y: row.y, role: .header, maxWidth: cell.width)
             case .age:
                 if let oldest = ages.max() { canvas.putRight(TimeText.age(oldest), rightEdge: x + cell.width, y: row.y, role: .header) }

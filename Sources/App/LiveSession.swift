@@ -159,8 +159,9 @@ final class LiveController {
     }
 
     private var drawPending = false
-    /// Frames for background answers come at most this often.
-    private static let backgroundFrameSeconds = 0.25
+    /// Frames for background answers come at most this often (a fleet answers 15 times a
+    /// second; the clock's tick draws the ages anyway).
+    private static let backgroundFrameSeconds = 0.5
 
     private func drawSoon() {
         guard !drawPending else { return }

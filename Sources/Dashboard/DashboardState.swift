@@ -153,11 +153,10 @@ package struct DashboardState: Sendable {
         if let selection = overview.selection, gone.contains(selection) { overview.selection = current }
     }
 
+    /// Changes what is known about a server. (A new directory takes effect on polling through
+    /// `setUsers`, which follows it.)
     package mutating func updateServer(_ index: Int, _ change: (inout WatchedServer) -> Void) {
         change(&servers[index])
-        for name in servers[index].users {
-            scheduler.setPolled(UserKey(server: index, name: name), !servers[index].isBlocked(name))
-        }
     }
 
     private mutating func watch(server index: Int, users: [String]) {

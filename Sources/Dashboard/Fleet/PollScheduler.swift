@@ -99,9 +99,15 @@ package struct PollScheduler: Sendable {
         var polled = true
     }
 
+    /// One server's users and budget. Users live in arrays (scanned on every wake: a thousand
+    /// users cost microseconds, not a dictionary lookup each), found by name through `position`.
     struct Lane: Sendable {
         var budget: ServerBudget
         var users: [UserKey] = []
+        var slots: [Slot] = []
+        var position: [String: Int] = [:]
+        /// Users polled (not blocked): what a full round has to cover.
+        var polledCount = 0
         var inFlight = 0
         var lastStart: Date?
         /// Server failures in a row; above zero the server is backing off.
@@ -115,7 +121,15 @@ package struct PollScheduler: Sendable {
     }
 
     private(set) var lanes: [Lane]
-    private(set) var slots: [UserKey: Slot] = [:]
+
+    /// The slot of a watched user (nil when not watched). Setting nil is not removal: see `remove`.
+    private subscript(slot key: UserKey) -> Slot? {
+        get { lanes[key.server].position[key.name].map { lanes[key.server].slots[$0] } }
+        set {
+            guard let newValue, let index = lanes[key.server].position[key.name] else { return }
+            lanes[key.server].slots[index] = newValue
+        }
+    }
 
     package init(budgets: [ServerBudget], interval: TimeInterval, overviewInterval: TimeInterval) {
         self.lanes = budgets.map { Lane(budget: $0) }
@@ -128,28 +142,44 @@ package struct PollScheduler: Sendable {
     /// Adds users of one server, due evenly over the overview interval from `now` (the focus, if
     /// among them, at once). Users already watched keep their schedule.
     package mutating func add(_ keys: [UserKey], now: Date) {
-        let fresh = keys.filter { slots[$0] == nil }
+        let fresh = keys.filter { self[slot: $0] == nil }
         guard !fresh.isEmpty else { return }
         let spacing = overviewInterval / Double(fresh.count)
         for (index, key) in fresh.enumerated() {
-            slots[key] = Slot(due: key == focus ? now : now.addingTimeInterval(Double(index) * spacing))
-            lanes[key.server].users.append(key)
+            var lane = lanes[key.server]
+            lane.position[key.name] = lane.users.count
+            lane.users.append(key)
+            lane.slots.append(Slot(due: key == focus ? now : now.addingTimeInterval(Double(index) * spacing)))
+            lane.polledCount += 1
+            lanes[key.server] = lane
         }
     }
 
     /// Stops watching these users (gone from the server's list). A request in flight still ends
     /// through `finish`, which then only frees the server's budget.
     package mutating func remove(_ keys: Set<UserKey>) {
-        for key in keys where slots[key] != nil {
-            slots[key] = nil
-            lanes[key.server].users.removeAll { $0 == key }
+        for server in Set(keys.map(\.server)) {
+            var lane = lanes[server]
+            var users: [UserKey] = [], slots: [Slot] = []
+            for (key, slot) in zip(lane.users, lane.slots) where !keys.contains(key) {
+                users.append(key)
+                slots.append(slot)
+            }
+            lane.users = users
+            lane.slots = slots
+            lane.position = Dictionary(uniqueKeysWithValues: users.enumerated().map { ($0.element.name, $0.offset) })
+            lane.polledCount = slots.filter(\.polled).count
+            lanes[server] = lane
         }
         if let focus, keys.contains(focus) { self.focus = nil }
     }
 
     /// Listed but not polled (blocked users), or polled again.
     package mutating func setPolled(_ key: UserKey, _ polled: Bool) {
-        slots[key]?.polled = polled
+        guard var slot = self[slot: key], slot.polled != polled else { return }
+        slot.polled = polled
+        self[slot: key] = slot
+        lanes[key.server].polledCount += polled ? 1 : -1
     }
 
     /// The server's user list is wanted: now, and every `userListPeriod` after.
@@ -160,36 +190,36 @@ package struct PollScheduler: Sendable {
     /// The user on screen (nil on the overview): polled every `interval`, before anyone else.
     package mutating func setFocus(_ key: UserKey?, now: Date) {
         guard key != focus else { return }
-        if let old = focus, var slot = slots[old], slot.failures == 0, !slot.forced {
+        if let old = focus, var slot = self[slot: old], slot.failures == 0, !slot.forced {
             slot.due = (slot.lastFinish ?? now).addingTimeInterval(overviewInterval)
-            slots[old] = slot
+            self[slot: old] = slot
         }
         focus = key
-        guard let key, var slot = slots[key], !slot.inFlight else { return }
+        guard let key, var slot = self[slot: key], !slot.inFlight else { return }
         if slot.failures == 0 {
             // Never asked: at once. Otherwise one interval after its last answer.
             slot.due = min(slot.due, slot.lastFinish?.addingTimeInterval(interval) ?? now)
         }
-        slots[key] = slot
+        self[slot: key] = slot
     }
 
     /// `r`: this user now, caps permitting, paused or not.
     package mutating func refresh(_ key: UserKey, now: Date) {
-        guard var slot = slots[key] else { return }
+        guard var slot = self[slot: key] else { return }
         if slot.inFlight {
             slot.refreshQueued = true
         } else {
             slot.due = min(slot.due, now)
             slot.forced = true
         }
-        slots[key] = slot
+        self[slot: key] = slot
     }
 
     /// After `interval` changed: the focus's next poll follows its last answer.
     package mutating func replanFocus() {
-        guard let focus, var slot = slots[focus], slot.failures == 0, let last = slot.lastFinish, !slot.forced else { return }
+        guard let focus, var slot = self[slot: focus], slot.failures == 0, let last = slot.lastFinish, !slot.forced else { return }
         slot.due = last.addingTimeInterval(interval)
-        slots[focus] = slot
+        self[slot: focus] = slot
     }
 
     // MARK: Running
@@ -234,7 +264,7 @@ package struct PollScheduler: Sendable {
             lanes[server].userListStartedAt = nil
             lanes[server].userListDue = outcome == .serverFailure ? nil : now.addingTimeInterval(Self.userListPeriod)
         case .quickstats(let key):
-            if var slot = slots[key] {
+            if var slot = self[slot: key] {
                 startedAt = slot.startedAt
                 slot.inFlight = false
                 slot.startedAt = nil
@@ -255,7 +285,7 @@ package struct PollScheduler: Sendable {
                     slot.forced = true
                     slot.due = now
                 }
-                slots[key] = slot
+                self[slot: key] = slot
             }
         }
         if let startedAt {
@@ -278,13 +308,13 @@ package struct PollScheduler: Sendable {
 
     /// When this user is next asked for (its own schedule, or the server's retry when later).
     package func nextPoll(of key: UserKey) -> Date? {
-        guard let slot = slots[key], !slot.inFlight else { return nil }
+        guard let slot = self[slot: key], !slot.inFlight else { return nil }
         let lane = lanes[key.server]
         if lane.failures > 0, let retryAt = lane.retryAt { return max(slot.due, retryAt) }
         return slot.due
     }
 
-    package func isInFlight(_ key: UserKey) -> Bool { slots[key]?.inFlight ?? false }
+    package func isInFlight(_ key: UserKey) -> Bool { self[slot: key]?.inFlight ?? false }
 
     /// The server's retry, while it is backing off.
     package func retryAt(server: Int) -> Date? {
@@ -302,7 +332,8 @@ package struct PollScheduler: Sendable {
     /// interval, or longer when the server's budget cannot cover every user in it.
     package func roundSeconds(server: Int) -> TimeInterval {
         let lane = lanes[server]
-        let count = lane.users.filter { $0 != focus && slots[$0]?.polled == true }.count
+        var count = lane.polledCount
+        if let focus, focus.server == server, self[slot: focus]?.polled == true { count -= 1 }
         guard count > 0 else { return overviewInterval }
         var rate = 1 / lane.budget.minimumGap
         if let focus, focus.server == server { rate -= 1 / interval }
@@ -336,7 +367,7 @@ package struct PollScheduler: Sendable {
     }
 
     private func hasForced(server: Int) -> Bool {
-        lanes[server].users.contains { key in slots[key].map { $0.forced && isCandidate($0) } == true }
+        lanes[server].slots.contains { $0.forced && isCandidate($0) }
     }
 
     private func earliestDue(server: Int) -> Date? {
@@ -344,7 +375,7 @@ package struct PollScheduler: Sendable {
         var best: Date?
         if !paused, !lane.userListInFlight, let due = lane.userListDue { best = due }
         for key in lane.users {
-            guard let slot = slots[key], isCandidate(slot) else { continue }
+            guard let slot = self[slot: key], isCandidate(slot) else { continue }
             best = best.map { min($0, slot.due) } ?? slot.due
         }
         return best
@@ -358,16 +389,16 @@ package struct PollScheduler: Sendable {
             // Backing off: one probe at a time, and before the retry time only what `r` asked for.
             if lane.inFlight > 0 { return nil }
             if let retryAt = lane.retryAt, now < retryAt {
-                return lane.users.first { key in slots[key].map { $0.forced && isCandidate($0) } == true }.map(PollJob.quickstats)
+                return lane.slots.firstIndex { $0.forced && isCandidate($0) }.map { .quickstats(lane.users[$0]) }
             }
         }
-        if let focus, focus.server == server, let slot = slots[focus], isCandidate(slot), slot.due <= now {
+        if let focus, focus.server == server, let slot = self[slot: focus], isCandidate(slot), slot.due <= now {
             return .quickstats(focus)
         }
         if !paused, !lane.userListInFlight, let due = lane.userListDue, due <= now { return .userList(server: server) }
         var best: (key: UserKey, due: Date)?
         for key in lane.users {
-            guard let slot = slots[key], isCandidate(slot), slot.due <= now else { continue }
+            guard let slot = self[slot: key], isCandidate(slot), slot.due <= now else { continue }
             // Forced (`r`) first, then the most overdue: every row ages evenly.
             let due = slot.forced ? .distantPast : slot.due
             if best == nil || due < best!.due { best = (key, due) }
@@ -385,21 +416,25 @@ package struct PollScheduler: Sendable {
             lanes[server].userListStartedAt = now
             lanes[server].userListDue = nil
         case .quickstats(let key):
-            slots[key]?.inFlight = true
-            slots[key]?.startedAt = now
+            if var slot = self[slot: key] {
+                slot.inFlight = true
+                slot.startedAt = now
+                self[slot: key] = slot
+            }
         }
     }
 
     /// Overdue background users of a server that came back: due evenly over the round from now,
     /// the longest waiting first.
     private mutating func respread(server: Int, now: Date) {
-        let waiting = lanes[server].users
-            .filter { key in key != focus && slots[key].map { !$0.inFlight && $0.due <= now } == true }
-            .sorted { slots[$0]!.due < slots[$1]!.due }
+        let lane = lanes[server]
+        let waiting = lane.slots.indices
+            .filter { lane.users[$0] != focus && !lane.slots[$0].inFlight && lane.slots[$0].due <= now }
+            .sorted { lane.slots[$0].due < lane.slots[$1].due }
         guard !waiting.isEmpty else { return }
-        let spacing = max(overviewInterval / Double(waiting.count), lanes[server].budget.minimumGap)
-        for (index, key) in waiting.enumerated() {
-            slots[key]?.due = now.addingTimeInterval(Double(index + 1) * spacing)
+        let spacing = max(overviewInterval / Double(waiting.count), lane.budget.minimumGap)
+        for (order, index) in waiting.enumerated() {
+            lanes[server].slots[index].due = now.addingTimeInterval(Double(order + 1) * spacing)
         }
     }
 }

@@ -21,8 +21,6 @@ package struct UserState: Sendable {
     package var trends = Trends()
     /// The latest answer, formatted once when it arrives (not once per frame).
     package var formatted: FormattedSnapshot?
-    /// The overview row's numbers, read once per answer (not once per frame).
-    package var figures: RowFigures?
     /// When the latest diff arrived: changed cells stay highlighted for a moment after it.
     package var changedAt: Date?
     package var rollover: Rollover?
@@ -69,6 +67,8 @@ package struct DashboardState: Sendable {
     package var screen: ScreenMode
     package var overview = OverviewState()
     package var userStates: [UserKey: UserState] = [:]
+    /// What each overview row shows, kept small: a frame reads a thousand of them.
+    package var rows: [UserKey: RowSummary] = [:]
     package var scheduler: PollScheduler
     package var paused: Bool {
         get { scheduler.paused }
@@ -146,7 +146,10 @@ package struct DashboardState: Sendable {
         let after = Set(users.map { UserKey(server: index, name: $0) })
         let gone = before.subtracting(after)
         scheduler.remove(gone)
-        for key in gone { userStates[key] = nil }
+        for key in gone {
+            userStates[key] = nil
+            rows[key] = nil
+        }
         servers[index].users = users
         watch(server: index, users: users)
         if gone.contains(current) { current = UserKey(server: index, name: users[0]) }
@@ -164,7 +167,9 @@ package struct DashboardState: Sendable {
         scheduler.add(keys, now: now)
         for key in keys {
             if userStates[key] == nil { userStates[key] = UserState() }
-            scheduler.setPolled(key, !servers[index].isBlocked(key.name))
+            let blocked = servers[index].isBlocked(key.name)
+            rows[key, default: RowSummary()].blocked = blocked
+            scheduler.setPolled(key, !blocked)
         }
         fleet = servers.indices.flatMap { server in servers[server].users.map { UserKey(server: server, name: $0) } }
     }
@@ -180,7 +185,7 @@ package struct DashboardState: Sendable {
     /// No success for three of the user's polling periods (its interval on screen, its full
     /// round off screen).
     package func isStale(_ key: UserKey) -> Bool {
-        guard let lastSuccess = userStates[key]?.lastSuccess else { return false }
+        guard let lastSuccess = rows[key]?.lastSuccess else { return false }
         let period = key == scheduler.focus ? interval : scheduler.roundSeconds(server: key.server)
         return now.timeIntervalSince(lastSuccess) > Self.staleIntervals * period
     }
@@ -189,7 +194,7 @@ package struct DashboardState: Sendable {
     package var isHighlightActive: Bool { isHighlightActive(current) }
 
     package func isHighlightActive(_ key: UserKey) -> Bool {
-        guard let changedAt = userStates[key]?.changedAt else { return false }
+        guard let changedAt = rows[key]?.changedAt else { return false }
         return now.timeIntervalSince(changedAt) < Self.highlightSeconds
     }
 

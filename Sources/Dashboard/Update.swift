@@ -115,6 +115,17 @@ package enum DashboardUpdate {
                 userState.consecutiveFailures += 1
             }
             state.userStates[key] = userState
+            var row = state.rows[key] ?? RowSummary()
+            switch result {
+            case .success(let stats):
+                row.figures = RowFigures(stats, diff: userState.diff, trends: userState.trends)
+                row.lastSuccess = at
+                row.changedAt = userState.changedAt
+                row.problem = nil
+            case .failure(let error):
+                row.problem = RowState(problem: error)
+            }
+            state.rows[key] = row
         }
         switch result {
         case .success: outcome = .success
@@ -189,7 +200,6 @@ package enum DashboardUpdate {
         userState.history.append(Snapshot(time: at, stats: stats))
         userState.trends = Trends.from(userState.history)
         userState.formatted = FormattedSnapshot.make(stats, diff: userState.diff, trends: userState.trends)
-        userState.figures = RowFigures(stats, diff: userState.diff, trends: userState.trends)
         userState.lastSuccess = at
     }
 

@@ -48,6 +48,30 @@ package enum RowState: String, Sendable, CaseIterable {
     }
 }
 
+extension RowState {
+    /// The word for a user whose own last request failed this way.
+    init(problem error: FetchError) {
+        if case .api(let apiError) = error {
+            self = apiError.kind == .accessDenied || apiError.kind == .notAuthorized ? .denied : .error
+        } else {
+            self = .down
+        }
+    }
+}
+
+/// What an overview row needs of a user, small enough that a frame reads a thousand of them
+/// (the user's full `UserState` is much larger to copy).
+package struct RowSummary: Sendable, Equatable {
+    package var lastSuccess: Date?
+    /// What the user's own last request ended in, when it failed.
+    package var problem: RowState?
+    package var blocked = false
+    package var figures: RowFigures?
+    package var changedAt: Date?
+
+    package init() {}
+}
+
 /// One line of the overview list.
 package enum OverviewLine: Sendable, Equatable {
     /// The sum of the servers' admin rows (several servers only).
@@ -64,28 +88,24 @@ package enum OverviewLine: Sendable, Equatable {
 /// The overview's facts, decided here so that no drawing code decides them.
 extension DashboardState {
     package func rowState(_ key: UserKey) -> RowState {
-        let server = servers[key.server]
-        if server.isBlocked(key.name) { return .blocked }
-        if server.failure != nil { return .down }
-        let userState = userStates[key] ?? UserState()
-        if case .api(let error)? = userState.lastError {
-            return error.kind == .accessDenied || error.kind == .notAuthorized ? .denied : .error
-        }
-        if userState.lastError != nil { return .down }
-        if userState.lastSuccess == nil { return .wait }
+        let row = rows[key] ?? RowSummary()
+        if row.blocked { return .blocked }
+        if servers[key.server].failure != nil { return .down }
+        if let problem = row.problem { return problem }
+        if row.lastSuccess == nil { return .wait }
         return isStale(key) ? .stale : .live
     }
 
     /// A row's number: from its latest answer; a balance also from users_get.
     package func value(_ column: OverviewColumn, of key: UserKey) -> Decimal? {
-        if let value = userStates[key]?.figures?.values[column] { return value }
+        if let value = rows[key]?.figures?.values[column] { return value }
         if column == .balance, !isAdmin(key) { return servers[key.server].directory[key.name]?.balance }
         return nil
     }
 
     /// Seconds since the row's last success.
     package func age(of key: UserKey) -> TimeInterval? {
-        userStates[key]?.lastSuccess.map { now.timeIntervalSince($0) }
+        rows[key]?.lastSuccess.map { now.timeIntervalSince($0) }
     }
 
     /// The sum of the servers' admin rows (each is its server's totals; user rows are already

@@ -189,9 +189,8 @@ package struct OverviewView {
         let glyphs = context.glyphs
         let selected = state.overview.selection == key
         let rowState = state.rowState(key)
-        let userState = state.userStates[key] ?? UserState()
         let flashing = state.isHighlightActive(key)
-        let changed = flashing ? userState.figures?.changed ?? [] : []
+        let changed = flashing ? state.rows[key]?.figures?.changed ?? [] : []
         let dim = rowState == .blocked || rowState == .wait || rowState == .stale
         let base: Role = selected ? .highlight : dim ? .muted : .text
         if selected { canvas.fill(row, role: .highlight) }

@@ -148,34 +148,17 @@ final class LiveController {
             // answer draws): one frame less per poll.
             return
         case .fetched(let key, _, _) where key != state.current || state.screen == .overview:
-            // Answers for rows off screen (a fleet gives 15 a second): drawn together, at most
-            // a few frames a second, not one frame per answer.
-            drawSoon()
+            // Answers for rows off screen (a fleet gives 15 a second) are drawn by the next
+            // one-second tick, all together: not one frame per answer.
+            return
         case .userListFetched:
-            drawSoon()
+            return
         default:
             draw()
         }
     }
 
-    private var drawPending = false
-    /// Frames for background answers come at most this often (a fleet answers 15 times a
-    /// second; the clock's tick draws the ages anyway).
-    private static let backgroundFrameSeconds = 0.5
-
-    private func drawSoon() {
-        guard !drawPending else { return }
-        drawPending = true
-        DispatchQueue.main.asyncAfter(deadline: .now() + Self.backgroundFrameSeconds) { [weak self] in
-            MainActor.assumeIsolated {
-                guard let self, self.drawPending, self.finished != nil else { return }
-                self.draw()
-            }
-        }
-    }
-
     private func draw() {
-        drawPending = false
         terminal.draw(state.screen == .overview ? overviewView.render(state) : view.render(state))
     }
 

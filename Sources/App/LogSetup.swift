@@ -72,7 +72,9 @@ struct FileLogHandler: LogHandler {
         let all = metadata.merging(event.metadata ?? [:]) { $1 }
         let meta = all.isEmpty ? "" : " " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         guard !LogSetup.isStopped else { return }
-        let stamp = ISO8601DateFormatter().string(from: Date())
+        // A format style, not a new ISO8601DateFormatter per line: a fleet logs many lines a
+        // second, and building a formatter cost more than the rest of the request.
+        let stamp = Date().formatted(.iso8601)
         let line = TerminalSafeText.clean("\(stamp) \(event.level) \(label): \(event.message)\(meta)")
         do {
             try file.write(contentsOf: Data((line + "\n").utf8))

@@ -69,6 +69,17 @@ package enum OverviewColumn: String, Sendable, CaseIterable {
         }
     }
 
+    /// A number of this column as the overview writes it.
+    package func format(_ value: Decimal) -> String {
+        switch self {
+        case .active, .calls, .activeDelta: return MetricFormat.count(value)
+        case .takings, .profit, .balance: return MetricFormat.money(value)
+        case .margin: return MetricFormat.percent(value)
+        case .callsPerMinute: return MetricFormat.money(value, places: 1)
+        case .user, .state, .age: return ""
+        }
+    }
+
     /// Names sort A to Z first, numbers largest first: what a NOC looks for at the top.
     package var sortsDescendingFirst: Bool { self != .user }
 
@@ -87,6 +98,9 @@ package enum OverviewColumn: String, Sendable, CaseIterable {
 /// One answer's numbers as the overview shows them, read once per answer (not per frame).
 package struct RowFigures: Sendable, Equatable {
     package var values: [OverviewColumn: Decimal] = [:]
+    /// The same, formatted once per answer (a frame draws many rows; formatting a decimal costs
+    /// more than drawing it).
+    package var texts: [OverviewColumn: String] = [:]
     /// Columns whose number changed with this answer (they flash).
     package var changed: Set<OverviewColumn> = []
     /// A simple user's answer: `takings` is the price they pay.
@@ -102,6 +116,7 @@ package struct RowFigures: Sendable, Equatable {
             if column == .takings && priceOnly { path = "today.price" }
             guard let metric = MetricTable.metric(path), let value = metric.value(input) else { continue }
             values[column] = value
+            texts[column] = column.format(value)
             if case .field(let section, let name) = metric.source, let change = diff.delta(section ?? "", name), change != 0 {
                 changed.insert(column)
             }

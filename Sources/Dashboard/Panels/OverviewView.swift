@@ -179,7 +179,7 @@ package struct OverviewView {
                 if let oldest = ages.max() { canvas.putRight(TimeText.age(oldest), rightEdge: x + cell.width, y: row.y, role: .header) }
             default:
                 guard let value = state.fleetTotal(column) else { continue }
-                let text = column == .activeDelta ? arrowed(value) : Self.format(value, column)
+                let text = column == .activeDelta ? arrowed(value) : column.format(value)
                 canvas.putRight(text ?? "", rightEdge: x + cell.width, y: row.y, role: .header)
             }
         }
@@ -218,7 +218,7 @@ package struct OverviewView {
                 guard let value = state.value(column, of: key) else { continue }
                 var role: Role = changed.contains(column) ? .highlight : base
                 if (column == .profit || column == .margin || column == .balance) && value < 0 && !selected { role = .bad }
-                right(Self.format(value, column), role)
+                right(state.rows[key]?.figures?.texts[column] ?? column.format(value), role)
             }
         }
     }
@@ -226,16 +226,6 @@ package struct OverviewView {
     /// A change with its direction as an arrow (`▲3`), nil when nothing changed.
     private func arrowed(_ change: Decimal) -> String? {
         MetricFormat.delta(change, kind: .count).map { (change > 0 ? context.glyphs.up : context.glyphs.down) + $0.dropFirst() }
-    }
-
-    static func format(_ value: Decimal, _ column: OverviewColumn) -> String {
-        switch column {
-        case .active, .calls, .activeDelta: return MetricFormat.count(value)
-        case .takings, .profit, .balance: return MetricFormat.money(value)
-        case .margin: return MetricFormat.percent(value)
-        case .callsPerMinute: return MetricFormat.money(value, places: 1)
-        case .user, .state, .age: return ""
-        }
     }
 
     // MARK: Status

@@ -108,6 +108,25 @@ for _ in 0..<10 {
 let perHour = (residentKiB() - baseline) / 10
 print("memory of one user's full history (3,600 snapshots): ~\(perHour) KiB")
 
+// A fleet of background users after an hour: one answer per 30 s each (what the overview
+// keeps of users not on screen), through the real update.
+do {
+    let users = (1...1000).map { "user\($0)" }
+    let before = residentKiB()
+    var fleet = DashboardState(servers: [ServerSetup(name: "bench", displayURL: "http://127.0.0.1/billing", adminName: "admin",
+                                                     users: ["admin"] + users)],
+                               interval: 5, overviewInterval: 30, start: .overview, now: time)
+    for round in 0..<120 {
+        for (index, user) in users.enumerated() {
+            let at = time.addingTimeInterval(Double(round) * 30 + Double(index) * 0.03)
+            _ = DashboardUpdate.update(&fleet, .fetched(UserKey(server: 0, name: user), result: .success(answer(round * 3 + index, active: index % 7)), at: at))
+        }
+    }
+    let perUser = Double(residentKiB() - before) / 1000
+    print(String(format: "memory per background user after an hour (120 answers): %.1f KiB (1,000 users)", perUser))
+    withExtendedLifetime(fleet) {}
+}
+
 // A round trip through the real client and the simulator over loopback.
 @Sendable func loopbackFetches(count: Int) async throws -> Double {
     let running = try await RunningSimulator.start(SimulatedServer(sampleMode: true))

@@ -56,13 +56,22 @@ package struct ConfigFile: Sendable {
     package let watch: [String]
     /// `overview_interval`: seconds between polls of users not on screen.
     package let overviewInterval: Double?
+    /// `bell`: ring the terminal bell when an alert fires.
+    package let bell: Bool?
+    /// `rotate`: seconds per user in the wall's and the dashboard's rotation (0: off).
+    package let rotate: Double?
+    /// `wall`: the wall's tiles, as metric paths.
+    package let wall: [String]?
+    /// `[[alerts]]`: nil when the file has none (the built-in rules apply).
+    package let alerts: [AlertRule]?
     /// Owner-only (0600 or stricter): required before a `secret` written in the file is used.
     package let isPrivate: Bool
     let document: TOMLDocument
 
     static let profileKeys = ["url", "users", "admin_name", "method", "secret_file", "secret_command", "secret",
                               "interval", "timeout", "theme", "insecure", "no_hash", "timezone", "max_in_flight", "max_rate"]
-    static let globalKeys = ["default_profile", "watch", "overview_interval", "[profiles.NAME]"]
+    static let globalKeys = ["default_profile", "watch", "overview_interval", "bell", "rotate", "wall", "[[alerts]]", "[profiles.NAME]"]
+    static let alertKeys = ["name", "metric", "below", "above", "for", "severity", "users"]
     /// Limits of the per-server budget: past these a setting is a typo, not a policy.
     static let maxInFlightLimit = 64
     static let maxRateLimit: Double = 1_000
@@ -106,6 +115,10 @@ package struct ConfigFile: Sendable {
         var defaultProfile: String?
         var watch: [String] = []
         var overviewInterval: Double?
+        var bell: Bool?
+        var rotate: Double?
+        var wall: [String]?
+        var alerts: [AlertRule]?
         var profiles: [String: ProfileConfig] = [:]
         var baseEntries: [(String, TOMLDocument.Value)] = []
         for (key, value) in document.root {
@@ -130,6 +143,39 @@ package struct ConfigFile: Sendable {
                     throw ConfigError("\(document.location(ofKey: key)): key 'overview_interval': must be \(Limits.describe(Limits.interval)) seconds, not \(seconds)")
                 }
                 overviewInterval = seconds
+            case "bell":
+                guard case .boolean(let on) = value else { throw Self.typeError(document, key, value, "true or false") }
+                bell = on
+            case "rotate":
+                let seconds: Double
+                switch value {
+                case .integer(let n): seconds = Double(n)
+                case .float(let n): seconds = n
+                default: throw Self.typeError(document, key, value, "a number of seconds")
+                }
+                guard seconds == 0 || Limits.interval.contains(seconds) else {
+                    throw ConfigError("\(document.location(ofKey: key)): key 'rotate': must be 0 (off) or 1-86400 seconds, not \(seconds)")
+                }
+                rotate = seconds
+            case "wall":
+                guard case .array(let list) = value, !list.isEmpty else { throw Self.typeError(document, key, value, "a list of metric paths") }
+                var paths: [String] = []
+                for item in list {
+                    guard case .string(let path) = item else { throw Self.typeError(document, key, value, "a list of metric paths") }
+                    guard MetricTable.metric(path) != nil, path != "stale" else {
+                        throw ConfigError("\(document.location(ofKey: key)): key 'wall': unknown metric path '\(TerminalSafeText.excerpt(path))' (known: \(Self.metricPaths))")
+                    }
+                    paths.append(path)
+                }
+                wall = paths
+            case "alerts":
+                guard case .array(let list) = value else { throw Self.typeError(document, key, value, "[[alerts]] tables") }
+                var rules: [AlertRule] = []
+                for (index, item) in list.enumerated() {
+                    guard let entries = item.tableEntries else { throw Self.typeError(document, key, value, "[[alerts]] tables") }
+                    rules.append(try Self.alertRule(entries, index: index, document: document))
+                }
+                alerts = rules
             case "profiles":
                 guard let tables = value.tableEntries else { throw Self.typeError(document, key, value, "a table of profiles") }
                 for (name, profile) in tables {
@@ -147,6 +193,10 @@ package struct ConfigFile: Sendable {
         self.profiles = profiles
         self.watch = watch
         self.overviewInterval = overviewInterval
+        self.bell = bell
+        self.rotate = rotate
+        self.wall = wall
+        self.alerts = alerts
         if let defaultProfile, profiles[defaultProfile] == nil {
             throw ConfigError("\(document.location(ofKey: "default_profile")): key 'default_profile': no [profiles.\(defaultProfile)] in the file")
         }
@@ -248,6 +298,73 @@ package struct ConfigFile: Sendable {
             }
         }
         return profile
+    }
+
+    static var metricPaths: String {
+        MetricTable.all.map(\.path).joined(separator: ", ")
+    }
+
+    /// One `[[alerts]]` table. Every mistake names the file, the line and the key.
+    static func alertRule(_ entries: [(String, TOMLDocument.Value)], index: Int, document: TOMLDocument) throws(ConfigError) -> AlertRule {
+        func place(_ key: String?) -> String { document.location(ofKey: key, inArrayOfTables: "alerts", index: index) }
+        func fail(_ key: String, _ message: String) -> ConfigError {
+            ConfigError("\(place(key)): [[alerts]] #\(index + 1): key '\(key)': \(message)")
+        }
+        var name: String?, metric: String?, below: Decimal?, above: Decimal?, seconds: Double = 0
+        var severity = Severity.critical, users: [String]?
+        for (key, value) in entries {
+            func number() throws(ConfigError) -> Double {
+                switch value {
+                case .integer(let n): return Double(n)
+                case .float(let n): return n
+                default: throw fail(key, "must be a number, not \(value.typeName)")
+                }
+            }
+            switch key {
+            case "name":
+                guard case .string(let text) = value, !text.isEmpty else { throw fail(key, "must be a name in quotes") }
+                name = TerminalSafeText.clean(text)
+            case "metric":
+                guard case .string(let path) = value else { throw fail(key, "must be a metric path in quotes") }
+                guard MetricTable.metric(path) != nil else {
+                    throw fail(key, "unknown metric path '\(TerminalSafeText.excerpt(path))' (known: \(metricPaths))")
+                }
+                metric = path
+            // Through the shortest text of the number: 0.1 stays 0.1, not 0.1000000000000000055.
+            case "below": below = Decimal(string: String(try number()))
+            case "above": above = Decimal(string: String(try number()))
+            case "for":
+                seconds = try number()
+                guard seconds >= 0, seconds <= 86_400 * 7 else { throw fail(key, "must be 0 to 604800 seconds, not \(seconds)") }
+            case "severity":
+                guard case .string(let text) = value, let level = Severity(rawValue: text.lowercased()) else {
+                    throw fail(key, "must be \"critical\" or \"warning\"")
+                }
+                severity = level
+            case "users":
+                guard case .array(let list) = value else { throw fail(key, "must be a list of user names") }
+                var names: [String] = []
+                for item in list {
+                    guard case .string(let user) = item, !user.isEmpty else { throw fail(key, "must be a list of user names") }
+                    names.append(user)
+                }
+                users = names
+            default:
+                throw ConfigError("\(place(key)): [[alerts]] #\(index + 1): unknown key '\(TerminalSafeText.excerpt(key))' (known: \(alertKeys.joined(separator: ", ")))")
+            }
+        }
+        guard let metric else {
+            throw ConfigError("\(place(nil)): [[alerts]] #\(index + 1): no metric (e.g. metric = \"active_calls.total\")")
+        }
+        let condition: AlertRule.Condition
+        switch (below, above) {
+        case (let limit?, nil): condition = .below(limit)
+        case (nil, let limit?): condition = .above(limit)
+        case (.some, .some): throw fail("above", "a rule has either below or above, not both")
+        case (nil, nil): throw ConfigError("\(place(nil)): [[alerts]] #\(index + 1): needs below = N or above = N")
+        }
+        return AlertRule(name: name ?? "\(metric) \(below != nil ? "below" : "above")", metric: metric, condition: condition,
+                         forSeconds: seconds, severity: severity, users: users)
     }
 
     private static func typeError(_ document: TOMLDocument, _ name: String, _ value: TOMLDocument.Value,

@@ -63,6 +63,7 @@ final class LiveController {
     private let targets: [ServerTarget]
     private let view: DashboardView
     private let overviewView: OverviewView
+    private let wallView: WallView
     private let themes: [String: Theme]
     private let background: TerminalBackground
     private let logger = Logger(label: "m4top.live")
@@ -82,6 +83,7 @@ final class LiveController {
         let glyphs: Glyphs = terminal.isUTF8 ? .unicode : .ascii
         self.view = DashboardView(glyphs: glyphs, timeZone: .current)
         self.overviewView = OverviewView(glyphs: glyphs, timeZone: .current)
+        self.wallView = WallView(glyphs: glyphs, timeZone: .current)
         let setups = targets.map { target in
             ServerSetup(name: target.settings.name, displayURL: target.displayURL, adminName: target.settings.adminName,
                         users: target.settings.users, listsAllUsers: target.settings.allUsers,
@@ -91,6 +93,9 @@ final class LiveController {
                                    start: settings.startScreen, themeNames: cycle.map(\.name))
         state.width = terminal.width
         state.height = terminal.height
+        state.alerts = AlertBook(rules: settings.alertRules ?? AlertRule.builtIns, bell: settings.bell)
+        state.rotation = Rotation(period: settings.rotate)
+        state.wallMetrics = settings.wallMetrics
         if targets.contains(where: \.isDemo) { state.demoNotice = DemoNotice.onScreen }
         self.state = state
     }
@@ -159,7 +164,11 @@ final class LiveController {
     }
 
     private func draw() {
-        terminal.draw(state.screen == .overview ? overviewView.render(state) : view.render(state))
+        switch state.screen {
+        case .overview: terminal.draw(overviewView.render(state))
+        case .wall: terminal.draw(wallView.render(state))
+        case .dashboard: terminal.draw(view.render(state))
+        }
     }
 
     private func perform(_ effects: [Effect]) {
@@ -168,6 +177,7 @@ final class LiveController {
             case .fetch(let key): fetch(key)
             case .fetchUserList(let server): fetchUserList(server)
             case .repaint: terminal.invalidate()
+            case .bell: terminal.bell()
             case .applyTheme(let name):
                 terminal.apply(themes[name] ?? Theme.builtinDefault, background: background)
                 terminal.invalidate()

@@ -115,8 +115,17 @@ package struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Seconds between polls of users not on screen (default: 30).", valueName: "seconds"))
     package var overviewInterval: Double?
 
-    @Option(name: .long, help: ArgumentHelp("Screen to start on: dashboard or overview (default: overview for several servers or --all-users).", valueName: "screen"))
+    @Option(name: .long, help: ArgumentHelp("Screen to start on: dashboard, overview or wall (default: overview for several servers or --all-users).", valueName: "screen"))
     package var start: ScreenMode?
+
+    @Flag(name: .long, help: "Start on the wall (big numbers); the same as --start wall.")
+    package var wall = false
+
+    @Flag(name: .long, help: "Ring the terminal bell when an alert fires.")
+    package var bell = false
+
+    @Option(name: .long, help: ArgumentHelp("Rotate the wall and the dashboard through the watched users, this many seconds each (R pauses).", valueName: "seconds"))
+    package var rotate: Double?
 
     @Option(name: .long, help: ArgumentHelp("Theme name or path to a theme file; auto (the default) picks by the terminal's background.", valueName: "name|path"))
     package var theme: String?
@@ -139,6 +148,10 @@ package struct ConnectionOptions: ParsableArguments {
         if let overviewInterval, !Limits.interval.contains(overviewInterval) {
             throw ValidationError("--overview-interval must be at least 1 second and at most \(Int(Limits.interval.upperBound)) (1-86400)")
         }
+        if let rotate, !(rotate == 0 || Limits.interval.contains(rotate)) {
+            throw ValidationError("--rotate must be 0 (off) or 1-86400 seconds")
+        }
+        if wall, let start, start != .wall { throw ValidationError("--wall and --start \(start.rawValue) exclude each other") }
         if demo && url != nil { throw ValidationError("--demo and --url exclude each other") }
         if url != nil && profiles.count > 1 { throw ValidationError("--url names one server: it cannot be combined with several --profile") }
     }
@@ -158,7 +171,9 @@ package struct ConnectionOptions: ParsableArguments {
         flags.profiles = profiles
         flags.allUsers = allUsers
         flags.overviewInterval = overviewInterval
-        flags.start = start
+        flags.start = wall ? .wall : start
+        flags.bell = bell
+        flags.rotate = rotate
         flags.theme = theme
         flags.demo = demo
         return flags

@@ -50,6 +50,14 @@ package struct RunSettings: Sendable {
     package var theme: String?
     /// Where the theme name came from, for error messages: `--theme` or the config key.
     package var themeOrigin = "--theme"
+    /// Ring the terminal bell when an alert fires.
+    package var bell = false
+    /// Seconds per user in the wall's and the dashboard's rotation; 0 is off.
+    package var rotate: Double = 0
+    /// The wall's tiles; nil: the defaults.
+    package var wallMetrics: [String]?
+    /// `[[alerts]]`; nil: the built-in rules.
+    package var alertRules: [AlertRule]?
 
     /// The screen to start on: `--start`, else the overview when several servers are watched or
     /// users come from users_get, else the dashboard.
@@ -77,6 +85,8 @@ package struct ConnectionFlags: Sendable, Equatable {
     package var allUsers = false
     package var overviewInterval: Double?
     package var start: ScreenMode?
+    package var bell = false
+    package var rotate: Double?
 
     package init() {}
 }
@@ -137,6 +147,10 @@ package enum SettingsResolver {
         // The demo's simulators run ten times faster than the clock: its rows move faster too.
         let defaultOverview = servers.contains(where: \.isDemo) ? Self.demoOverviewInterval : DashboardState.defaultOverviewInterval
         settings.overviewInterval = flags.overviewInterval ?? config?.overviewInterval ?? defaultOverview
+        settings.bell = flags.bell || (config?.bell ?? false)
+        settings.rotate = flags.rotate ?? config?.rotate ?? 0
+        settings.wallMetrics = config?.wall
+        settings.alertRules = config?.alerts
         if flags.theme == nil, first.theme != nil, let config {
             settings.themeOrigin = "\(config.document.location(ofKey: "theme")): key 'theme'"
         }

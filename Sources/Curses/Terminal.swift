@@ -123,6 +123,14 @@ package final class Terminal {
     // MARK: Drawing
 
     /// Forgets what is on screen: the next `draw` clears the terminal and paints every cell.
+    /// The terminal's bell (BEL, which tmux and screen pass on as a visual or audible bell).
+    /// Written straight to the terminal: ncurses' `beep` may flash instead, and a NOC that
+    /// turned the bell on wants the bell.
+    package func bell() {
+        var bel: UInt8 = 0x07
+        _ = write(STDOUT_FILENO, &bel, 1)
+    }
+
     package func invalidate() {
         shown = nil
         repaintAll = true

@@ -46,7 +46,21 @@ package struct UserState: Sendable {
 
 /// Which screen is up.
 package enum ScreenMode: String, Sendable, CaseIterable {
-    case dashboard, overview
+    case dashboard, overview, wall
+}
+
+/// `--rotate`: the dashboard and the wall go through the watched users, one period each.
+package struct Rotation: Sendable, Equatable {
+    /// Seconds per user; 0 is off.
+    package var period: TimeInterval = 0
+    package var paused = false
+    package var nextAt: Date?
+
+    package init(period: TimeInterval = 0) {
+        self.period = period
+    }
+
+    package var isOn: Bool { period > 0 }
 }
 
 /// The whole program's screen state, as plain data: `update` changes it, the views draw it.
@@ -57,6 +71,8 @@ package struct DashboardState: Sendable {
         case none
         case help
         case userList(selection: Int)
+        /// `a`: every firing, resolution and acknowledgement; `scroll` lines from the newest.
+        case alertLog(scroll: Int)
     }
 
     package private(set) var servers: [WatchedServer]
@@ -79,6 +95,13 @@ package struct DashboardState: Sendable {
         set { scheduler.interval = newValue }
     }
     package var overlay = Overlay.none
+    /// The rules, what is firing, and the log.
+    package var alerts = AlertBook()
+    package var rotation = Rotation()
+    /// The wall's tiles (metric paths); nil: the defaults for an admin or a simple user.
+    package var wallMetrics: [String]?
+    /// Which of `chartRanges` the charts show (`[` `]`).
+    package var chartRangeIndex = 1
     /// The themes `t` cycles through; the shell holds the themes themselves, by name.
     package let themeNames: [String]
     package var themeIndex = 0
@@ -99,6 +122,18 @@ package struct DashboardState: Sendable {
     /// Data older than this many intervals (or full rounds, off screen) is stale.
     package static let staleIntervals: Double = 3
     package static let defaultOverviewInterval: TimeInterval = 30
+    /// The chart ranges of `[` and `]`: 15 min, 1 h, 6 h, 24 h, 7 days.
+    package static let chartRanges: [TimeInterval] = [900, 3_600, 21_600, 86_400, 604_800]
+    /// The wall's tiles without `wall = [...]`.
+    package static let adminWall = ["active_calls.total", "today.revenue", "today.profit", "today.margin"]
+    package static let userWall = ["active_calls.total", "today.price", "balance"]
+
+    package var chartWindow: TimeInterval { Self.chartRanges[chartRangeIndex] }
+
+    /// The tiles of the wall for the user on screen.
+    package var wallTiles: [String] {
+        wallMetrics ?? (currentState.latest?.isPriceOnly == true || (!isAdminShown && currentState.latest == nil) ? Self.userWall : Self.adminWall)
+    }
 
     /// A fleet: the servers with their first users, polled as the settings say.
     package init(servers setups: [ServerSetup], interval: TimeInterval, overviewInterval: TimeInterval = defaultOverviewInterval,
@@ -110,7 +145,7 @@ package struct DashboardState: Sendable {
         self.now = now
         self.scheduler = PollScheduler(budgets: setups.map(\.budget), interval: interval, overviewInterval: overviewInterval)
         self.current = UserKey(server: 0, name: setups[0].users[0])
-        if start == .dashboard { scheduler.setFocus(current, now: now) }
+        if start != .overview { scheduler.setFocus(current, now: now) }
         for index in servers.indices {
             watch(server: index, users: servers[index].users)
             if servers[index].listsAllUsers { scheduler.wantUserList(server: index, now: now) }
@@ -149,6 +184,7 @@ package struct DashboardState: Sendable {
         for key in gone {
             userStates[key] = nil
             rows[key] = nil
+            alerts.forget(.user(key))
         }
         servers[index].users = users
         watch(server: index, users: users)

@@ -10,6 +10,16 @@ package enum Action: Hashable, Sendable {
     case openUserList
     /// `o`: the overview of every watched user, and back.
     case toggleOverview
+    /// `w`: the wall (big numbers), and back.
+    case toggleWall
+    /// `a`: the alert log.
+    case openAlertLog
+    /// `x`: acknowledge the firing alerts (their bell stops).
+    case acknowledgeAlerts
+    /// `R`: pause or resume the rotation through users.
+    case toggleRotation
+    /// `[` `]`: the charts' time range.
+    case shorterChart, longerChart
     case togglePause
     case slower, faster
     case nextTheme
@@ -26,6 +36,12 @@ package enum Action: Hashable, Sendable {
         case .jumpToUser(let number): return "user-\(number)"
         case .openUserList: return "user-list"
         case .toggleOverview: return "overview"
+        case .toggleWall: return "wall"
+        case .openAlertLog: return "alert-log"
+        case .acknowledgeAlerts: return "acknowledge"
+        case .toggleRotation: return "rotation"
+        case .shorterChart: return "chart-shorter"
+        case .longerChart: return "chart-longer"
         case .togglePause: return "pause"
         case .slower: return "interval-longer"
         case .faster: return "interval-shorter"
@@ -44,6 +60,7 @@ package enum OverlayAction: String, Hashable, Sendable {
     case up = "list-up"
     case down = "list-down"
     case choose = "list-choose"
+    case acknowledge
     case close
     case quit
 
@@ -99,8 +116,14 @@ package enum KeyMap {
     ] + (1...9).map { number in
         Binding([.character(Character(String(number)))], .jumpToUser(number), help: "jump to user 1-9", keysLabel: "1-9")
     } + [
-        Binding([.character("l"), .enter], .openUserList, help: "pick a user from the list", footer: "l users"),
+        Binding([.character("l"), .enter], .openUserList, help: "pick a user from the list"),
         Binding([.character("o")], .toggleOverview, help: "overview of every watched user, and back", footer: "o overview"),
+        Binding([.character("w")], .toggleWall, help: "wall: big numbers for across the room, and back", footer: "w wall"),
+        Binding([.character("a")], .openAlertLog, help: "alert log: every firing and resolution"),
+        Binding([.character("x")], .acknowledgeAlerts, help: "acknowledge firing alerts (the bell stops)"),
+        Binding([.character("R")], .toggleRotation, help: "pause / resume rotation through users"),
+        Binding([.character("[")], .shorterChart, help: "chart range shorter (15m 1h 6h 24h 7d)", keysLabel: "[ ]"),
+        Binding([.character("]")], .longerChart, help: "chart range longer", keysLabel: "[ ]"),
         Binding([.character("p"), .character(" ")], .togglePause, help: "pause / resume polling", footer: "p pause"),
         Binding([.character("+"), .character("=")], .slower, help: "poll less often (longer interval)", footer: "+/- interval"),
         Binding([.character("-")], .faster, help: "poll more often (shorter interval)"),
@@ -133,6 +156,14 @@ package enum KeyMap {
         Binding([.down, .character("j")], .down, help: "move down"),
         Binding([.enter], .choose, help: "show this user"),
         Binding([.escape, .character("l")], .close, help: "close the list"),
+        Binding([.character("q"), .control("c")], .quit, help: "quit"),
+    ]
+
+    package static let alertLog: [Binding<OverlayAction>] = [
+        Binding([.up, .character("k")], .up, help: "older"),
+        Binding([.down, .character("j")], .down, help: "newer"),
+        Binding([.character("x")], .acknowledge, help: "acknowledge firing alerts"),
+        Binding([.escape, .character("a")], .close, help: "close the log"),
         Binding([.character("q"), .control("c")], .quit, help: "quit"),
     ]
 

@@ -1,5 +1,6 @@
 import Foundation
 import M4API
+import Screen
 
 /// How the connection to the user on screen stands, in one word.
 package enum ConnectionState: Sendable, Equatable {
@@ -18,7 +19,8 @@ package enum PollPlan: Sendable, Equatable {
 /// The one message the status line has room for, most urgent first.
 package enum StatusMessage: Sendable, Equatable {
     case failure(FetchError, failures: Int, retryIn: TimeInterval?)
-    case activeCallsDrop(ActiveCallsDrop)
+    /// An alert firing for the user on screen (or its server).
+    case alert(FiringAlert)
     case stale(since: Date, age: TimeInterval)
     case rollover(Rollover)
     case demo(String)
@@ -26,6 +28,23 @@ package enum StatusMessage: Sendable, Equatable {
 
 /// Facts the panels show, decided here so that no drawing code decides them.
 extension DashboardState {
+    /// The most severe alert for the user on screen, or for its server.
+    package var currentAlert: FiringAlert? {
+        let forUser = alerts.worst(for: .user(current))
+        let forServer = alerts.worst(for: .server(current.server))
+        guard let forServer else { return forUser }
+        guard let forUser else { return forServer }
+        return forServer.rule.severity > forUser.rule.severity ? forServer : forUser
+    }
+
+    /// `3 CRIT 1 WARN` for a header, with the role of the worst; nil when nothing fires.
+    package var alertSummary: (text: String, role: Role)? {
+        let counts = alerts.counts
+        guard counts.critical + counts.warning > 0 else { return nil }
+        let parts = [counts.critical > 0 ? "\(counts.critical) CRIT" : nil, counts.warning > 0 ? "\(counts.warning) WARN" : nil]
+        return (parts.compactMap { $0 }.joined(separator: " "), counts.critical > 0 ? .bad : .warning)
+    }
+
     package var connection: ConnectionState {
         let userState = currentState
         if isStale { return .stale }
@@ -62,7 +81,7 @@ extension DashboardState {
             let retry = scheduler.nextPoll(of: current).map { max(0, $0.timeIntervalSince(now)).rounded(.up) }
             return .failure(error, failures: userState.consecutiveFailures, retryIn: retry)
         }
-        if let drop = userState.activeCallsDrop { return .activeCallsDrop(drop) }
+        if let alert = currentAlert { return .alert(alert) }
         if isStale, let last = userState.lastSuccess { return .stale(since: last, age: now.timeIntervalSince(last)) }
         if let rollover = userState.recentRollover(now: now) { return .rollover(rollover) }
         if let demoNotice { return .demo(demoNotice) }

@@ -72,6 +72,31 @@ package struct TOMLDocument: Sendable {
         return nil
     }
 
+    /// `file:line` for a key inside the `index`-th (0-based) `[[table]]` of an array of tables
+    /// (`[[alerts]]`), or of the header itself when `key` is nil.
+    package func location(ofKey key: String?, inArrayOfTables table: String, index: Int) -> String {
+        var seen = -1
+        var inside = false
+        for (number, line) in lines.enumerated() {
+            let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
+            if trimmed.hasPrefix("[") {
+                inside = false
+                if trimmed.hasPrefix("[[\(table)]]") {
+                    seen += 1
+                    if seen == index {
+                        inside = true
+                        if key == nil { return "\(path):\(number + 1)" }
+                    }
+                }
+                continue
+            }
+            guard inside, let key else { continue }
+            let rest = trimmed.hasPrefix(key) ? trimmed.dropFirst(key.count).drop(while: { $0 == " " || $0 == "\t" }) : ""
+            if rest.hasPrefix("=") { return "\(path):\(number + 1)" }
+        }
+        return path
+    }
+
     /// `file:line` for a key, or just the file when the line cannot be found.
     package func location(ofKey key: String) -> String {
         line(ofKey: key).map { "\(path):\($0)" } ?? path

@@ -31,6 +31,8 @@ package enum Effect: Sendable, Equatable {
     case applyTheme(String)
     /// Give the terminal back and stop (Ctrl-Z); a `.resumed` event follows.
     case suspend
+    /// Ring the terminal bell (an alert fired).
+    case bell
     /// Restore the terminal and exit with this status.
     case quit(status: Int32)
 }
@@ -60,7 +62,9 @@ package enum DashboardUpdate {
         switch event {
         case .tick(let now):
             state.now = now
-            return []
+            let servers = state.servers.map { (failingSince: $0.failingSince, interval: state.interval) }
+            let ring = state.alerts.tick(now: now, servers: servers)
+            return rotate(&state) + (ring ? [.bell] : [])
         case .pollDue(let now):
             state.now = now
             return startDue(&state)
@@ -133,7 +137,12 @@ package enum DashboardUpdate {
         }
         noteServer(&state, key.server, outcome: outcome, error: result.failure, at: at)
         state.scheduler.finish(.quickstats(key), outcome: outcome, now: at)
-        return startDue(&state)
+        var ring = false
+        if case .success = result, let userState = state.userStates[key] {
+            let input = MetricInput(stats: userState.latest, trends: userState.trends, staleSeconds: 0)
+            ring = state.alerts.observe(key, input: input, activeCallsDrop: userState.activeCallsDrop, now: at)
+        }
+        return startDue(&state) + (ring ? [.bell] : [])
     }
 
     /// A server's user list: watched users follow it; a refusal keeps the configured users.
@@ -211,7 +220,17 @@ package enum DashboardUpdate {
             switch KeyMap.action(for: key, in: KeyMap.help) {
             case .quit: return [.quit(status: quitStatus)]
             case .close: state.overlay = .none
-            case .up, .down, .choose, nil: break
+            case .up, .down, .choose, .acknowledge, nil: break
+            }
+            return []
+        case .alertLog(let scroll):
+            switch KeyMap.action(for: key, in: KeyMap.alertLog) {
+            case .quit: return [.quit(status: quitStatus)]
+            case .up: state.overlay = .alertLog(scroll: min(scroll + 1, max(0, state.alerts.log.count - 1)))
+            case .down: state.overlay = .alertLog(scroll: max(0, scroll - 1))
+            case .acknowledge: state.alerts.acknowledgeAll(now: state.now)
+            case .close: state.overlay = .none
+            case .choose, nil: break
             }
             return []
         case .userList(let selection):
@@ -223,7 +242,7 @@ package enum DashboardUpdate {
                 state.overlay = .none
                 return switchUser(&state, to: selection)
             case .close: state.overlay = .none
-            case nil: break
+            case .acknowledge, nil: break
             }
             return []
         case .none:
@@ -251,6 +270,20 @@ package enum DashboardUpdate {
             state.overlay = .userList(selection: state.currentIndex)
         case .toggleOverview:
             return show(state.screen == .overview ? .dashboard : .overview, &state)
+        case .toggleWall:
+            return show(state.screen == .wall ? .dashboard : .wall, &state)
+        case .openAlertLog:
+            state.overlay = .alertLog(scroll: 0)
+        case .acknowledgeAlerts:
+            state.alerts.acknowledgeAll(now: state.now)
+        case .toggleRotation:
+            guard state.rotation.isOn else { return [] }
+            state.rotation.paused.toggle()
+            state.rotation.nextAt = state.rotation.paused ? nil : state.now.addingTimeInterval(state.rotation.period)
+        case .shorterChart:
+            state.chartRangeIndex = max(0, state.chartRangeIndex - 1)
+        case .longerChart:
+            state.chartRangeIndex = min(DashboardState.chartRanges.count - 1, state.chartRangeIndex + 1)
         case .togglePause:
             state.paused.toggle()
             if !state.paused { return startDue(&state) }
@@ -292,9 +325,11 @@ package enum DashboardUpdate {
         }
     }
 
-    /// The dashboard polls its user every interval; the overview polls everyone alike.
+    /// The dashboard and the wall poll their user every interval; the overview polls everyone
+    /// alike.
     static func show(_ screen: ScreenMode, _ state: inout DashboardState) -> [Effect] {
         state.screen = screen
+        if state.rotation.isOn && !state.rotation.paused { state.rotation.nextAt = state.now.addingTimeInterval(state.rotation.period) }
         if screen == .overview {
             state.overview.selection = state.current
             state.scheduler.setFocus(nil, now: state.now)
@@ -304,6 +339,18 @@ package enum DashboardUpdate {
             state.scheduler.setFocus(state.current, now: state.now)
         }
         return startDue(&state)
+    }
+
+    /// `--rotate`: on the dashboard and the wall, the next user when the period is up.
+    static func rotate(_ state: inout DashboardState) -> [Effect] {
+        guard state.rotation.isOn, !state.rotation.paused, state.screen != .overview, state.fleet.count > 1 else { return [] }
+        guard let next = state.rotation.nextAt else {
+            state.rotation.nextAt = state.now.addingTimeInterval(state.rotation.period)
+            return []
+        }
+        guard state.now >= next else { return [] }
+        state.rotation.nextAt = state.now.addingTimeInterval(state.rotation.period)
+        return switchUser(&state, to: (state.currentIndex + 1) % state.fleet.count)
     }
 
     /// Switches to another user of the fleet: on the dashboard it becomes the focus (fetched at

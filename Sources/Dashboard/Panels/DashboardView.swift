@@ -71,11 +71,7 @@ package struct DashboardView {
         ActiveCallsPanel.draw(state, in: layout.activeCalls, on: &canvas, context)
         StatusLine.draw(state, in: layout.status, on: &canvas, context)
         Footer.draw(KeyMap.footerItems(KeyMap.main), in: layout.footer, on: &canvas)
-        switch state.overlay {
-        case .none: break
-        case .help: HelpOverlay.draw(KeyMap.helpLines(), in: screen, on: &canvas, context)
-        case .userList(let selection): UserListOverlay.draw(state, selection: selection, in: screen, on: &canvas, context)
-        }
+        Overlays.draw(state, help: KeyMap.helpLines(), in: screen, on: &canvas, context)
         return canvas
     }
 }
@@ -96,6 +92,12 @@ package struct TimeText: Sendable {
         let c = calendar.dateComponents([.hour, .minute, .second], from: date)
         func two(_ n: Int?) -> String { let v = n ?? 0; return v < 10 ? "0\(v)" : "\(v)" }
         return "\(two(c.hour)):\(two(c.minute)):\(two(c.second))"
+    }
+
+    /// `Mon`: the day of the week, for chart axes spanning days.
+    package func weekday(_ date: Date) -> String {
+        let names = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        return names[(calendar.component(.weekday, from: date) - 1) % 7]
     }
 
     /// `42s`, `3m 05s`, `2h 10m`: the age of data at a glance.

@@ -46,11 +46,7 @@ package struct OverviewView {
         }
         drawStatus(state, in: bottom.row(0), on: &canvas)
         Footer.draw(KeyMap.overviewFooterItems, in: bottom.row(1), on: &canvas)
-        switch state.overlay {
-        case .none: break
-        case .help: HelpOverlay.draw(KeyMap.overviewHelpLines, in: screen, on: &canvas, context)
-        case .userList(let selection): UserListOverlay.draw(state, selection: selection, in: screen, on: &canvas, context)
-        }
+        Overlays.draw(state, help: KeyMap.overviewHelpLines, in: screen, on: &canvas, context)
         return canvas
     }
 

@@ -19,8 +19,11 @@ enum StatusLine {
             let count = failures > 1 ? " (\(failures) failures)" : ""
             let hint = error.hint.map { " \(glyphs.separator) \($0)" } ?? ""
             return ("\(source): \(error.message)\(hint)\(count) \(glyphs.separator)\(retry), r now", .bad)
-        case .activeCallsDrop(let drop):
-            return ("\(glyphs.down) Active calls fell from \(MetricFormat.count(drop.from)) to 0 at \(time.clock(drop.at)): check the switch and the carriers", .warning)
+        case .alert(let alert):
+            let since = alert.status.firingSince.map { " since \(time.clock($0))" } ?? ""
+            let ack = alert.status.acknowledged ? " (acknowledged)" : " (x acknowledges, a shows the log)"
+            let hint = alert.rule.condition == .fellToZero(from: 5) ? ": check the switch and the carriers" : ""
+            return ("\(alert.rule.severity.word) \(alert.rule.name): \(alert.status.value)\(since)\(hint)\(ack)", alert.rule.severity.role)
         case .stale(let since, let age):
             return ("STALE: no answer since \(time.clock(since)) (\(TimeText.age(age)) ago)", .warning)
         case .rollover(let rollover):

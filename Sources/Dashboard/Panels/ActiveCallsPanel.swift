@@ -13,7 +13,9 @@ enum ActiveCallsPanel {
         guard rect.height >= 3 else { return }
         let glyphs = context.glyphs
         let userState = state.currentState
-        canvas.box(rect, title: "Active calls", glyphs: glyphs)
+        var alert = state.alerts.worst(for: state.current, metricPrefix: FieldName.activeCalls + ".")
+        if let server = state.alerts.worst(for: .server(state.current.server)) { alert = max(alert ?? server.rule.severity, server.rule.severity) }
+        AlertFrame.box(rect, title: "Active calls", alert: alert, on: &canvas, glyphs)
         var inner = rect.inset(dx: 2, dy: 1)
         guard let formatted = userState.formatted else {
             Placeholder.draw(userState, in: inner, on: &canvas, glyphs)
@@ -32,7 +34,7 @@ enum ActiveCallsPanel {
         }
         // The chart fills what is left: a NOC wall sees the shape of the last hour.
         if !inner.isEmpty && formatted.activeCalls != nil {
-            Sparkline.draw(userState.history.chart, window: Trends.chartWindow, in: inner, on: &canvas, scaleWidth: scaleWidth, glyphs)
+            Sparkline.draw(userState.history.chart, window: state.chartWindow, in: inner, on: &canvas, scaleWidth: scaleWidth, glyphs)
         }
     }
 

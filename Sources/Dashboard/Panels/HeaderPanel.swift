@@ -12,14 +12,16 @@ enum HeaderPanel {
         var x = top.x + canvas.put(" m4top ", in: top, role: .header)
         x += canvas.put("\(glyphs.separator) \(state.currentUser) (\(kind))\(position) \(glyphs.separator) ", x: x, y: top.y, role: .header)
         let (label, role) = connectionLabel(state.connection, glyphs)
-        let demo = state.demoNotice != nil ? " DEMO " : ""
+        let demo = (state.alertSummary.map { " \(glyphs.cross) \($0.text) " } ?? "") + (state.demoNotice != nil ? " DEMO " : "")
         let serverRoom = top.maxX - x - CharacterWidth.of(label) - CharacterWidth.of(demo) - 2
         if serverRoom > 8 {
             let server = state.currentServer.name.isEmpty ? state.server : "\(state.currentServer.name) \(state.server)"
             canvas.put(CharacterWidth.truncate(server, to: serverRoom, ellipsis: glyphs.ellipsis), x: x, y: top.y, role: .header)
         }
         canvas.putRight(label + " ", rightEdge: top.maxX - CharacterWidth.of(demo), y: top.y, role: role)
-        if !demo.isEmpty { canvas.putRight(demo, rightEdge: top.maxX, y: top.y, role: .warning) }
+        var right = top.maxX
+        if state.demoNotice != nil { right -= canvas.putRight(" DEMO ", rightEdge: right, y: top.y, role: .warning) }
+        if let alerts = state.alertSummary { canvas.putRight(" \(glyphs.cross) \(alerts.text) ", rightEdge: right, y: top.y, role: alerts.role) }
 
         let userState = state.currentState
         var parts: [String] = []

@@ -66,11 +66,12 @@ package struct OverviewView {
         var x = row.maxX - 1
         if state.demoNotice != nil { x -= canvas.putRight(" DEMO ", rightEdge: x + 1, y: row.y, role: .warning) + 1 }
         if state.paused { x -= canvas.putRight("\(glyphs.pause) PAUSED", rightEdge: x, y: row.y, role: .warning) + 2 }
+        if let alerts = state.alertSummary { x -= canvas.putRight("\(glyphs.cross) \(alerts.text)", rightEdge: x, y: row.y, role: alerts.role) + 2 }
         for word in [RowState.stale, .error, .denied, .down] {
             guard let count = counts[word], count > 0 else { continue }
             x -= canvas.putRight("\(count) \(word.word)", rightEdge: x, y: row.y, role: word.role) + 2
         }
-        if counts.keys.allSatisfy({ $0 == .live || $0 == .blocked }) && !state.paused {
+        if counts.keys.allSatisfy({ $0 == .live || $0 == .blocked }) && !state.paused && state.alertSummary == nil {
             canvas.putRight("\(glyphs.bullet) all live", rightEdge: x, y: row.y, role: .good)
         }
 
@@ -147,6 +148,10 @@ package struct OverviewView {
             parts.append("full round \(TimeText.age(round.rounded(.up))) (max_rate \(Self.rate(state.scheduler.budget(of: index).maxRate))/s)")
         }
         x += canvas.put(parts.joined(separator: " \(glyphs.separator) "), x: x, y: row.y, role: .muted, maxWidth: row.maxX - x)
+        if let alert = state.alerts.worst(for: .server(index)) {
+            x += canvas.put(" \(glyphs.cross) \(alert.rule.severity.word) \(alert.rule.name)", x: x, y: row.y, role: alert.rule.severity.role,
+                            maxWidth: max(0, row.maxX - x))
+        }
         if let failure = server.failure {
             let retry = state.scheduler.retryAt(server: index).map { " \(glyphs.separator) retry in \(TimeText.age(max(0, $0.timeIntervalSince(state.now)).rounded(.up)))" } ?? ""
             let text = " \(glyphs.cross) DOWN: \(failure.message)\(retry)"
@@ -203,7 +208,13 @@ package struct OverviewView {
                 canvas.put(CharacterWidth.truncate(name, to: cell.width, ellipsis: glyphs.ellipsis), x: x, y: row.y,
                            role: selected ? .highlight : isAdmin ? .accent : base)
             case .state:
-                canvas.put(rowState.word, x: x, y: row.y, role: selected ? .highlight : rowState.role, maxWidth: cell.width)
+                // A firing alert is the row's word: what the room must see first.
+                if let alert = state.alerts.worst(for: .user(key)) {
+                    let word = alert.rule.severity.word + (alert.status.acknowledged ? " ack" : "")
+                    canvas.put(word, x: x, y: row.y, role: selected ? .highlight : alert.rule.severity.role, maxWidth: cell.width)
+                } else {
+                    canvas.put(rowState.word, x: x, y: row.y, role: selected ? .highlight : rowState.role, maxWidth: cell.width)
+                }
             case .age:
                 if let age = state.age(of: key) { right(TimeText.age(age), rowState == .stale ? .stale : .muted) }
             case .activeDelta:

@@ -10,7 +10,8 @@ enum PeriodPanel {
         if let rollover = userState.recentRollover(now: state.now), period == .today || rollover.period == .month {
             title += " \(glyphs.separator) new \(period.unit)"
         }
-        canvas.box(rect, title: title, glyphs: glyphs)
+        AlertFrame.box(rect, title: title, alert: state.alerts.worst(for: state.current, metricPrefix: period.rawValue + "."),
+                       on: &canvas, glyphs)
         let inner = rect.inset(dx: 2, dy: 1)
         guard let formatted = userState.formatted else {
             Placeholder.draw(userState, in: inner, on: &canvas, glyphs)
@@ -78,5 +79,19 @@ enum Placeholder {
         let text = userState.lastError.map { "no data: \($0.message)" } ?? "waiting for the first answer\(glyphs.ellipsis)"
         canvas.put(CharacterWidth.truncate(text, to: rect.width, ellipsis: glyphs.ellipsis), in: rect,
                    role: userState.lastError == nil ? .muted : .bad)
+    }
+}
+
+/// A panel's frame, turned to the alert's role with its word (`✖ CRIT`) when one of the panel's
+/// metrics has an alert firing: seen from across the room, and not by colour alone.
+enum AlertFrame {
+    static func box(_ rect: Rect, title: String, alert: Severity?, on canvas: inout Canvas, _ glyphs: Glyphs) {
+        guard let alert else {
+            canvas.box(rect, title: title, glyphs: glyphs)
+            return
+        }
+        canvas.box(x: rect.x, y: rect.y, width: rect.width, height: rect.height, title: title, glyphs: glyphs,
+                   role: alert.role, titleRole: alert.role)
+        canvas.putRight(" \(glyphs.cross) \(alert.word) ", rightEdge: rect.maxX - 2, y: rect.y, role: alert.role)
     }
 }

@@ -50,14 +50,16 @@ package struct WallView {
 
     /// Tiles in a grid: the number of columns that gives each tile the most room for big digits
     /// (height in font rows, width for about eight characters at double width).
-    static func grid(count: Int, in area: Rect) -> [Rect] {
+    package static func grid(count: Int, in area: Rect) -> [Rect] {
         guard count > 0 else { return [] }
-        var best: (columns: Int, score: Int) = (1, -1)
+        var best: (columns: Int, score: Double) = (1, -.infinity)
         for columns in 1...count {
             let rows = (count + columns - 1) / columns
-            let width = area.width / columns, height = area.height / rows
-            let byHeight = (height - 3) / BigText.fontRows
-            let byWidth = (width - 4) / BigText.width(of: "8,888.88", scaleX: 1)
+            let width = Double(area.width / columns), height = Double(area.height / rows)
+            // Fractions count: on a small screen the layout that comes nearest to big digits
+            // also leaves the most room for plain ones.
+            let byHeight = (height - 3) / Double(BigText.fontRows)
+            let byWidth = (width - 4) / Double(BigText.width(of: "8,888.88", scaleX: 1))
             let score = min(byHeight, byWidth)
             if score > best.score { best = (columns, score) }
         }
@@ -109,12 +111,7 @@ package struct WallView {
         let priceOnly = userState.latest?.isPriceOnly ?? !state.isAdminShown
         let label = Self.label(path, metric, priceOnly: priceOnly)
         let alert = metric.flatMap { _ in tileAlert(path, state) }
-        let frame: Role = alert?.role ?? .border
-        canvas.box(x: rect.x, y: rect.y, width: rect.width, height: rect.height, title: label, glyphs: glyphs,
-                   role: frame, titleRole: alert?.role ?? .title)
-        if let alert {
-            canvas.putRight(" \(glyphs.cross) \(alert.word) ", rightEdge: rect.maxX - 2, y: rect.y, role: alert.role)
-        }
+        AlertFrame.box(rect, title: label, alert: alert, on: &canvas, glyphs)
         let inner = rect.inset(dx: 1, dy: 1)
         guard inner.height >= 1 else { return }
         let input = MetricInput(stats: userState.latest, trends: userState.trends, staleSeconds: nil)

@@ -151,7 +151,7 @@ struct UpdateTests {
         _ = U.update(&state, .fetched(Fixture.key("admin"), result: .success(Fixture.admin(active: 0)), at: t0.addingTimeInterval(5)))
         #expect(state.currentState.activeCallsDrop?.from == 23)
         let text = DashboardView(glyphs: .unicode, timeZone: TimeZone(identifier: "UTC")!).render(state).text
-        #expect(text.contains("▼ Active calls fell from 23 to 0"))
+        #expect(text.contains("CRIT active calls fell to zero: 0 (from 23)"), "the built-in rule, on the status line")
         _ = U.update(&state, .fetched(Fixture.key("admin"), result: .success(Fixture.admin(active: 0)), at: t0.addingTimeInterval(10)))
         #expect(state.currentState.activeCallsDrop != nil, "still none: still flagged")
         _ = U.update(&state, .fetched(Fixture.key("admin"), result: .success(Fixture.admin(active: 2)), at: t0.addingTimeInterval(15)))
@@ -247,6 +247,6 @@ struct UpdateTests {
         #expect(help.contains { $0.keys == "1-9" })
         #expect(help.contains { $0.keys == "u Tab" && $0.text == "next user" })
         #expect(help.contains { $0.keys == "q Ctrl-C" && $0.text == "quit" })
-        #expect(KeyMap.action(for: .character("x"), in: KeyMap.main) == nil)
+        #expect(KeyMap.action(for: .character("z"), in: KeyMap.main) == nil)
     }
 }

@@ -47,7 +47,7 @@ struct ViewTests {
     │ 0                                                                          █ │
     └──────────────────────────────────────────────────────────────────────────────┘
 
-     r refresh  u user  l users  o overview  p pause  +/- interval  ? help  q quit
+     r refresh  u user  o overview  w wall  p pause  +/- interval  ? help  q quit
     """
 
     @Test("80x24: header, both periods with deltas, derived figures, active calls, footer")

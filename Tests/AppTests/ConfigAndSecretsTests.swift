@@ -220,6 +220,43 @@ struct ConfigAndSecretsTests {
         #expect(try resolve(flags, env: ["M4TOP_SECRET": "s"]).servers.count == 1, "--url alone watches that one server, not the list")
     }
 
+    @Test("[[alerts]], wall, bell and rotate are read; without [[alerts]] the built-ins apply")
+    func alertsAndWall() throws {
+        let text = """
+        url = "http://h/billing"
+        bell = true
+        rotate = 20
+        wall = ["active_calls.total", "today.calls"]
+
+        [[alerts]]
+        name = "calls dropped"
+        metric = "active_calls.total"
+        below = 1
+        for = 30
+        severity = "critical"
+        users = ["admin"]
+
+        [[alerts]]
+        metric = "today.margin"
+        above = 0.1
+        severity = "warning"
+        """
+        dir.write("m4top/config.toml", text)
+        var settings = try resolve(ConnectionFlags(), env: ["M4TOP_SECRET": "s"])
+        #expect(settings.bell && settings.rotate == 20)
+        #expect(settings.wallMetrics == ["active_calls.total", "today.calls"])
+        #expect(settings.alertRules == [
+            AlertRule(name: "calls dropped", metric: "active_calls.total", condition: .below(1), forSeconds: 30, severity: .critical, users: ["admin"]),
+            AlertRule(name: "today.margin above", metric: "today.margin", condition: .above(Decimal(string: "0.1")!), severity: .warning),
+        ])
+        dir.write("m4top/config.toml", "url = \"http://h/billing\"\n")
+        var flags = ConnectionFlags()
+        flags.bell = true
+        flags.rotate = 5
+        settings = try resolve(flags, env: ["M4TOP_SECRET": "s"])
+        #expect(settings.alertRules == nil && settings.bell && settings.rotate == 5)
+    }
+
     @Test("--demo: two simulated servers, prod and lab, that list their users")
     func demo() throws {
         var flags = ConnectionFlags()
@@ -248,6 +285,17 @@ struct ConfigAndSecretsTests {
         ("max_in_flight = 2.5\n", "config.toml:1: key 'max_in_flight': must be a whole number of requests, 1-64"),
         ("max_rate = -1\n", "config.toml:1: key 'max_rate': must be more than 0 and at most 1000 requests per second"),
         ("max_rate = \"fast\"\n", "config.toml:1: key 'max_rate': must be a number of requests per second, not a string"),
+        ("[[alerts]]\nmetric = \"today.nope\"\nbelow = 1\n", "config.toml:2: [[alerts]] #1: key 'metric': unknown metric path 'today.nope'"),
+        ("[[alerts]]\nmetric = \"today.margin\"\nbelow = 1\n\n[[alerts]]\nmetric = \"today.margin\"\nbelow = 1\nabove = 5\n",
+         "config.toml:8: [[alerts]] #2: key 'above': a rule has either below or above, not both"),
+        ("[[alerts]]\nmetric = \"today.margin\"\nbelow = 1\nfor = -5\n", "config.toml:4: [[alerts]] #1: key 'for': must be 0 to 604800 seconds"),
+        ("[[alerts]]\nmetric = \"today.margin\"\nbelow = 1\nseverity = \"page\"\n", "config.toml:4: [[alerts]] #1: key 'severity': must be \"critical\" or \"warning\""),
+        ("[[alerts]]\nmetric = \"today.margin\"\n", "config.toml:1: [[alerts]] #1: needs below = N or above = N"),
+        ("[[alerts]]\nbelow = 1\n", "config.toml:1: [[alerts]] #1: no metric"),
+        ("[[alerts]]\nmetric = \"today.margin\"\nbelow = 1\ncolour = 1\n", "config.toml:4: [[alerts]] #1: unknown key 'colour'"),
+        ("wall = [\"today.revenue\", \"bogus\"]\n", "config.toml:1: key 'wall': unknown metric path 'bogus'"),
+        ("rotate = -1\n", "config.toml:1: key 'rotate': must be 0 (off) or 1-86400 seconds"),
+        ("bell = \"yes\"\n", "config.toml:1: key 'bell': must be true or false, not a string"),
     ])
     func mistakes(text: String, expected: String) {
         var flags = ConnectionFlags()

@@ -184,7 +184,7 @@ package actor SimulatedServer {
     private func adminAnswer() -> String {
         if sampleMode { return AnswerXML.success(sections: AnswerXML.seedSample) }
         let (_, model) = snapshot()
-        let active = model.activeCalls()
+        let active = settings.pinnedActiveCalls.map { (total: $0, answered: $0) } ?? model.activeCalls()
         return AnswerXML.success(sections: [
             ("today", adminValues(model.system.today)),
             ("month", adminValues(model.system.month)),

@@ -82,6 +82,11 @@ package enum SimulatorHTTP {
         case ("active_calls_for_users", let on?): await server.update { $0.showActiveCallsToUsers = on }
         case ("users_get", let on?): await server.update { $0.usersGetAllowed = on }
         case ("block", _): await server.update { $0.blockedUsers.insert(value) }
+        case ("active_calls", _):
+            guard value == "auto" || Int(value).map({ $0 >= 0 }) == true else {
+                throw HTTPError(.badRequest, message: "active_calls is a number of calls, or auto\n")
+            }
+            await server.update { $0.pinnedActiveCalls = Int(value) }
         case ("deny", _): await server.update { $0.deniedUsers.insert(value) }
         case ("allow", _): await server.update { $0.deniedUsers.remove(value) }
         case ("error_wrapper", _):
@@ -90,7 +95,7 @@ package enum SimulatorHTTP {
             }
             await server.update { $0.errorWrapper = wrapper }
         default:
-            throw HTTPError(.badRequest, message: "unknown setting or value: use api|get|hash|active_calls_for_users|users_get=on|off, deny|allow|block=USER, error_wrapper=status|page-status|page\n")
+            throw HTTPError(.badRequest, message: "unknown setting or value: use api|get|hash|active_calls_for_users|users_get=on|off, deny|allow|block=USER, active_calls=N|auto, error_wrapper=status|page-status|page\n")
         }
     }
 

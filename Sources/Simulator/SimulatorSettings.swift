@@ -27,6 +27,9 @@ package struct SimulatorSettings: Sendable, Equatable {
     /// Off: the admin gets "You are not authorized to view this page" from `users_get`, as a
     /// manager without the permission would.
     package var usersGetAllowed = true
+    /// Active calls the admin sees, fixed (all answered), instead of the traffic model's: a
+    /// test or a demo makes calls fall to zero on cue.
+    package var pinnedActiveCalls: Int?
 
     package init() {}
 

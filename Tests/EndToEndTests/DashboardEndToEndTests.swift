@@ -374,3 +374,97 @@ struct ThemeEndToEndTests {
         try await pane.expectShellUsable("q")
     }
 }
+
+/// The wall and the pager: big numbers, an alert that fires, rings, is logged, acknowledged and
+/// resolved, and rotation, in a real terminal.
+@Suite("The wall and alerts end to end in tmux", .serialized)
+struct WallEndToEndTests {
+    static func simulator(active: Int) async throws -> RunningSimulator {
+        var settings = SimulatorSettings()
+        settings.pinnedActiveCalls = active
+        return try await RunningSimulator.start(SimulatedServer(settings: settings, seed: 8))
+    }
+
+    @Test("--wall at 160x45 shows active calls in big digits, three times as tall as at 80x24")
+    func bigDigits() async throws {
+        let sim = try await Self.simulator(active: 47)
+        defer { Task { await sim.stop() } }
+        let pane = try TmuxPane(width: 160, height: 45)
+        try pane.run("M4TOP_SECRET=secret \(DashboardEndToEndTests.bin) --url \(sim.baseURL) --wall")
+        // A frame can be caught half-drawn: wait for all of it.
+        func digitRows(_ screen: String) -> Int { screen.split(separator: "\n").filter { $0.contains("██████") }.count }
+        let screen = try await pane.waitFor("the wall, digits 15 rows tall") { screen in
+            screen.contains("Active calls") && screen.contains("Today's revenue") && digitRows(screen) >= 15
+        }
+        #expect(screen.contains("Active calls, last 1h"), "the chart under the tiles")
+        try pane.resize(width: 80, height: 24)
+        try await pane.waitFor("the wall at 80x24, digits 5 rows tall") { screen in
+            screen.split(separator: "\n").count <= 24 && screen.contains("Active calls") && !screen.contains("last 1h")
+                && screen.split(separator: "\n").filter { $0.contains("██") }.count == 10
+        }
+        try pane.keys("w")
+        try await pane.waitFor(text: "Revenue/h")
+        try pane.keys("q")
+        try await pane.expectShellUsable("q on the wall")
+    }
+
+    @Test("A fall of active calls fires the rule after its for, rings once, shows CRIT, is logged, x acknowledges, recovery resolves")
+    func alertCycle() async throws {
+        let sim = try await Self.simulator(active: 23)
+        defer { Task { await sim.stop() } }
+        let dir = NSTemporaryDirectory() + "m4top-alert-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try """
+        url = "\(sim.baseURL)"
+        interval = 1
+        bell = true
+        [[alerts]]
+        name = "calls dropped"
+        metric = "active_calls.total"
+        below = 1
+        for = 2
+        """.write(toFile: dir + "/config.toml", atomically: true, encoding: .utf8)
+        let pane = try TmuxPane(width: 100, height: 30)
+        let output = dir + "/output"
+        try pane.tmux(["pipe-pane", "-t", "0", "-o", "cat >> \(output)"])
+        try pane.run("M4TOP_SECRET=secret \(DashboardEndToEndTests.bin) --config \(dir)/config.toml")
+        try await pane.waitFor(text: "Total 23")
+        await sim.server.update { $0.pinnedActiveCalls = 0 }
+        let fellAt = Date()
+        let firing = try await pane.waitFor("the alert", timeout: 10) { $0.contains("CRIT calls dropped") }
+        #expect(Date().timeIntervalSince(fellAt) >= 2, "not before its for")
+        #expect(firing.contains("✖ 1 CRIT"), "the header counts it")
+        #expect(firing.contains("Active calls ─") || firing.contains("✖ CRIT"), "the panel carries the word")
+        try await Task.sleep(nanoseconds: 1_500_000_000)
+        let bells = (try? Data(contentsOf: URL(fileURLWithPath: output)))?.filter { $0 == 0x07 }.count ?? 0
+        #expect(bells == 1, "the bell rang once: \(bells)")
+        try pane.keys("a")
+        try await pane.waitFor(text: "FIRED CRIT calls dropped")
+        try pane.keys("x")
+        try await pane.waitFor(text: "acked calls dropped")
+        try pane.keys("Escape")
+        try await pane.waitFor(text: "(acknowledged)")
+        await sim.server.update { $0.pinnedActiveCalls = 9 }
+        try await pane.waitFor("resolved", timeout: 10) { !$0.contains("CRIT") && $0.contains("Total 9") }
+        try pane.keys("a")
+        try await pane.waitFor(text: "resolved calls dropped")
+        try pane.keys("q")
+        try await pane.expectShellUsable("q after alerts")
+    }
+
+    @Test("--rotate shows the next user after its period; R pauses")
+    func rotation() async throws {
+        let sim = try await Self.simulator(active: 5)
+        defer { Task { await sim.stop() } }
+        let pane = try TmuxPane(width: 100, height: 30)
+        try pane.run("M4TOP_SECRET=secret \(DashboardEndToEndTests.bin) --url \(sim.baseURL) --user admin --user alice --wall --rotate 2")
+        try await pane.waitFor(text: "admin (admin) 1/2")
+        try await pane.waitFor("alice after 2 s", timeout: 6) { $0.contains("alice (user) 2/2") && $0.contains("Today's price") }
+        try pane.keys("R")
+        try await pane.waitFor(text: "rotation paused (R)")
+        try await Task.sleep(nanoseconds: 3_000_000_000)
+        #expect(try pane.screen().contains("alice (user) 2/2"), "paused: still alice")
+        try pane.keys("q")
+        try await pane.expectShellUsable("q after rotation")
+    }
+}

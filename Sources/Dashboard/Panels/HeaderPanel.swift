@@ -38,7 +38,15 @@ enum HeaderPanel {
         case .idle: break
         }
         parts.append("every \(TimeText.seconds(state.interval))")
+        if let rotation = rotationText(state) { parts.append(rotation) }
         canvas.put(" " + parts.joined(separator: "  \(glyphs.separator)  "), in: rect.row(1), role: .muted)
+    }
+
+    /// `next user in 12s` or `rotation paused (R)` while `--rotate` is on.
+    static func rotationText(_ state: DashboardState) -> String? {
+        guard state.rotation.isOn, state.fleet.count > 1 else { return nil }
+        if state.rotation.paused { return "rotation paused (R)" }
+        return state.rotation.nextAt.map { "next user in \(TimeText.age(max(0, $0.timeIntervalSince(state.now)).rounded(.up)))" }
     }
 
     /// A word for the state, with a glyph, and its role: colour never carries it alone.

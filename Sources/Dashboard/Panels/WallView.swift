@@ -86,13 +86,7 @@ package struct WallView {
         let position = state.fleet.count > 1 ? " \(state.currentIndex + 1)/\(state.fleet.count)" : ""
         let server = state.currentServer.name.isEmpty ? "" : " \(glyphs.separator) \(state.currentServer.name)"
         var text = " m4top \(glyphs.separator) wall \(glyphs.separator) \(state.currentUser) (\(kind))\(position)\(server)"
-        if state.rotation.isOn {
-            if state.rotation.paused {
-                text += "  \(glyphs.separator) rotation paused (R)"
-            } else if let next = state.rotation.nextAt {
-                text += "  \(glyphs.separator) next user in \(TimeText.age(max(0, next.timeIntervalSince(state.now)).rounded(.up)))"
-            }
-        }
+        if let rotation = HeaderPanel.rotationText(state) { text += "  \(glyphs.separator) \(rotation)" }
         canvas.put(text, in: row, role: .header)
         var right = row.maxX
         if state.demoNotice != nil { right -= canvas.putRight(" DEMO ", rightEdge: right, y: row.y, role: .warning) }

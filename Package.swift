@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // ncursesw as a system library; the shim exposes macros Swift cannot import.
@@ -45,6 +46,11 @@ let package = Package(
             .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
+        // Every snapshot in SQLite (GRDB, the system's libsqlite3): the store, retention, reading back.
+        .target(name: "History", dependencies: [
+            "M4API", "Dashboard",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         // The embedded M4 server.
         .target(name: "Simulator", dependencies: [
             "M4API", "TextSafety",
@@ -56,7 +62,7 @@ let package = Package(
         ]),
         // CLI, configuration, one-shot output and the live wiring (timer, stdin, signals, curses).
         .target(name: "App", dependencies: [
-            "M4API", "TextSafety", "Dashboard", "Simulator", "Curses", "Screen",
+            "M4API", "TextSafety", "Dashboard", "Simulator", "Curses", "Screen", "History",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
@@ -70,7 +76,8 @@ let package = Package(
         .testTarget(name: "M4APITests", dependencies: ["M4API", "Simulator", "TestSupport", "TextSafety"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "M4API", "Screen", "TestSupport"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "M4API", "TestSupport", "TextSafety"]),
-        .testTarget(name: "AppTests", dependencies: ["App", "Curses", "Dashboard", "M4API", "Screen", "Simulator", "TestSupport", "TextSafety"]),
+        .testTarget(name: "HistoryTests", dependencies: ["History", "Dashboard", "M4API", "TestSupport"]),
+        .testTarget(name: "AppTests", dependencies: ["App", "Curses", "Dashboard", "History", "M4API", "Screen", "Simulator", "TestSupport", "TextSafety"]),
         .testTarget(name: "EndToEndTests", dependencies: ["m4top", "Simulator", "M4API", "TestSupport"]),
     ]
 )

@@ -64,13 +64,17 @@ package struct ConfigFile: Sendable {
     package let wall: [String]?
     /// `[[alerts]]`: nil when the file has none (the built-in rules apply).
     package let alerts: [AlertRule]?
+    /// `history`: the store's path, or "off".
+    package let history: String?
+    /// `history_days`: how long minute rows are kept.
+    package let historyDays: Int?
     /// Owner-only (0600 or stricter): required before a `secret` written in the file is used.
     package let isPrivate: Bool
     let document: TOMLDocument
 
     static let profileKeys = ["url", "users", "admin_name", "method", "secret_file", "secret_command", "secret",
                               "interval", "timeout", "theme", "insecure", "no_hash", "timezone", "max_in_flight", "max_rate"]
-    static let globalKeys = ["default_profile", "watch", "overview_interval", "bell", "rotate", "wall", "[[alerts]]", "[profiles.NAME]"]
+    static let globalKeys = ["default_profile", "watch", "overview_interval", "bell", "rotate", "wall", "history", "history_days", "[[alerts]]", "[profiles.NAME]"]
     static let alertKeys = ["name", "metric", "below", "above", "for", "severity", "users"]
     /// Limits of the per-server budget: past these a setting is a typo, not a policy.
     static let maxInFlightLimit = 64
@@ -119,6 +123,8 @@ package struct ConfigFile: Sendable {
         var rotate: Double?
         var wall: [String]?
         var alerts: [AlertRule]?
+        var history: String?
+        var historyDays: Int?
         var profiles: [String: ProfileConfig] = [:]
         var baseEntries: [(String, TOMLDocument.Value)] = []
         for (key, value) in document.root {
@@ -143,6 +149,14 @@ package struct ConfigFile: Sendable {
                     throw ConfigError("\(document.location(ofKey: key)): key 'overview_interval': must be \(Limits.describe(Limits.interval)) seconds, not \(seconds)")
                 }
                 overviewInterval = seconds
+            case "history":
+                guard case .string(let text) = value, !text.isEmpty else { throw Self.typeError(document, key, value, "a path, or \"off\"") }
+                history = text
+            case "history_days":
+                guard case .integer(let days) = value, (1...3650).contains(days) else {
+                    throw ConfigError("\(document.location(ofKey: key)): key 'history_days': must be a whole number of days, 1-3650")
+                }
+                historyDays = days
             case "bell":
                 guard case .boolean(let on) = value else { throw Self.typeError(document, key, value, "true or false") }
                 bell = on
@@ -197,6 +211,8 @@ package struct ConfigFile: Sendable {
         self.rotate = rotate
         self.wall = wall
         self.alerts = alerts
+        self.history = history
+        self.historyDays = historyDays
         if let defaultProfile, profiles[defaultProfile] == nil {
             throw ConfigError("\(document.location(ofKey: "default_profile")): key 'default_profile': no [profiles.\(defaultProfile)] in the file")
         }

@@ -9,7 +9,11 @@ package enum Main {
         // arguments, so a leading `--` can only be that.
         if arguments.first == "--" { arguments.removeFirst() }
         do {
-            var command = try M4TopCommand.parseAsRoot(arguments)
+            // `history` has a `--format` of its own (csv|json); parsed from the root, the root's
+            // `--format` (text|json, for --once) would take it.
+            var command = arguments.first == HistoryCommand.configuration.commandName
+                ? try HistoryCommand.parseAsRoot(Array(arguments.dropFirst()))
+                : try M4TopCommand.parseAsRoot(arguments)
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

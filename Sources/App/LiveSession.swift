@@ -1,6 +1,7 @@
 import Curses
 import Dashboard
 import Foundation
+import History
 import Logging
 import M4API
 import Screen
@@ -18,6 +19,7 @@ enum LiveSession {
             return .usage
         }
         func closeAll() async { for target in targets { await target.close() } }
+        let history = HistorySetup.open(settings, demo: targets.contains(where: \.isDemo))
         let colors = ColorPolicy.enabled(color, environment: environment)
         if let problem = Terminal.unsuitable(environment: environment) {
             Console.error("m4top: \(problem)")
@@ -40,7 +42,8 @@ enum LiveSession {
         let status = await MainActor.run { () -> LiveController? in
             do {
                 let terminal = try Terminal.start(colors: colors)
-                return LiveController(settings: settings, targets: targets, terminal: terminal, themes: themes, background: finding.background)
+                return LiveController(settings: settings, targets: targets, terminal: terminal, themes: themes, background: finding.background,
+                                      history: history)
             } catch {
                 Console.error("m4top: \(error)")
                 return nil
@@ -61,6 +64,7 @@ final class LiveController {
     private var state: DashboardState
     private let terminal: Terminal
     private let targets: [ServerTarget]
+    private let history: HistorySetup
     private let view: DashboardView
     private let overviewView: OverviewView
     private let wallView: WallView
@@ -74,7 +78,9 @@ final class LiveController {
     private var finished: CheckedContinuation<ExitStatus, Never>?
     private var emptyReads = 0
 
-    init(settings: RunSettings, targets: [ServerTarget], terminal: Terminal, themes: [Theme], background: TerminalBackground) {
+    init(settings: RunSettings, targets: [ServerTarget], terminal: Terminal, themes: [Theme], background: TerminalBackground,
+         history: HistorySetup) {
+        self.history = history
         self.terminal = terminal
         self.background = background
         self.targets = targets
@@ -97,6 +103,7 @@ final class LiveController {
         state.rotation = Rotation(period: settings.rotate)
         state.wallMetrics = settings.wallMetrics
         if targets.contains(where: \.isDemo) { state.demoNotice = DemoNotice.onScreen }
+        if let notice = history.notice { state.notice = (notice, Date().addingTimeInterval(60)) }
         self.state = state
     }
 
@@ -138,6 +145,7 @@ final class LiveController {
         perform([.applyTheme(state.themeName)])
         debugCrashIfAsked()
         dispatch(.pollDue(Date()))
+        loadHistory()
     }
 
     // MARK: Events and effects
@@ -191,8 +199,21 @@ final class LiveController {
         }
     }
 
+    /// The charts from the store, read off the main queue; they arrive as an event.
+    private func loadHistory() {
+        guard let store = history.recorder?.store else { return }
+        let wanted = state.fleet.map { (key: $0, server: history.serverNames[$0.server]) }
+        let window = max(state.chartWindow, Trends.chartWindow)
+        Task.detached { [weak self] in
+            let seeds = HistorySetup.seeds(store, wanted: wanted, window: window, now: Date())
+            await MainActor.run { self?.dispatch(.historyLoaded(seeds)) }
+        }
+    }
+
     private func fetch(_ key: UserKey) {
         let client = targets[key.server].client
+        let recorder = history.recorder
+        let storeName = history.serverNames[key.server]
         let server = targets[key.server].settings.name
         Task { @MainActor [weak self] in
             let result: Result<QuickStats, FetchError>
@@ -204,7 +225,12 @@ final class LiveController {
             if case .failure(let error) = result {
                 self?.logger.info("fetch failed", metadata: ["server": "\(server)", "user": "\(key.name)", "error": "\(error.message)"])
             }
-            self?.dispatch(.fetched(key, result: result, at: Date()))
+            let at = Date()
+            switch result {
+            case .success(let stats): recorder?.record(.answer(stats, server: storeName, user: key.name, at: at))
+            case .failure(let error): recorder?.record(.failure(error, server: storeName, user: key.name, at: at))
+            }
+            self?.dispatch(.fetched(key, result: result, at: at))
         }
     }
 
@@ -263,6 +289,7 @@ final class LiveController {
         sources.forEach { $0.cancel() }
         sources.removeAll()
         terminal.stop()
+        history.recorder?.close()
         finished.resume(returning: ExitStatus(rawValue: status))
     }
 

@@ -22,7 +22,7 @@ package struct M4TopCommand: AsyncParsableCommand {
         Exit status: 0 ok, 1 API error, 2 usage or configuration error, 3 transport or response error.
         """,
         version: M4TopVersion.current,
-        subcommands: [SimulateCommand.self]
+        subcommands: [SimulateCommand.self, HistoryCommand.self]
     )
 
     @OptionGroup package var connection: ConnectionOptions
@@ -124,6 +124,9 @@ package struct ConnectionOptions: ParsableArguments {
     @Flag(name: .long, help: "Ring the terminal bell when an alert fires.")
     package var bell = false
 
+    @Flag(name: .long, help: "Keep no history on disk (default: every snapshot in $XDG_STATE_HOME/m4top/history.sqlite).")
+    package var noHistory = false
+
     @Option(name: .long, help: ArgumentHelp("Rotate the wall and the dashboard through the watched users, this many seconds each (R pauses).", valueName: "seconds"))
     package var rotate: Double?
 
@@ -174,6 +177,7 @@ package struct ConnectionOptions: ParsableArguments {
         flags.start = wall ? .wall : start
         flags.bell = bell
         flags.rotate = rotate
+        flags.noHistory = noHistory
         flags.theme = theme
         flags.demo = demo
         return flags

@@ -2,6 +2,7 @@ import Foundation
 import TextSafety
 import M4API
 import Dashboard
+import History
 
 /// One watched server, resolved from flags, then its profile, then defaults.
 package struct ServerSettings: Sendable {
@@ -58,6 +59,9 @@ package struct RunSettings: Sendable {
     package var wallMetrics: [String]?
     /// `[[alerts]]`; nil: the built-in rules.
     package var alertRules: [AlertRule]?
+    /// The history store; nil: keep nothing on disk (`--no-history`, `history = "off"`).
+    package var historyPath: String?
+    package var historyDays = 7
 
     /// The screen to start on: `--start`, else the overview when several servers are watched or
     /// users come from users_get, else the dashboard.
@@ -87,6 +91,7 @@ package struct ConnectionFlags: Sendable, Equatable {
     package var start: ScreenMode?
     package var bell = false
     package var rotate: Double?
+    package var noHistory = false
 
     package init() {}
 }
@@ -151,6 +156,13 @@ package enum SettingsResolver {
         settings.rotate = flags.rotate ?? config?.rotate ?? 0
         settings.wallMetrics = config?.wall
         settings.alertRules = config?.alerts
+        settings.historyDays = config?.historyDays ?? 7
+        switch config?.history {
+        case _ where flags.noHistory: settings.historyPath = nil
+        case "off"?: settings.historyPath = nil
+        case let path?: settings.historyPath = FileAccess.expandTilde(path, environment: environment)
+        case nil: settings.historyPath = HistoryStore.defaultPath(environment: environment)
+        }
         if flags.theme == nil, first.theme != nil, let config {
             settings.themeOrigin = "\(config.document.location(ofKey: "theme")): key 'theme'"
         }

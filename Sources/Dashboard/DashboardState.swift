@@ -107,6 +107,8 @@ package struct DashboardState: Sendable {
     package var themeIndex = 0
     /// Shown while the numbers come from the embedded simulator.
     package var demoNotice: String?
+    /// Something the user should read once (history moved aside, or off): shown for a minute.
+    package var notice: (text: String, until: Date)?
     package var now: Date
     package var width = 80
     package var height = 24

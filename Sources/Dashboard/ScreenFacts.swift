@@ -24,6 +24,7 @@ package enum StatusMessage: Sendable, Equatable {
     case stale(since: Date, age: TimeInterval)
     case rollover(Rollover)
     case demo(String)
+    case notice(String)
 }
 
 /// Facts the panels show, decided here so that no drawing code decides them.
@@ -84,6 +85,7 @@ extension DashboardState {
         if let alert = currentAlert { return .alert(alert) }
         if isStale, let last = userState.lastSuccess { return .stale(since: last, age: now.timeIntervalSince(last)) }
         if let rollover = userState.recentRollover(now: now) { return .rollover(rollover) }
+        if let notice, now < notice.until { return .notice(notice.text) }
         if let demoNotice { return .demo(demoNotice) }
         return nil
     }

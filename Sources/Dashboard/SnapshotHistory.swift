@@ -22,6 +22,13 @@ package struct HistoryPoint: Sendable, Equatable {
     /// Revenue, or a simple user's price.
     package let todayTakings: Decimal?
 
+    package init(time: Date, todayCalls: Decimal?, todayDuration: Decimal?, todayTakings: Decimal?) {
+        self.time = time
+        self.todayCalls = todayCalls
+        self.todayDuration = todayDuration
+        self.todayTakings = todayTakings
+    }
+
     package init(_ snapshot: Snapshot) {
         time = snapshot.time
         todayCalls = snapshot.stats.calls(.today)
@@ -41,6 +48,25 @@ package struct HistoryPoint: Sendable, Equatable {
 package struct ChartSample: Sendable, Equatable {
     package let time: Double
     package let level: Double
+
+    package init(time: Double, level: Double) {
+        self.time = time
+        self.level = level
+    }
+}
+
+/// What the store remembers of a user from before this run: points for the rates, samples for
+/// the chart, and the last answer in full (to diff the first new answer against).
+package struct SeedHistory: Sendable, Equatable {
+    package var points: [HistoryPoint]
+    package var chart: [ChartSample]
+    package var latest: Snapshot?
+
+    package init(points: [HistoryPoint], chart: [ChartSample], latest: Snapshot?) {
+        self.points = points
+        self.chart = chart
+        self.latest = latest
+    }
 }
 
 /// A bounded, time-ordered history of one user: the latest answer in full, and compact points
@@ -73,6 +99,18 @@ package struct SnapshotHistory: Sendable {
         }
         let oldestSecond = (points.first?.time ?? snapshot.time).timeIntervalSince1970
         while let first = chart.first, first.time < oldestSecond { chart.removeFirst() }
+    }
+
+    /// Earlier points from the store, placed before anything this run has seen (and within the
+    /// retention); the stored last answer becomes `latest` only when nothing newer came yet.
+    package mutating func seed(_ seed: SeedHistory) {
+        let firstNow = points.first?.time ?? .distantFuture
+        let firstChart = chart.first?.time ?? .greatestFiniteMagnitude
+        let oldest = (points.last?.time ?? seed.latest?.time ?? Date()).addingTimeInterval(-retention)
+        let olderPoints = seed.points.filter { $0.time < firstNow && $0.time >= oldest }.suffix(capacity - points.count)
+        points.insert(contentsOf: olderPoints, at: 0)
+        chart.insert(contentsOf: seed.chart.filter { $0.time < firstChart && $0.time >= oldest.timeIntervalSince1970 }, at: 0)
+        if latest == nil { latest = seed.latest }
     }
 
     /// More points than one per `spacing` over the retention: a user that was on screen.

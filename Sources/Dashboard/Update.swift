@@ -10,6 +10,8 @@ package enum Event: Sendable {
     /// The poll timer fired.
     case pollDue(Date)
     case fetched(UserKey, result: Result<QuickStats, FetchError>, at: Date)
+    /// The store's memory of the watched users, read at start (charts before the first poll).
+    case historyLoaded([UserKey: SeedHistory])
     /// A server's `users_get` answered (or failed).
     case userListFetched(server: Int, result: Result<[M4User], FetchError>, at: Date)
     case resized(width: Int, height: Int)
@@ -79,6 +81,9 @@ package enum DashboardUpdate {
         case .userListFetched(let server, let result, let at):
             state.now = max(state.now, at)
             return finishUserList(&state, server: server, result: result, at: at)
+        case .historyLoaded(let seeds):
+            for (key, seed) in seeds { seedHistory(&state, key: key, seed) }
+            return []
         case .key(let key):
             return handle(key, &state)
         case .signal(let number):
@@ -180,6 +185,23 @@ package enum DashboardUpdate {
                 watched.failingSince = nil
             }
         }
+    }
+
+    /// Earlier points from the store go before this run's; a user not yet polled shows its last
+    /// stored numbers (marked stale by their age) and its chart at once.
+    static func seedHistory(_ state: inout DashboardState, key: UserKey, _ seed: SeedHistory) {
+        guard var userState = state.userStates[key] else { return }
+        userState.history.seed(seed)
+        userState.trends = Trends.from(userState.history)
+        if userState.formatted == nil, let latest = userState.history.latest {
+            userState.formatted = FormattedSnapshot.make(latest.stats, trends: userState.trends)
+            userState.lastSuccess = latest.time
+            var row = state.rows[key] ?? RowSummary()
+            row.figures = RowFigures(latest.stats, diff: SnapshotDiff(), trends: userState.trends)
+            row.lastSuccess = latest.time
+            state.rows[key] = row
+        }
+        state.userStates[key] = userState
     }
 
     /// A successful answer: diff against the previous one, rollover, outage signal, history,

@@ -30,6 +30,8 @@ enum StatusLine {
             return ("A new \(rollover.period.unit) began at \(time.clock(rollover.at)): counters started again", .accent)
         case .demo(let text):
             return (text, .muted)
+        case .notice(let text):
+            return (text, .warning)
         }
     }
 }

@@ -1,0 +1,361 @@
+import Dashboard
+import Foundation
+import GRDB
+import M4API
+
+/// One poll of one user, as stored: every metric path's value, and the server's own answer so
+/// that nothing is lost. A failed poll is stored too (ok false, its kind), so a chart can show a
+/// gap as a gap.
+package struct StoredSnapshot: Sendable, Equatable {
+    package var server: String
+    package var user: String
+    package var time: Date
+    package var ok: Bool
+    /// `transport`, `response` or `api` for a failed poll.
+    package var errorKind: String?
+    /// By metric path (`today.revenue`), exact decimal values.
+    package var metrics: [String: Decimal]
+    /// The answer as the server sent it (successes), for what the metric table does not name.
+    package var raw: QuickStats?
+    /// A minute row (older than a day): `metrics` are the minute's last values.
+    package var isMinute = false
+
+    package init(server: String, user: String, time: Date, ok: Bool, errorKind: String? = nil,
+                 metrics: [String: Decimal] = [:], raw: QuickStats? = nil) {
+        self.server = server
+        self.user = user
+        self.time = time
+        self.ok = ok
+        self.errorKind = errorKind
+        self.metrics = metrics
+        self.raw = raw
+    }
+
+    /// A successful answer: its metrics read through the metric table.
+    package static func answer(_ stats: QuickStats, server: String, user: String, at time: Date) -> StoredSnapshot {
+        let input = MetricInput(stats: stats)
+        var metrics: [String: Decimal] = [:]
+        for metric in MetricTable.storedMetrics {
+            guard var value = metric.value(input) else { continue }
+            // A derived value (ACD) has as many digits as a division gives: a millisecond will do.
+            if metric.isDerived {
+                var exact = value
+                NSDecimalRound(&value, &exact, 3, .plain)
+            }
+            metrics[metric.path] = value
+        }
+        return StoredSnapshot(server: server, user: user, time: time, ok: true, metrics: metrics, raw: stats)
+    }
+
+    /// A failed poll: the time and the kind, nothing else.
+    package static func failure(_ error: FetchError, server: String, user: String, at time: Date) -> StoredSnapshot {
+        StoredSnapshot(server: server, user: user, time: time, ok: false, errorKind: error.kind.rawValue)
+    }
+}
+
+extension MetricTable {
+    /// What the store keeps per snapshot: the server's values and what one answer gives (ACD,
+    /// ringing); rates need a history and staleness a clock, so those are not stored.
+    package static var storedMetrics: [Metric] {
+        all.filter { !$0.needsHistoryForStore && $0.source != .staleness }
+    }
+}
+
+extension Metric {
+    var needsHistoryForStore: Bool {
+        if case .derived(let derivation) = source { return derivation == .callsPerMinute || derivation == .takingsPerHour }
+        return false
+    }
+}
+
+/// Why the store could not be used; the dashboard goes on without history and says so.
+package struct HistoryError: Error, Sendable, CustomStringConvertible {
+    package let message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
+}
+
+/// Every snapshot of every watched user in SQLite, through GRDB: WAL mode, a busy timeout and
+/// one writer at a time, so two m4top processes (a wall and an exporter) share one file. Full
+/// resolution for a day, then one row per minute per user, deleted after `days`.
+package final class HistoryStore: Sendable {
+    package let path: String
+    private let pool: DatabasePool
+
+    /// Waits this long for another process's write before giving up on one batch.
+    package static let busySeconds: TimeInterval = 5
+    /// Full resolution this long; older rows become one per minute.
+    package static let fullResolution: TimeInterval = 86_400
+
+    private init(path: String, pool: DatabasePool) {
+        self.path = path
+        self.pool = pool
+    }
+
+    /// `$XDG_STATE_HOME/m4top/history.sqlite`, or `~/.local/state/m4top/history.sqlite`.
+    package static func defaultPath(environment: [String: String]) -> String {
+        let state = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.local/state"
+        return state + "/m4top/history.sqlite"
+    }
+
+    /// Opens (or creates) the store: the folder owner-only (0700), the file too (0600), the
+    /// schema migrated. A file that is not a database (or is corrupt) is moved aside and a new
+    /// one started; `notice` says so. Throws only when no store can be had at all.
+    package static func open(path: String) throws(HistoryError) -> (store: HistoryStore, notice: String?) {
+        let folder = (path as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw HistoryError("cannot create \(folder): \(error.localizedDescription)")
+        }
+        do {
+            return (try openDatabase(path), nil)
+        } catch {
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw HistoryError("cannot open \(path): \(describe(error))")
+            }
+            // Not a database, or a damaged one: keep it for a look, start afresh.
+            let aside = path + ".broken-" + String(Int(Date().timeIntervalSince1970))
+            do {
+                try FileManager.default.moveItem(atPath: path, toPath: aside)
+                for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+                return (try openDatabase(path), "\(path) could not be read (\(describe(error))); moved to \(aside), started a new one")
+            } catch let second {
+                throw HistoryError("cannot open \(path): \(describe(second))")
+            }
+        }
+    }
+
+    private static func openDatabase(_ path: String) throws -> HistoryStore {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(busySeconds)
+        configuration.label = "m4top.history"
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        chmod(path, 0o600)
+        try migrator.migrate(pool)
+        // Read once: a file that is not SQLite fails here, not on the first write.
+        _ = try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") }
+        return HistoryStore(path: path, pool: pool)
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? DatabaseError { return error.message ?? "\(error.resultCode)" }
+        return String(describing: error)
+    }
+
+    /// The schema, versioned: a later m4top opens an earlier file (GRDB records what ran).
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: snapshots and minutes") { db in
+            try db.create(table: "snapshot") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("server", .text).notNull()
+                table.column("user", .text).notNull()
+                table.column("time", .double).notNull()
+                table.column("ok", .boolean).notNull()
+                table.column("error_kind", .text)
+                table.column("metrics", .text).notNull()
+                table.column("raw", .text)
+            }
+            try db.create(index: "snapshot_by_user_time", on: "snapshot", columns: ["server", "user", "time"])
+            try db.create(table: "minute") { table in
+                table.column("server", .text).notNull()
+                table.column("user", .text).notNull()
+                table.column("minute", .integer).notNull()
+                table.column("first", .text).notNull()
+                table.column("last", .text).notNull()
+                table.column("min", .text).notNull()
+                table.column("max", .text).notNull()
+                table.primaryKey(["server", "user", "minute"])
+            }
+        }
+        return migrator
+    }
+
+    // MARK: Writing
+
+    /// One batch in one transaction (a poll's worth of a fleet is one write, not hundreds).
+    package func write(_ batch: [StoredSnapshot]) throws(HistoryError) {
+        guard !batch.isEmpty else { return }
+        do {
+            try pool.write { db in
+                let statement = try db.makeStatement(sql: "INSERT INTO snapshot (server, user, time, ok, error_kind, metrics, raw) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                for snapshot in batch {
+                    try statement.execute(arguments: [snapshot.server, snapshot.user, snapshot.time.timeIntervalSince1970, snapshot.ok,
+                                                      snapshot.errorKind, Self.encode(snapshot.metrics), snapshot.raw.map(RawAnswer.encode)])
+                }
+            }
+        } catch {
+            throw HistoryError("cannot write \(path): \(Self.describe(error))")
+        }
+    }
+
+    /// Rows older than a day become one row per minute per user (first, last, min and max of
+    /// every metric); minute rows older than `days` go.
+    package func prune(now: Date, days: Int) throws(HistoryError) {
+        let cutoff = now.addingTimeInterval(-Self.fullResolution).timeIntervalSince1970
+        let oldest = now.addingTimeInterval(-Double(days) * 86_400).timeIntervalSince1970
+        do {
+            try pool.write { db in
+                let rows = try Row.fetchAll(db, sql: "SELECT server, user, time, metrics FROM snapshot WHERE time < ? AND ok ORDER BY server, user, time",
+                                            arguments: [cutoff])
+                var minutes: [String: MinuteRow] = [:]
+                for row in rows {
+                    let server: String = row["server"], user: String = row["user"], time: Double = row["time"]
+                    let minute = Int((time / 60).rounded(.down))
+                    let key = "\(server)\u{0}\(user)\u{0}\(minute)"
+                    minutes[key, default: MinuteRow(server: server, user: user, minute: minute)].add(Self.decode(row["metrics"]))
+                }
+                for minute in minutes.values {
+                    try minute.merge(into: db)
+                }
+                try db.execute(sql: "DELETE FROM snapshot WHERE time < ?", arguments: [cutoff])
+                try db.execute(sql: "DELETE FROM minute WHERE minute < ?", arguments: [Int(oldest / 60)])
+            }
+        } catch {
+            throw HistoryError("cannot prune \(path): \(Self.describe(error))")
+        }
+    }
+
+    // MARK: Reading
+
+    /// Snapshots in time order (minute rows as their last values), filtered.
+    package func snapshots(server: String? = nil, user: String? = nil, since: Date? = nil, until: Date? = nil,
+                           withRaw: Bool = false) throws(HistoryError) -> [StoredSnapshot] {
+        var conditions: [String] = [], arguments: [any DatabaseValueConvertible] = []
+        if let server { conditions.append("server = ?"); arguments.append(server) }
+        if let user { conditions.append("user = ?"); arguments.append(user) }
+        let lower = since?.timeIntervalSince1970 ?? -Double.greatestFiniteMagnitude
+        let upper = until?.timeIntervalSince1970 ?? Double.greatestFiniteMagnitude
+        let filter = conditions.isEmpty ? "" : conditions.joined(separator: " AND ") + " AND "
+        do {
+            return try pool.read { db in
+                let minuteRows = try Row.fetchAll(db, sql: "SELECT server, user, minute, last FROM minute WHERE \(filter)minute * 60 >= ? AND minute * 60 <= ?",
+                                                  arguments: StatementArguments(arguments + [lower, upper]))
+                var result = minuteRows.map { row -> StoredSnapshot in
+                    var snapshot = StoredSnapshot(server: row["server"], user: row["user"],
+                                                  time: Date(timeIntervalSince1970: Double(row["minute"] as Int) * 60), ok: true,
+                                                  metrics: Self.decode(row["last"]))
+                    snapshot.isMinute = true
+                    return snapshot
+                }
+                let rows = try Row.fetchAll(db, sql: "SELECT server, user, time, ok, error_kind, metrics\(withRaw ? ", raw" : "") FROM snapshot WHERE \(filter)time >= ? AND time <= ? ORDER BY time",
+                                            arguments: StatementArguments(arguments + [lower, upper]))
+                result += rows.map { row in
+                    StoredSnapshot(server: row["server"], user: row["user"], time: Date(timeIntervalSince1970: row["time"]), ok: row["ok"],
+                                   errorKind: row["error_kind"], metrics: Self.decode(row["metrics"]),
+                                   raw: withRaw ? (row["raw"] as String?).flatMap(RawAnswer.decode) : nil)
+                }
+                return result.sorted { $0.time < $1.time }
+            }
+        } catch {
+            throw HistoryError("cannot read \(path): \(Self.describe(error))")
+        }
+    }
+
+    /// The latest successful answer of a user, in full (to diff the first new answer against).
+    package func latestAnswer(server: String, user: String) throws(HistoryError) -> (time: Date, stats: QuickStats)? {
+        do {
+            return try pool.read { db in
+                guard let row = try Row.fetchOne(db, sql: "SELECT time, raw FROM snapshot WHERE server = ? AND user = ? AND ok ORDER BY time DESC LIMIT 1",
+                                                 arguments: [server, user]),
+                      let stats = (row["raw"] as String?).flatMap(RawAnswer.decode) else { return nil }
+                return (Date(timeIntervalSince1970: row["time"]), stats)
+            }
+        } catch {
+            throw HistoryError("cannot read \(path): \(Self.describe(error))")
+        }
+    }
+
+    /// Rows in the file, for tests and the bench.
+    package func counts() throws(HistoryError) -> (snapshots: Int, minutes: Int) {
+        do {
+            return try pool.read { db in
+                (try Int.fetchOne(db, sql: "SELECT count(*) FROM snapshot") ?? 0, try Int.fetchOne(db, sql: "SELECT count(*) FROM minute") ?? 0)
+            }
+        } catch {
+            throw HistoryError("cannot read \(path): \(Self.describe(error))")
+        }
+    }
+
+    // MARK: Encoding
+
+    /// `{"today.revenue": "1.4475", …}`: exact decimal text, never a Double.
+    static func encode(_ metrics: [String: Decimal]) -> String {
+        let object = metrics.mapValues { "\($0)" }
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func decode(_ text: String?) -> [String: Decimal] {
+        guard let data = text?.data(using: .utf8),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: String] else { return [:] }
+        return object.compactMapValues { Decimal(string: $0) }
+    }
+}
+
+/// First, last, min and max of every metric over one minute of one user.
+struct MinuteRow {
+    let server: String
+    let user: String
+    let minute: Int
+    var first: [String: Decimal] = [:]
+    var last: [String: Decimal] = [:]
+    var low: [String: Decimal] = [:]
+    var high: [String: Decimal] = [:]
+
+    init(server: String, user: String, minute: Int) {
+        self.server = server
+        self.user = user
+        self.minute = minute
+    }
+
+    mutating func add(_ metrics: [String: Decimal]) {
+        for (path, value) in metrics {
+            if first[path] == nil { first[path] = value }
+            last[path] = value
+            low[path] = min(low[path] ?? value, value)
+            high[path] = max(high[path] ?? value, value)
+        }
+    }
+
+    /// Into the table, merged with a row already there for the same minute.
+    func merge(into db: Database) throws {
+        var row = self
+        if let existing = try Row.fetchOne(db, sql: "SELECT first, last, min, max FROM minute WHERE server = ? AND user = ? AND minute = ?",
+                                           arguments: [server, user, minute]) {
+            row.first = HistoryStore.decode(existing["first"]).merging(first) { old, _ in old }
+            row.last = last.merging(HistoryStore.decode(existing["last"])) { new, _ in new }
+            row.low = low.merging(HistoryStore.decode(existing["min"])) { min($0, $1) }
+            row.high = high.merging(HistoryStore.decode(existing["max"])) { max($0, $1) }
+        }
+        try db.execute(sql: "INSERT OR REPLACE INTO minute (server, user, minute, first, last, min, max) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       arguments: [server, user, minute, HistoryStore.encode(row.first), HistoryStore.encode(row.last),
+                                   HistoryStore.encode(row.low), HistoryStore.encode(row.high)])
+    }
+}
+
+/// A `QuickStats` as JSON and back: sections with their element names and fields in order.
+enum RawAnswer {
+    static func encode(_ stats: QuickStats) -> String {
+        let sections: [[String: Any]] = stats.sections.map { section in
+            ["name": section.elementName, "fields": section.fields.map { [$0.name, $0.text] }]
+        }
+        let object: [String: Any] = ["sections": sections, "fields": stats.fields.map { [$0.name, $0.text] }]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func decode(_ text: String) -> QuickStats? {
+        guard let data = text.data(using: .utf8), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let sections = object["sections"] as? [[String: Any]] else { return nil }
+        func fields(_ list: Any?) -> [StatField] {
+            (list as? [[String]] ?? []).compactMap { pair in pair.count == 2 ? StatField(name: pair[0], text: pair[1]) : nil }
+        }
+        return QuickStats(sections: sections.compactMap { section in
+            (section["name"] as? String).map { StatSection(name: $0, fields: fields(section["fields"])) }
+        }, fields: fields(object["fields"]))
+    }
+}

@@ -468,3 +468,56 @@ struct WallEndToEndTests {
         try await pane.expectShellUsable("q after rotation")
     }
 }
+
+/// History across a restart, in a real terminal, and `m4top history` as a script runs it.
+@Suite("History end to end", .serialized)
+struct HistoryEndToEndTests {
+    @Test("Poll, quit, start again: the chart shows the earlier points before the first new poll; history --format csv lists them")
+    func restart() async throws {
+        var settings = SimulatorSettings()
+        settings.pinnedActiveCalls = 12
+        let sim = try await RunningSimulator.start(SimulatedServer(settings: settings, seed: 4))
+        defer { Task { await sim.stop() } }
+        let state = NSTemporaryDirectory() + "m4top-state-\(UUID().uuidString.prefix(8))"
+        let pane = try TmuxPane(width: 100, height: 30, environment: ["XDG_STATE_HOME": state])
+        let command = "M4TOP_SECRET=secret \(DashboardEndToEndTests.bin) --url \(sim.baseURL) --interval 1"
+        try pane.run(command)
+        try await pane.waitFor(text: "Total 12")
+        try await Task.sleep(nanoseconds: 3_500_000_000)
+        try pane.keys("q")
+        try await pane.expectShellUsable("q")
+        // Again, polling only once a minute: what the chart shows at once comes from the store.
+        await sim.server.update { $0.pinnedActiveCalls = 30 }
+        try pane.run(command.replacingOccurrences(of: "--interval 1", with: "--interval 60"))
+        let screen = try await pane.waitFor("the stored chart and the new answer") { $0.contains("Total 30") }
+        let chartRows = screen.split(separator: "\n").filter { $0.contains("│") && ($0.contains("█") || $0.contains("▆") || $0.contains("▃")) }
+        #expect(chartRows.count >= 2, "the earlier points are drawn:\n\(screen)")
+        #expect(screen.contains("+18"), "the first new answer is compared with the stored one (12 to 30)")
+        try pane.keys("q")
+        try await pane.expectShellUsable("q")
+
+        let csv = try await Spawn.runWithStatus(["env", "XDG_STATE_HOME=\(state)", DashboardEndToEndTests.bin, "history", "--format", "csv"])
+        #expect(csv.status == 0)
+        let lines = csv.output.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("time,server,user,status,error,today.calls") == true)
+        #expect(lines.count >= 5, "a header and the polls: \(lines.count)")
+        #expect(lines.dropFirst().allSatisfy { $0.contains(",admin,ok,") })
+        let json = try await Spawn.runWithStatus(["env", "XDG_STATE_HOME=\(state)", DashboardEndToEndTests.bin, "history", "--format", "json", "--user", "nobody"])
+        #expect(json.status == 0 && json.output.isEmpty, "an empty result is not an error")
+        try? FileManager.default.removeItem(atPath: state)
+    }
+
+    @Test("--no-history keeps nothing on disk")
+    func noHistory() async throws {
+        let sim = try await RunningSimulator.start(SimulatedServer(sampleMode: true))
+        defer { Task { await sim.stop() } }
+        let state = NSTemporaryDirectory() + "m4top-state-\(UUID().uuidString.prefix(8))"
+        let pane = try TmuxPane(width: 100, height: 30, environment: ["XDG_STATE_HOME": state])
+        try pane.run("M4TOP_SECRET=secret \(DashboardEndToEndTests.bin) --url \(sim.baseURL) --interval 1 --no-history")
+        try await pane.waitFor(text: "1.45")
+        try await Task.sleep(nanoseconds: 2_500_000_000)
+        try pane.keys("q")
+        try await pane.expectShellUsable("q")
+        #expect(!FileManager.default.fileExists(atPath: state + "/m4top"), "nothing written")
+    }
+}

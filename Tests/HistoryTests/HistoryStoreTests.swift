@@ -1,0 +1,142 @@
+import Dashboard
+import Foundation
+import History
+import M4API
+import Testing
+
+/// A private folder per test.
+final class StoreFolder {
+    let path: String
+    init() {
+        path = NSTemporaryDirectory() + "m4top-history-\(UUID().uuidString.prefix(8))"
+    }
+    deinit {
+        chmod(path, 0o700)
+        try? FileManager.default.removeItem(atPath: path)
+    }
+    var file: String { path + "/state/m4top/history.sqlite" }
+}
+
+@Suite("History store: write, read, retention, two writers, bad files")
+struct HistoryStoreTests {
+    let t0 = Date(timeIntervalSince1970: 1_795_000_000)
+
+    func answer(calls: Int, active: Int, revenue: String = "1.4475") -> QuickStats {
+        QuickStats(sections: [
+            StatSection(name: "today", fields: [StatField(name: "calls", text: "\(calls)"), StatField(name: "duration", text: "\(calls * 60)"),
+                                                StatField(name: "revenue", text: revenue), StatField(name: "margin", text: "54")]),
+            StatSection(name: "active_calls", fields: [StatField(name: "total", text: "\(active)"), StatField(name: "answered_calls", text: "\(active)")]),
+        ], fields: [StatField(name: "extra", text: "kept as sent")])
+    }
+
+    @Test("Snapshots and failures go in and come back: exact decimals, the raw answer, owner-only files")
+    func roundTrip() throws {
+        let folder = StoreFolder()
+        let (store, notice) = try HistoryStore.open(path: folder.file)
+        #expect(notice == nil)
+        try store.write([
+            .answer(answer(calls: 4, active: 2, revenue: "28.110331000000002"), server: "prod", user: "admin", at: t0),
+            .failure(.transport(.connectionClosed), server: "prod", user: "admin", at: t0.addingTimeInterval(5)),
+            .answer(answer(calls: 5, active: 3), server: "lab", user: "alice", at: t0.addingTimeInterval(6)),
+        ])
+        let all = try store.snapshots()
+        #expect(all.map(\.user) == ["admin", "admin", "alice"])
+        #expect(all[0].metrics["today.revenue"] == Decimal(string: "28.110331000000002"))
+        #expect(all[0].metrics["active_calls.total"] == 2 && all[0].metrics["today.acd"] == 60)
+        #expect(!all[1].ok && all[1].errorKind == "transport" && all[1].metrics.isEmpty, "a failed poll is a gap, not a flat line")
+        #expect(try store.snapshots(server: "lab").map(\.user) == ["alice"])
+        #expect(try store.snapshots(since: t0.addingTimeInterval(1), until: t0.addingTimeInterval(5)).count == 1)
+        let latest = try #require(try store.latestAnswer(server: "prod", user: "admin"))
+        #expect(latest.stats == answer(calls: 4, active: 2, revenue: "28.110331000000002"), "the raw answer, nothing lost")
+        let folderMode = try FileManager.default.attributesOfItem(atPath: (folder.file as NSString).deletingLastPathComponent)[.posixPermissions] as? Int
+        let fileMode = try FileManager.default.attributesOfItem(atPath: folder.file)[.posixPermissions] as? Int
+        #expect(folderMode == 0o700 && fileMode == 0o600, "revenue is business data")
+    }
+
+    @Test("Retention: full resolution for a day, then one row per minute (first, last, min, max), gone after history_days")
+    func retention() throws {
+        let folder = StoreFolder()
+        let store = try HistoryStore.open(path: folder.file).store
+        let start = Date(timeIntervalSince1970: 1_794_999_960)  // on a minute boundary
+        var batch: [StoredSnapshot] = []
+        for second in stride(from: 0, to: 180, by: 5) {
+            batch.append(.answer(answer(calls: second, active: second % 7), server: "prod", user: "admin", at: start.addingTimeInterval(Double(second))))
+        }
+        try store.write(batch)
+        try store.prune(now: start.addingTimeInterval(3_600), days: 7)
+        #expect(try store.counts() == (snapshots: 36, minutes: 0), "younger than a day: untouched")
+        try store.prune(now: start.addingTimeInterval(86_400 + 200), days: 7)
+        #expect(try store.counts() == (snapshots: 0, minutes: 3))
+        let minutes = try store.snapshots()
+        #expect(minutes.allSatisfy(\.isMinute) && minutes.count == 3)
+        #expect(minutes[0].metrics["today.calls"] == 55, "the minute's last value")
+        try store.write([.answer(answer(calls: 1, active: 1), server: "prod", user: "admin", at: start.addingTimeInterval(86_400 * 3))])
+        try store.prune(now: start.addingTimeInterval(86_400 * 8 + 1), days: 7)
+        #expect(try store.counts() == (snapshots: 0, minutes: 1), "the first day's minutes are gone after 7 days")
+    }
+
+    @Test("Two stores on one file write at once: every row arrives, no database-is-locked")
+    func twoWriters() async throws {
+        let folder = StoreFolder()
+        let first = try HistoryStore.open(path: folder.file).store
+        let second = try HistoryStore.open(path: folder.file).store
+        let t0 = self.t0
+        let stats = answer(calls: 1, active: 1)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, store) in [first, second].enumerated() {
+                group.addTask {
+                    for batch in 0..<50 {
+                        let rows = (0..<20).map { StoredSnapshot.answer(stats, server: "s\(index)", user: "u\($0)", at: t0.addingTimeInterval(Double(batch))) }
+                        try store.write(rows)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try first.counts().snapshots == 2_000)
+    }
+
+    @Test("A file that is not a database is moved aside with a message; a new one is started")
+    func corruptFile() throws {
+        let folder = StoreFolder()
+        try FileManager.default.createDirectory(atPath: (folder.file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(repeating: 0x41, count: 8192).write(to: URL(fileURLWithPath: folder.file))
+        let (store, notice) = try HistoryStore.open(path: folder.file)
+        #expect(notice?.contains("moved to \(folder.file).broken-") == true, "\(notice ?? "no notice")")
+        try store.write([.answer(answer(calls: 1, active: 1), server: "p", user: "u", at: t0)])
+        #expect(try store.counts().snapshots == 1)
+        let aside = try FileManager.default.contentsOfDirectory(atPath: (folder.file as NSString).deletingLastPathComponent)
+        #expect(aside.contains { $0.hasPrefix("history.sqlite.broken-") })
+    }
+
+    @Test("A folder that cannot be made is a clear error (the dashboard then runs without history)")
+    func unwritableFolder() throws {
+        let folder = StoreFolder()
+        // A plain file where the folder should be: no one, root included, can make it.
+        try Data("not a folder".utf8).write(to: URL(fileURLWithPath: folder.path))
+        let error = #expect(throws: HistoryError.self) { try HistoryStore.open(path: folder.path + "/m4top/history.sqlite") }
+        #expect(error?.message.contains("cannot create \(folder.path)/m4top") == true, "\(error?.message ?? "")")
+        try? FileManager.default.removeItem(atPath: folder.path)
+    }
+
+    @Test("Opening a file made by the first schema keeps its rows (migrations are recorded)")
+    func migration() throws {
+        let folder = StoreFolder()
+        do {
+            let store = try HistoryStore.open(path: folder.file).store
+            try store.write([.answer(answer(calls: 7, active: 1), server: "p", user: "u", at: t0)])
+        }
+        let reopened = try HistoryStore.open(path: folder.file).store
+        #expect(try reopened.snapshots().first?.metrics["today.calls"] == 7)
+    }
+
+    @Test("The recorder writes off the caller's queue, in batches, and everything on close")
+    func recorder() throws {
+        let folder = StoreFolder()
+        let store = try HistoryStore.open(path: folder.file).store
+        let recorder = HistoryRecorder(store: store, days: 7) { problem in Issue.record("\(problem)") }
+        for index in 0..<100 { recorder.record(.answer(answer(calls: index, active: 1), server: "p", user: "u", at: t0.addingTimeInterval(Double(index)))) }
+        recorder.close()
+        #expect(try store.counts().snapshots == 100)
+    }
+}

@@ -69,7 +69,7 @@ let package = Package(
         ]),
         .executableTarget(name: "m4top", dependencies: ["App"]),
         // Speed and memory figures (scripts/bench): printed, never asserted.
-        .executableTarget(name: "m4top-bench", dependencies: ["M4API", "Dashboard", "Screen", "Simulator"]),
+        .executableTarget(name: "m4top-bench", dependencies: ["M4API", "Dashboard", "Screen", "Simulator", "History"]),
 
         // Helpers shared by test targets (never linked into the product).
         .target(name: "TestSupport", path: "Tests/TestSupport"),

@@ -1,4 +1,5 @@
 import Dashboard
+import History
 import Foundation
 import M4API
 import Screen
@@ -125,6 +126,36 @@ do {
     let perUser = Double(residentKiB() - before) / 1000
     print(String(format: "memory per background user after an hour (120 answers): %.1f KiB (1,000 users)", perUser))
     withExtendedLifetime(fleet) {}
+}
+
+// The history store: inserts per second in the recorder's batches, the file per user-day, and
+// reading one user's last hour (what the charts get at start) from a store of 1,000 users.
+do {
+    let folder = NSTemporaryDirectory() + "m4top-bench-history-\(getpid())"
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let store = try HistoryStore.open(path: folder + "/history.sqlite").store
+    let stats = answer(1000, active: 17)
+    let users = 1000, perUser = 120  // an hour at one answer per 30 s
+    let clock = ContinuousClock()
+    let elapsed = try clock.measure {
+        for round in 0..<perUser {
+            let at = time.addingTimeInterval(Double(round) * 30)
+            try store.write((0..<users).map { StoredSnapshot.answer(stats, server: "bench", user: "user\($0)", at: at) })
+        }
+    }
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    print(String(format: "history inserts (batches of 1,000):                 %.0f rows/s", Double(users * perUser) / seconds))
+    let bytes = (try FileManager.default.attributesOfItem(atPath: folder + "/history.sqlite")[.size] as? Int ?? 0)
+        + ((try? FileManager.default.attributesOfItem(atPath: folder + "/history.sqlite-wal")[.size] as? Int) ?? 0)
+    let perRow = Double(bytes) / Double(users * perUser)
+    print(String(format: "history file per user-day (2,880 answers at 30 s):   %.1f MiB (%.0f bytes a row)", perRow * 2880 / 1_048_576, perRow))
+    let read = try clock.measure {
+        _ = try store.snapshots(server: "bench", user: "user500", since: time.addingTimeInterval(-1), until: time.addingTimeInterval(3600))
+    }
+    print(String(format: "read one user's hour from a 1,000-user store:       %.1f ms",
+                 (Double(read.components.seconds) + Double(read.components.attoseconds) / 1e18) * 1000))
+} catch {
+    print("history bench: \(error)")
 }
 
 // A round trip through the real client and the simulator over loopback.

@@ -53,6 +53,20 @@ struct HistoryStoreTests {
         #expect(folderMode == 0o700 && fileMode == 0o600, "revenue is business data")
     }
 
+    @Test("A plain answer is stored as its metrics only, and rebuilt exactly; an odd one keeps its raw text")
+    func compactRows() throws {
+        let folder = StoreFolder()
+        let store = try HistoryStore.open(path: folder.file).store
+        let plain = QuickStats(sections: [
+            StatSection(name: "today", fields: [StatField(name: "calls", text: "4"), StatField(name: "revenue", text: "1.4475")]),
+            StatSection(name: "active_calls", fields: [StatField(name: "total", text: "0"), StatField(name: "answered_calls", text: "0")]),
+        ])
+        let odd = QuickStats(sections: [StatSection(name: "this_month", fields: [StatField(name: "calls", text: "007")])])
+        try store.write([.answer(plain, server: "p", user: "plain", at: t0), .answer(odd, server: "p", user: "odd", at: t0)])
+        #expect(try store.latestAnswer(server: "p", user: "plain")?.stats == plain)
+        #expect(try store.latestAnswer(server: "p", user: "odd")?.stats == odd, "this_month and 007 survive")
+    }
+
     @Test("Retention: full resolution for a day, then one row per minute (first, last, min, max), gone after history_days")
     func retention() throws {
         let folder = StoreFolder()

@@ -56,7 +56,7 @@ actor FleetPoller {
                     }
                     await self.deliver(.userListFetched(server: server, result: result, at: Date()))
                 }
-            case .repaint, .applyTheme, .suspend, .bell, .quit:
+            case .repaint, .applyTheme, .suspend, .bell, .loadChart, .quit:
                 break
             }
         }

@@ -186,6 +186,7 @@ final class LiveController {
             case .fetchUserList(let server): fetchUserList(server)
             case .repaint: terminal.invalidate()
             case .bell: terminal.bell()
+            case .loadChart(let key, let window): loadChart(key, window: window)
             case .applyTheme(let name):
                 terminal.apply(themes[name] ?? Theme.builtinDefault, background: background)
                 terminal.invalidate()
@@ -207,6 +208,22 @@ final class LiveController {
         Task.detached { [weak self] in
             let seeds = HistorySetup.seeds(store, wanted: wanted, window: window, now: Date())
             await MainActor.run { self?.dispatch(.historyLoaded(seeds)) }
+        }
+    }
+
+    /// A long chart range for one user, read off the main queue (a minute's peak per point).
+    private func loadChart(_ key: UserKey, window: TimeInterval) {
+        guard let store = history.recorder?.store else { return }
+        let server = history.serverNames[key.server]
+        Task.detached { [weak self] in
+            let now = Date()
+            let rows = (try? store.snapshots(server: server, user: key.name, since: now.addingTimeInterval(-window))) ?? []
+            let samples = rows.compactMap { row in
+                (row.activePeak ?? row.metrics["active_calls.total"]).map {
+                    ChartSample(time: row.time.timeIntervalSince1970, level: NSDecimalNumber(decimal: $0).doubleValue)
+                }
+            }
+            await MainActor.run { self?.dispatch(.chartLoaded(key, window: window, samples: samples, at: now)) }
         }
     }
 

@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 import M4API
 
@@ -47,6 +48,21 @@ package struct UserState: Sendable {
 /// Which screen is up.
 package enum ScreenMode: String, Sendable, CaseIterable {
     case dashboard, overview, wall
+}
+
+/// Active calls over a range longer than the hour kept in memory, from the history store.
+package struct LongChart: Sendable, Equatable {
+    package let key: UserKey
+    package let window: TimeInterval
+    package let samples: Deque<ChartSample>
+    package let loadedAt: Date
+
+    package init(key: UserKey, window: TimeInterval, samples: [ChartSample], loadedAt: Date) {
+        self.key = key
+        self.window = window
+        self.samples = Deque(samples)
+        self.loadedAt = loadedAt
+    }
 }
 
 /// `--rotate`: the dashboard and the wall go through the watched users, one period each.
@@ -102,6 +118,8 @@ package struct DashboardState: Sendable {
     package var wallMetrics: [String]?
     /// Which of `chartRanges` the charts show (`[` `]`).
     package var chartRangeIndex = 1
+    /// A range longer than memory keeps, read from the history store for the user on screen.
+    package var longChart: LongChart?
     /// The themes `t` cycles through; the shell holds the themes themselves, by name.
     package let themeNames: [String]
     package var themeIndex = 0
@@ -131,6 +149,24 @@ package struct DashboardState: Sendable {
     package static let userWall = ["active_calls.total", "today.price", "balance"]
 
     package var chartWindow: TimeInterval { Self.chartRanges[chartRangeIndex] }
+
+    /// What the chart of the user on screen draws: the store's samples for a long range (with
+    /// this run's newer ones after them), else the hour in memory.
+    package var chartSamples: Deque<ChartSample> {
+        let memory = currentState.history.chart
+        guard chartWindow > currentState.history.retention, let long = longChart, long.key == current, long.window == chartWindow else {
+            return memory
+        }
+        let last = long.samples.last?.time ?? -.greatestFiniteMagnitude
+        return long.samples + memory.filter { $0.time > last }
+    }
+
+    /// The long range is wanted and not loaded (or older than a minute).
+    package var needsLongChart: Bool {
+        guard chartWindow > currentState.history.retention else { return false }
+        guard let long = longChart, long.key == current, long.window == chartWindow else { return true }
+        return now.timeIntervalSince(long.loadedAt) >= 60
+    }
 
     /// The tiles of the wall for the user on screen.
     package var wallTiles: [String] {

@@ -12,6 +12,8 @@ package enum Event: Sendable {
     case fetched(UserKey, result: Result<QuickStats, FetchError>, at: Date)
     /// The store's memory of the watched users, read at start (charts before the first poll).
     case historyLoaded([UserKey: SeedHistory])
+    /// A long chart range, read from the store.
+    case chartLoaded(UserKey, window: TimeInterval, samples: [ChartSample], at: Date)
     /// A server's `users_get` answered (or failed).
     case userListFetched(server: Int, result: Result<[M4User], FetchError>, at: Date)
     case resized(width: Int, height: Int)
@@ -35,6 +37,8 @@ package enum Effect: Sendable, Equatable {
     case suspend
     /// Ring the terminal bell (an alert fired).
     case bell
+    /// Read this user's active calls over `window` from the history store (a long chart range).
+    case loadChart(UserKey, window: TimeInterval)
     /// Restore the terminal and exit with this status.
     case quit(status: Int32)
 }
@@ -66,7 +70,7 @@ package enum DashboardUpdate {
             state.now = now
             let servers = state.servers.map { (failingSince: $0.failingSince, interval: state.interval) }
             let ring = state.alerts.tick(now: now, servers: servers)
-            return rotate(&state) + (ring ? [.bell] : [])
+            return rotate(&state) + (ring ? [.bell] : []) + longChartIfNeeded(&state)
         case .pollDue(let now):
             state.now = now
             return startDue(&state)
@@ -83,6 +87,9 @@ package enum DashboardUpdate {
             return finishUserList(&state, server: server, result: result, at: at)
         case .historyLoaded(let seeds):
             for (key, seed) in seeds { seedHistory(&state, key: key, seed) }
+            return []
+        case .chartLoaded(let key, let window, let samples, let at):
+            state.longChart = LongChart(key: key, window: window, samples: samples, loadedAt: at)
             return []
         case .key(let key):
             return handle(key, &state)
@@ -304,8 +311,10 @@ package enum DashboardUpdate {
             state.rotation.nextAt = state.rotation.paused ? nil : state.now.addingTimeInterval(state.rotation.period)
         case .shorterChart:
             state.chartRangeIndex = max(0, state.chartRangeIndex - 1)
+            return longChartIfNeeded(&state)
         case .longerChart:
             state.chartRangeIndex = min(DashboardState.chartRanges.count - 1, state.chartRangeIndex + 1)
+            return longChartIfNeeded(&state)
         case .togglePause:
             state.paused.toggle()
             if !state.paused { return startDue(&state) }
@@ -361,6 +370,16 @@ package enum DashboardUpdate {
             state.scheduler.setFocus(state.current, now: state.now)
         }
         return startDue(&state)
+    }
+
+    /// A range longer than memory: ask the shell to read it (once a minute at most; the reply
+    /// marks it loaded, and a request in flight is not repeated before then).
+    static func longChartIfNeeded(_ state: inout DashboardState) -> [Effect] {
+        guard state.screen != .overview, state.needsLongChart else { return [] }
+        // Marked as loading (empty, now) so that ticks do not ask again while the read runs.
+        let pending = state.longChart.map { $0.key == state.current && $0.window == state.chartWindow } ?? false
+        if !pending { state.longChart = LongChart(key: state.current, window: state.chartWindow, samples: [], loadedAt: state.now) }
+        return [.loadChart(state.current, window: state.chartWindow)]
     }
 
     /// `--rotate`: on the dashboard and the wall, the next user when the period is up.

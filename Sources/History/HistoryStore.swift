@@ -19,6 +19,8 @@ package struct StoredSnapshot: Sendable, Equatable {
     package var raw: QuickStats?
     /// A minute row (older than a day): `metrics` are the minute's last values.
     package var isMinute = false
+    /// A minute row's highest active calls.
+    package var activePeak: Decimal?
 
     package init(server: String, user: String, time: Date, ok: Bool, errorKind: String? = nil,
                  metrics: [String: Decimal] = [:], raw: QuickStats? = nil) {
@@ -166,8 +168,8 @@ package final class HistoryStore: Sendable {
                 table.column("minute", .integer).notNull()
                 table.column("first", .text).notNull()
                 table.column("last", .text).notNull()
-                table.column("min", .text).notNull()
-                table.column("max", .text).notNull()
+                table.column("active_min", .text)
+                table.column("active_max", .text)
                 table.primaryKey(["server", "user", "minute"])
             }
         }
@@ -232,13 +234,14 @@ package final class HistoryStore: Sendable {
         let filter = conditions.isEmpty ? "" : conditions.joined(separator: " AND ") + " AND "
         do {
             return try pool.read { db in
-                let minuteRows = try Row.fetchAll(db, sql: "SELECT server, user, minute, last FROM minute WHERE \(filter)minute * 60 >= ? AND minute * 60 <= ?",
+                let minuteRows = try Row.fetchAll(db, sql: "SELECT server, user, minute, last, active_max FROM minute WHERE \(filter)minute * 60 >= ? AND minute * 60 <= ?",
                                                   arguments: StatementArguments(arguments + [lower, upper]))
                 var result = minuteRows.map { row -> StoredSnapshot in
                     var snapshot = StoredSnapshot(server: row["server"], user: row["user"],
                                                   time: Date(timeIntervalSince1970: Double(row["minute"] as Int) * 60), ok: true,
                                                   metrics: Self.decode(row["last"]))
                     snapshot.isMinute = true
+                    snapshot.activePeak = (row["active_max"] as String?).flatMap { Decimal(string: $0) }
                     return snapshot
                 }
                 let rows = try Row.fetchAll(db, sql: "SELECT server, user, time, ok, error_kind, metrics\(withRaw ? ", raw" : "") FROM snapshot WHERE \(filter)time >= ? AND time <= ? ORDER BY time",
@@ -305,15 +308,18 @@ package final class HistoryStore: Sendable {
     }
 }
 
-/// First, last, min and max of every metric over one minute of one user.
+/// One minute of one user: the first and last values of every metric (the counters' growth)
+/// and the lowest and highest active calls (a minute's peak is what a week's chart draws).
 struct MinuteRow {
     let server: String
     let user: String
     let minute: Int
     var first: [String: Decimal] = [:]
     var last: [String: Decimal] = [:]
-    var low: [String: Decimal] = [:]
-    var high: [String: Decimal] = [:]
+    var activeMin: Decimal?
+    var activeMax: Decimal?
+
+    static let activePath = "active_calls.total"
 
     init(server: String, user: String, minute: Int) {
         self.server = server
@@ -322,27 +328,26 @@ struct MinuteRow {
     }
 
     mutating func add(_ metrics: [String: Decimal]) {
-        for (path, value) in metrics {
-            if first[path] == nil { first[path] = value }
-            last[path] = value
-            low[path] = min(low[path] ?? value, value)
-            high[path] = max(high[path] ?? value, value)
+        if first.isEmpty { first = metrics }
+        last = metrics
+        if let active = metrics[Self.activePath] {
+            activeMin = min(activeMin ?? active, active)
+            activeMax = max(activeMax ?? active, active)
         }
     }
 
     /// Into the table, merged with a row already there for the same minute.
     func merge(into db: Database) throws {
         var row = self
-        if let existing = try Row.fetchOne(db, sql: "SELECT first, last, min, max FROM minute WHERE server = ? AND user = ? AND minute = ?",
+        if let existing = try Row.fetchOne(db, sql: "SELECT first, active_min, active_max FROM minute WHERE server = ? AND user = ? AND minute = ?",
                                            arguments: [server, user, minute]) {
-            row.first = HistoryStore.decode(existing["first"]).merging(first) { old, _ in old }
-            row.last = last.merging(HistoryStore.decode(existing["last"])) { new, _ in new }
-            row.low = low.merging(HistoryStore.decode(existing["min"])) { min($0, $1) }
-            row.high = high.merging(HistoryStore.decode(existing["max"])) { max($0, $1) }
+            row.first = HistoryStore.decode(existing["first"])
+            if let low = (existing["active_min"] as String?).flatMap({ Decimal(string: $0) }) { row.activeMin = min(row.activeMin ?? low, low) }
+            if let high = (existing["active_max"] as String?).flatMap({ Decimal(string: $0) }) { row.activeMax = max(row.activeMax ?? high, high) }
         }
-        try db.execute(sql: "INSERT OR REPLACE INTO minute (server, user, minute, first, last, min, max) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        try db.execute(sql: "INSERT OR REPLACE INTO minute (server, user, minute, first, last, active_min, active_max) VALUES (?, ?, ?, ?, ?, ?, ?)",
                        arguments: [server, user, minute, HistoryStore.encode(row.first), HistoryStore.encode(row.last),
-                                   HistoryStore.encode(row.low), HistoryStore.encode(row.high)])
+                                   row.activeMin.map { "\($0)" }, row.activeMax.map { "\($0)" }])
     }
 }
 

@@ -269,4 +269,17 @@ struct WallTests {
         let text = WallView(glyphs: .unicode, timeZone: .current).render(state).text
         #expect(text.contains("last 7d (1h kept in memory)"))
     }
+
+    @Test("A range longer than memory is asked of the store once, and its samples go before this run's")
+    func longRangeFromStore() {
+        var state = wall(width: 160, height: 45)
+        let effects = U.update(&state, .key(.character("]")))
+        #expect(effects == [.loadChart(Fixture.key("admin"), window: 21_600)])
+        #expect(U.update(&state, .tick(t0.addingTimeInterval(1))).isEmpty, "not asked again while the read runs")
+        let old = (0..<60).map { ChartSample(time: t0.timeIntervalSince1970 - 3_600 * 5 + Double($0) * 60, level: Double($0 % 9)) }
+        _ = U.update(&state, .chartLoaded(Fixture.key("admin"), window: 21_600, samples: old, at: t0.addingTimeInterval(2)))
+        #expect(state.chartSamples.count == 61, "the store's 60, then this run's one")
+        #expect(WallView(glyphs: .unicode, timeZone: .current).render(state).text.contains("last 6h (from the history store)"))
+        #expect(U.update(&state, .tick(t0.addingTimeInterval(70))) == [.loadChart(Fixture.key("admin"), window: 21_600)], "refreshed each minute")
+    }
 }

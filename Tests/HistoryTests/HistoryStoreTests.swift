@@ -84,6 +84,7 @@ struct HistoryStoreTests {
         let minutes = try store.snapshots()
         #expect(minutes.allSatisfy(\.isMinute) && minutes.count == 3)
         #expect(minutes[0].metrics["today.calls"] == 55, "the minute's last value")
+        #expect(minutes[0].activePeak == 6, "the minute's peak of active calls")
         try store.write([.answer(answer(calls: 1, active: 1), server: "prod", user: "admin", at: start.addingTimeInterval(86_400 * 3))])
         try store.prune(now: start.addingTimeInterval(86_400 * 8 + 1), days: 7)
         #expect(try store.counts() == (snapshots: 0, minutes: 1), "the first day's minutes are gone after 7 days")

@@ -34,7 +34,7 @@ enum ActiveCallsPanel {
         }
         // The chart fills what is left: a NOC wall sees the shape of the last hour.
         if !inner.isEmpty && formatted.activeCalls != nil {
-            Sparkline.draw(userState.history.chart, window: state.chartWindow, in: inner, on: &canvas, scaleWidth: scaleWidth, glyphs)
+            Sparkline.draw(state.chartSamples, window: state.chartWindow, in: inner, on: &canvas, scaleWidth: scaleWidth, glyphs)
         }
     }
 

@@ -171,16 +171,17 @@ package struct WallView {
         let glyphs = context.glyphs
         let window = state.chartWindow
         let kept = state.currentState.history.retention
-        let note = window > kept ? " (\(Self.rangeName(kept)) kept in memory)" : ""
+        let fromStore = state.longChart.map { $0.key == state.current && $0.window == window && !$0.samples.isEmpty } ?? false
+        let note = window > kept ? (fromStore ? " (from the history store)" : " (\(Self.rangeName(kept)) kept in memory)") : ""
         canvas.box(area, title: "Active calls, last \(Self.rangeName(window))\(note)  [ ] range", glyphs: glyphs)
         let inner = area.inset(dx: 2, dy: 1)
         let (bars, axis) = inner.splitBottom(1)
         let scale = ActiveCallsPanel.scaleWidth
-        Sparkline.draw(state.currentState.history.chart, window: window, in: bars, on: &canvas, scaleWidth: scale, glyphs)
+        Sparkline.draw(state.chartSamples, window: window, in: bars, on: &canvas, scaleWidth: scale, glyphs)
         // The axis: the left edge's time, the middle's, and now, under the bars.
         let columns = bars.width - scale
         guard columns > 20 else { return }
-        let now = state.currentState.history.chart.last.map { Date(timeIntervalSince1970: $0.time) } ?? state.now
+        let now = state.chartSamples.last.map { Date(timeIntervalSince1970: $0.time) } ?? state.now
         let marks = [(0, now.addingTimeInterval(-window)), (columns / 2, now.addingTimeInterval(-window / 2)), (columns - 8, now)]
         for (offset, time) in marks {
             canvas.put(clockLabel(time, window: window), x: axis.x + scale + offset, y: axis.y, role: .muted)

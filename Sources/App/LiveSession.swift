@@ -203,11 +203,17 @@ final class LiveController {
     /// The charts from the store, read off the main queue; they arrive as an event.
     private func loadHistory() {
         guard let store = history.recorder?.store else { return }
-        let wanted = state.fleet.map { (key: $0, server: history.serverNames[$0.server]) }
+        let names = history.serverNames
+        let current = state.current
+        let others = state.fleet.filter { $0 != current }.map { (key: $0, server: names[$0.server]) }
         let window = max(state.chartWindow, Trends.chartWindow)
         Task.detached { [weak self] in
-            let seeds = HistorySetup.seeds(store, wanted: wanted, window: window, now: Date())
-            await MainActor.run { self?.dispatch(.historyLoaded(seeds)) }
+            // The user on screen first (its chart within milliseconds), then everyone else.
+            let first = HistorySetup.seeds(store, wanted: [(key: current, server: names[current.server])], window: window, now: Date())
+            await MainActor.run { self?.dispatch(.historyLoaded(first)) }
+            guard !others.isEmpty else { return }
+            let rest = HistorySetup.seeds(store, wanted: others, window: window, now: Date())
+            await MainActor.run { self?.dispatch(.historyLoaded(rest)) }
         }
     }
 

@@ -272,6 +272,31 @@ package final class HistoryStore: Sendable {
         }
     }
 
+    /// For `m4top-bench`: a store as a week of a fleet leaves it, made inside SQLite (fast): per
+    /// user, the last day at full resolution every `spacing` seconds and the days before as
+    /// minute rows, all with one answer's metrics.
+    package func fillForBench(users: Int, days: Int, spacing: TimeInterval, now: Date, metrics: [String: Decimal]) throws(HistoryError) {
+        let vector = Self.encode(metrics)
+        let end = now.timeIntervalSince1970
+        do {
+            try pool.write { db in
+                try db.execute(sql: """
+                    WITH RECURSIVE u(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM u WHERE n + 1 < ?),
+                                   t(s) AS (SELECT 0 UNION ALL SELECT s + ? FROM t WHERE s + ? < ?)
+                    INSERT INTO snapshot (server, user, time, ok, metrics) SELECT 'bench', 'user' || n, ? - s, 1, ? FROM u, t
+                    """, arguments: [users, spacing, spacing, Self.fullResolution, end, vector])
+                try db.execute(sql: """
+                    WITH RECURSIVE u(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM u WHERE n + 1 < ?),
+                                   m(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM m WHERE k + 1 < ?)
+                    INSERT INTO minute (server, user, minute, first, last, active_min, active_max)
+                    SELECT 'bench', 'user' || n, ? - 1440 - k, ?, ?, '3', '17' FROM u, m
+                    """, arguments: [users, (days - 1) * 1440, Int(end / 60), vector, vector])
+            }
+        } catch {
+            throw HistoryError("cannot fill \(path): \(Self.describe(error))")
+        }
+    }
+
     /// Rows in the file, for tests and the bench.
     package func counts() throws(HistoryError) -> (snapshots: Int, minutes: Int) {
         do {

@@ -158,6 +158,36 @@ do {
     print("history bench: \(error)")
 }
 
+// M4TOP_BENCH_HISTORY_WEEK=USERS: a week's store of a fleet (the last day every 30 s, six days
+// of minute rows), then what a start reads from it: the user on screen's hour, then everyone's.
+if let users = ProcessInfo.processInfo.environment["M4TOP_BENCH_HISTORY_WEEK"].flatMap(Int.init), users > 0 {
+    do {
+        let folder = NSTemporaryDirectory() + "m4top-bench-week-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let clock = ContinuousClock()
+        func ms(_ duration: Duration) -> Double {
+            (Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18) * 1000
+        }
+        let store = try HistoryStore.open(path: folder + "/history.sqlite").store
+        let metrics = StoredSnapshot.answer(answer(1000, active: 17), server: "", user: "", at: time).metrics
+        let built = try clock.measure { try store.fillForBench(users: users, days: 7, spacing: 30, now: time, metrics: metrics) }
+        let (snapshots, minutes) = try store.counts()
+        let size = (try FileManager.default.attributesOfItem(atPath: folder + "/history.sqlite")[.size] as? Int ?? 0)
+            + ((try? FileManager.default.attributesOfItem(atPath: folder + "/history.sqlite-wal")[.size] as? Int) ?? 0)
+        print(String(format: "week store: %d users, %d snapshots + %d minute rows, %.0f MiB (built in %.1f s)",
+                     users, snapshots, minutes, Double(size) / 1_048_576, ms(built) / 1000))
+        print(String(format: "  per user-week %.1f MiB; a minute row %.0f bytes", Double(size) / Double(users) / 1_048_576,
+                     (Double(size) - Double(snapshots) * 249) / Double(max(1, minutes))))
+        var reopened: HistoryStore?
+        let open = try clock.measure { reopened = try HistoryStore.open(path: folder + "/history.sqlite").store }
+        let one = try clock.measure { _ = try reopened!.snapshots(server: "bench", user: "user\(users / 2)", since: time.addingTimeInterval(-3600)) }
+        let all = try clock.measure { _ = try reopened!.snapshots(server: "bench", since: time.addingTimeInterval(-3600)) }
+        print(String(format: "  open %.1f ms; the user on screen's hour %.1f ms; every user's hour %.0f ms", ms(open), ms(one), ms(all)))
+    } catch {
+        print("week store bench: \(error)")
+    }
+}
+
 // A round trip through the real client and the simulator over loopback.
 @Sendable func loopbackFetches(count: Int) async throws -> Double {
     let running = try await RunningSimulator.start(SimulatedServer(sampleMode: true))

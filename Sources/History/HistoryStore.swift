@@ -292,6 +292,8 @@ package final class HistoryStore: Sendable {
                     SELECT 'bench', 'user' || n, ? - 1440 - k, ?, ?, '3', '17' FROM u, m
                     """, arguments: [users, (days - 1) * 1440, Int(end / 60), vector, vector])
             }
+            // The write-ahead log back into the file, so that its size is the store's.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
         } catch {
             throw HistoryError("cannot fill \(path): \(Self.describe(error))")
         }

@@ -216,6 +216,24 @@ struct UpdateTests {
         #expect(state.pollPlan == .fetching)
     }
 
+    @Test("Across a restart after midnight: the stored last answer is yesterday's, so no delta and no spike")
+    func restartAfterMidnight() {
+        var state = DashboardState(server: "http://h/billing", users: ["admin"], adminName: "admin", interval: 5,
+                                   now: Fixture.t0, timeZone: TimeZone(identifier: "UTC")!)
+        let evening = Date(timeIntervalSince1970: 1_795_046_390)  // 2026-11-18 23:59:50 UTC
+        let seed = SeedHistory(points: [], chart: [ChartSample(time: evening.timeIntervalSince1970, level: 40)],
+                               latest: Snapshot(time: evening, stats: Fixture.admin(calls: 900, duration: 90000, active: 40)))
+        _ = U.update(&state, .historyLoaded([Fixture.key("admin"): seed]))
+        #expect(state.currentState.history.chart.count == 1, "yesterday's chart point is drawn")
+        let morning = evening.addingTimeInterval(3_600)
+        _ = U.update(&state, .tick(morning))
+        #expect(state.isStale, "old numbers are shown as stale until the first poll")
+        _ = U.update(&state, .fetched(Fixture.key("admin"), result: .success(Fixture.admin(calls: 12, duration: 700, active: 3)), at: morning))
+        #expect(state.currentState.diff.isNewDay)
+        #expect(state.currentState.diff.delta("today", "calls") == nil, "never -888")
+        #expect(state.currentState.trends.callsPerMinute == nil, "no rate across midnight")
+    }
+
     @Test("A new calendar date is a new day even when the counters still grow")
     func calendarDay() {
         var state = DashboardState(server: "http://h/billing", users: ["admin"], adminName: "admin", interval: 5,

@@ -507,6 +507,31 @@ struct HistoryEndToEndTests {
         try? FileManager.default.removeItem(atPath: state)
     }
 
+    @Test("Two m4top processes on one history file both record; neither shows an error")
+    func twoProcesses() async throws {
+        let sim = try await RunningSimulator.start(SimulatedServer(sampleMode: true))
+        defer { Task { await sim.stop() } }
+        let state = NSTemporaryDirectory() + "m4top-state-\(UUID().uuidString.prefix(8))"
+        let panes = try [TmuxPane(width: 100, height: 30, environment: ["XDG_STATE_HOME": state]),
+                         TmuxPane(width: 100, height: 30, environment: ["XDG_STATE_HOME": state])]
+        for (pane, user) in zip(panes, ["admin", "alice"]) {
+            try pane.run("M4TOP_SECRET=secret \(DashboardEndToEndTests.bin) --url \(sim.baseURL) --user \(user) --interval 1")
+        }
+        for pane in panes { try await pane.waitFor(text: "● live") }
+        try await Task.sleep(nanoseconds: 5_000_000_000)
+        for pane in panes {
+            let screen = try pane.screen()
+            #expect(!screen.contains("locked") && !screen.contains("history is off"), "\(screen)")
+            try pane.keys("q")
+            try await pane.expectShellUsable("q")
+        }
+        let csv = try await Spawn.runWithStatus(["env", "XDG_STATE_HOME=\(state)", DashboardEndToEndTests.bin, "history"])
+        let users = Set(csv.output.split(separator: "\n").dropFirst().map { $0.split(separator: ",")[2] })
+        #expect(users == ["admin", "alice"], "both processes wrote: \(users)")
+        #expect(csv.output.split(separator: "\n").count >= 9, "several polls each")
+        try? FileManager.default.removeItem(atPath: state)
+    }
+
     @Test("--no-history keeps nothing on disk")
     func noHistory() async throws {
         let sim = try await RunningSimulator.start(SimulatedServer(sampleMode: true))

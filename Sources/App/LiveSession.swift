@@ -165,6 +165,7 @@ final class LiveController {
             // one-second tick, all together: not one frame per answer.
             return
         case .userListFetched:
+            loadHistoryOfNewUsers()
             return
         default:
             draw()
@@ -206,6 +207,7 @@ final class LiveController {
         let names = history.serverNames
         let current = state.current
         let others = state.fleet.filter { $0 != current }.map { (key: $0, server: names[$0.server]) }
+        seeded.formUnion(state.fleet)
         let window = max(state.chartWindow, Trends.chartWindow)
         Task.detached { [weak self] in
             // The user on screen first (its chart within milliseconds), then everyone else.
@@ -214,6 +216,25 @@ final class LiveController {
             guard !others.isEmpty else { return }
             let rest = HistorySetup.seeds(store, wanted: others, window: window, now: Date())
             await MainActor.run { self?.dispatch(.historyLoaded(rest)) }
+        }
+    }
+
+    /// Users asked of the store already (at start, or when a user list brought them).
+    private var seeded: Set<UserKey> = []
+
+    /// Users a fresh `users_get` list brought: their stored history, off the main queue.
+    private func loadHistoryOfNewUsers() {
+        guard let store = history.recorder?.store else { return }
+        let names = history.serverNames
+        let fresh = state.fleet.filter { !seeded.contains($0) }
+        guard !fresh.isEmpty else { return }
+        seeded.formUnion(fresh)
+        let wanted = fresh.map { (key: $0, server: names[$0.server]) }
+        let window = max(state.chartWindow, Trends.chartWindow)
+        Task.detached { [weak self] in
+            let seeds = HistorySetup.seeds(store, wanted: wanted, window: window, now: Date())
+            guard !seeds.isEmpty else { return }
+            await MainActor.run { self?.dispatch(.historyLoaded(seeds)) }
         }
     }
 

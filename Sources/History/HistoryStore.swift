@@ -112,22 +112,41 @@ package final class HistoryStore: Sendable {
         } catch {
             throw HistoryError("cannot create \(folder): \(error.localizedDescription)")
         }
+        var failure: any Error
         do {
             return (try openDatabase(path), nil)
         } catch {
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw HistoryError("cannot open \(path): \(describe(error))")
-            }
-            // Not a database, or a damaged one: keep it for a look, start afresh.
-            let aside = path + ".broken-" + String(Int(Date().timeIntervalSince1970))
-            do {
-                try FileManager.default.moveItem(atPath: path, toPath: aside)
-                for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-                return (try openDatabase(path), "\(path) could not be read (\(describe(error))); moved to \(aside), started a new one")
-            } catch let second {
-                throw HistoryError("cannot open \(path): \(describe(second))")
-            }
+            failure = error
         }
+        // Another m4top opening (and migrating) the same file at this moment: wait and try again.
+        // Only a file that is not a database, or a damaged one, is ever moved aside: moving a
+        // good file another process is writing to would send its rows to the moved copy.
+        if !isUnreadable(failure) {
+            Thread.sleep(forTimeInterval: 0.3)
+            do {
+                return (try openDatabase(path), nil)
+            } catch {
+                failure = error
+            }
+            if !isUnreadable(failure) { throw HistoryError("cannot open \(path): \(describe(failure))") }
+        }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw HistoryError("cannot open \(path): \(describe(failure))")
+        }
+        let aside = path + ".broken-" + String(Int(Date().timeIntervalSince1970))
+        do {
+            try FileManager.default.moveItem(atPath: path, toPath: aside)
+            for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            return (try openDatabase(path), "\(path) could not be read (\(describe(failure))); moved to \(aside), started a new one")
+        } catch {
+            throw HistoryError("cannot open \(path): \(describe(error))")
+        }
+    }
+
+    /// SQLite says the file is not a database, or is damaged.
+    static func isUnreadable(_ error: any Error) -> Bool {
+        guard let error = error as? DatabaseError else { return false }
+        return error.resultCode == .SQLITE_NOTADB || error.resultCode == .SQLITE_CORRUPT
     }
 
     private static func openDatabase(_ path: String) throws -> HistoryStore {

@@ -111,6 +111,21 @@ struct HistoryStoreTests {
         #expect(try first.counts().snapshots == 2_000)
     }
 
+    @Test("Several m4top processes opening a new file at once: all open it, none moves it aside")
+    func concurrentOpens() async throws {
+        let folder = StoreFolder()
+        let path = folder.file
+        let notices = try await withThrowingTaskGroup(of: String?.self) { group in
+            for _ in 0..<4 { group.addTask { try HistoryStore.open(path: path).notice } }
+            var all: [String?] = []
+            for try await notice in group { all.append(notice) }
+            return all
+        }
+        #expect(notices.allSatisfy { $0 == nil }, "\(notices)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent)
+        #expect(!files.contains { $0.contains("broken") }, "a good file is never moved aside: \(files)")
+    }
+
     @Test("A file that is not a database is moved aside with a message; a new one is started")
     func corruptFile() throws {
         let folder = StoreFolder()

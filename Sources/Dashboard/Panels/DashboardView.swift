@@ -55,12 +55,8 @@ package struct DashboardView {
     }
 
     package func render(_ state: DashboardState) -> Canvas {
-        var canvas = Canvas(width: state.width, height: state.height, asciiOnly: context.glyphs.isASCII)
-        let screen = Rect(x: 0, y: 0, width: state.width, height: state.height)
-        guard state.width >= Self.minimumWidth, state.height >= Self.minimumHeight else {
-            TooSmallPanel.draw(state, in: screen, on: &canvas)
-            return canvas
-        }
+        var (canvas, screen, fits) = context.canvas(for: state, minimumWidth: Self.minimumWidth, minimumHeight: Self.minimumHeight)
+        guard fits else { return canvas }
         let formatted = state.currentState.formatted
         let periodRows = formatted.map { f in Period.allCases.map { f.periods[$0]?.count ?? 0 }.max() ?? 0 } ?? Self.placeholderRows
         let layout = DashboardLayout(screen, periodRows: periodRows)

@@ -19,12 +19,8 @@ package struct WallView {
     }
 
     package func render(_ state: DashboardState) -> Canvas {
-        var canvas = Canvas(width: state.width, height: state.height, asciiOnly: context.glyphs.isASCII)
-        let screen = Rect(x: 0, y: 0, width: state.width, height: state.height)
-        guard state.width >= Self.minimumWidth, state.height >= Self.minimumHeight else {
-            TooSmallPanel.draw(state, in: screen, on: &canvas)
-            return canvas
-        }
+        var (canvas, screen, fits) = context.canvas(for: state, minimumWidth: Self.minimumWidth, minimumHeight: Self.minimumHeight)
+        guard fits else { return canvas }
         let (top, rest) = screen.splitTop(1)
         let (body, bottom) = rest.splitBottom(2)
         drawHeader(state, in: top, on: &canvas)

@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
     ],
     targets: [
         // ncursesw as a system library; the shim exposes macros Swift cannot import.
@@ -60,16 +62,30 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Prometheus: every watched user's latest numbers as gauges, /probe, the HTTP face.
+        .target(name: "Exporter", dependencies: [
+            "M4API", "Dashboard", "TextSafety",
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // `m4top check`, a Nagios/Icinga plugin: conditions, the status line, performance data.
+        .target(name: "PluginCheck", dependencies: ["M4API", "Dashboard", "TextSafety"]),
         // CLI, configuration, one-shot output and the live wiring (timer, stdin, signals, curses).
         .target(name: "App", dependencies: [
-            "M4API", "TextSafety", "Dashboard", "Simulator", "Curses", "Screen", "History",
+            "M4API", "TextSafety", "Dashboard", "Simulator", "Curses", "Screen", "History", "Exporter", "PluginCheck",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         .executableTarget(name: "m4top", dependencies: ["App"]),
         // Speed and memory figures (scripts/bench): printed, never asserted.
-        .executableTarget(name: "m4top-bench", dependencies: ["M4API", "Dashboard", "Screen", "Simulator", "History"]),
+        .executableTarget(name: "m4top-bench", dependencies: ["M4API", "Dashboard", "Screen", "Simulator", "History", "Exporter"]),
 
         // Helpers shared by test targets (never linked into the product).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -77,6 +93,7 @@ let package = Package(
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "M4API", "Screen", "TestSupport"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "M4API", "TestSupport", "TextSafety"]),
         .testTarget(name: "HistoryTests", dependencies: ["History", "Dashboard", "M4API", "TestSupport"]),
+        .testTarget(name: "ExporterTests", dependencies: ["Exporter", "PluginCheck", "Dashboard", "M4API", "Simulator", "TestSupport"]),
         .testTarget(name: "AppTests", dependencies: ["App", "Curses", "Dashboard", "History", "M4API", "Screen", "Simulator", "TestSupport", "TextSafety"]),
         .testTarget(name: "EndToEndTests", dependencies: ["m4top", "Simulator", "M4API", "TestSupport"]),
     ]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PluginCheck
 
 /// The program's entry: parses, runs, and maps every ending to the contract's exit status.
 package enum Main {
@@ -11,9 +12,8 @@ package enum Main {
         do {
             // `history` has a `--format` of its own (csv|json); parsed from the root, the root's
             // `--format` (text|json, for --once) would take it.
-            var command = arguments.first == HistoryCommand.configuration.commandName
-                ? try HistoryCommand.parseAsRoot(Array(arguments.dropFirst()))
-                : try M4TopCommand.parseAsRoot(arguments)
+            // The same for the subcommands that share the root's connection flags: each parses its own.
+            var command = try parse(arguments)
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -22,11 +22,16 @@ package enum Main {
             finish(0)
         } catch let request as ExitRequest {
             finish(request.status.rawValue)
+        } catch where arguments.first == CheckCommand.configuration.commandName && M4TopCommand.exitCode(for: error) != .success {
+            // A plugin's every failure is UNKNOWN (3): a 2 would read as CRITICAL to Nagios.
+            let message = CheckCommand.message(for: error).split(separator: "\n").first.map(String.init) ?? "usage error"
+            Console.out(PluginReport.unknown(message).line)
+            finish(PluginReport.Status.unknown.rawValue)
         } catch {
             let code = M4TopCommand.exitCode(for: error)
             if code == .success {
                 // --help, --version
-                Console.out(M4TopCommand.fullMessage(for: error))
+                Console.out(commandType(arguments).fullMessage(for: error))
                 finish(0)
             }
             let message = M4TopCommand.fullMessage(for: error)
@@ -37,6 +42,21 @@ package enum Main {
             // Bad flags are usage errors: 2, as the contract says (ArgumentParser would use 64).
             finish(code == .validationFailure || code.rawValue == 64 ? ExitStatus.usage.rawValue : code.rawValue)
         }
+    }
+
+    static func commandType(_ arguments: [String]) -> any ParsableCommand.Type {
+        switch arguments.first {
+        case HistoryCommand.configuration.commandName: return HistoryCommand.self
+        case ExporterCommand.configuration.commandName: return ExporterCommand.self
+        case CheckCommand.configuration.commandName: return CheckCommand.self
+        default: return M4TopCommand.self
+        }
+    }
+
+    /// The subcommands with flags of their own parse alone; everything else from the root.
+    static func parse(_ arguments: [String]) throws -> any ParsableCommand {
+        let type = commandType(arguments)
+        return type == M4TopCommand.self ? try M4TopCommand.parseAsRoot(arguments) : try type.parseAsRoot(Array(arguments.dropFirst()))
     }
 
     /// Every ending: a failed log is reported once the terminal is the user's again.

@@ -2,33 +2,77 @@ import Dashboard
 import Foundation
 import M4API
 
-/// The fleet without a terminal: the same state, `update` and scheduler as the dashboard,
-/// driven by a loop of its own. Requests run concurrently and come back as events, exactly as in
-/// the live shell; nothing here decides what to ask for.
+/// The fleet without a terminal (the exporter, tests, the bench): the same state, `update` and
+/// scheduler as the dashboard, driven by one timer pointed at the scheduler's next due time, as
+/// the live shell's poll timer is. Requests run concurrently and come back as events; nothing
+/// here decides what to ask for. Idle, it sleeps: no wake-up until something is due.
 actor FleetPoller {
     private(set) var state: DashboardState
     private let clients: [M4Client]
+    /// Told of every answer after the state has taken it in (the exporter's series).
+    private let observer: (@Sendable (Event, DashboardState) -> Void)?
+    private var running = false
+    private var planner = PollTimerPlanner()
+    private var timer: Task<Void, Never>?
 
-    /// The loop looks at the scheduler at least this often.
-    static let longestSleep: TimeInterval = 0.05
-
-    init(state: DashboardState, clients: [M4Client]) {
+    init(state: DashboardState, clients: [M4Client], observer: (@Sendable (Event, DashboardState) -> Void)? = nil) {
         precondition(state.servers.count == clients.count, "one client per server")
         self.state = state
         self.clients = clients
+        self.observer = observer
     }
 
-    /// Polls for `seconds`, then returns (requests still in flight finish in the background and
-    /// are still recorded).
+    /// Starts polling; returns at once.
+    func start() {
+        guard !running else { return }
+        running = true
+        pollDue()
+    }
+
+    /// No new poll starts on the timer (answers in flight are still taken in).
+    func stop() {
+        running = false
+        timer?.cancel()
+        timer = nil
+        planner = PollTimerPlanner()
+    }
+
+    /// Polls for `seconds`, then stops.
     func run(for seconds: TimeInterval) async {
-        let end = Date().addingTimeInterval(seconds)
-        while Date() < end, !Task.isCancelled {
-            let now = Date()
-            perform(DashboardUpdate.update(&state, .pollDue(now)))
-            let due = state.nextPollDue.map { $0.timeIntervalSince(Date()) } ?? Self.longestSleep
-            let wait = min(max(due, 0.002), Self.longestSleep, max(0, end.timeIntervalSinceNow))
-            try? await Task.sleep(nanoseconds: UInt64(wait * 1_000_000_000))
+        start()
+        try? await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1_000_000_000))
+        stop()
+    }
+
+    private func pollDue() {
+        guard running else { return }
+        perform(DashboardUpdate.update(&state, .pollDue(Date())))
+        replan()
+    }
+
+    private func deliver(_ event: Event) {
+        perform(DashboardUpdate.update(&state, event))
+        observer?(event, state)
+        replan()
+    }
+
+    /// Points the timer at the next due time, re-armed only when that time changes.
+    private func replan() {
+        guard running, let command = planner.plan(due: state.nextPollDue, now: Date()) else { return }
+        timer?.cancel()
+        timer = nil
+        guard case .arm(let after) = command else { return }
+        timer = Task { [weak self] in
+            try? await Task.sleep(nanoseconds: UInt64(after * 1_000_000_000))
+            guard !Task.isCancelled else { return }
+            await self?.timerFired()
         }
+    }
+
+    private func timerFired() {
+        planner.fired()
+        timer = nil
+        pollDue()
     }
 
     private func perform(_ effects: [Effect]) {
@@ -60,9 +104,5 @@ actor FleetPoller {
                 break
             }
         }
-    }
-
-    private func deliver(_ event: Event) {
-        perform(DashboardUpdate.update(&state, event))
     }
 }

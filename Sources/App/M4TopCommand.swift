@@ -22,10 +22,12 @@ package struct M4TopCommand: AsyncParsableCommand {
         Exit status: 0 ok, 1 API error, 2 usage or configuration error, 3 transport or response error.
         """,
         version: M4TopVersion.current,
-        subcommands: [SimulateCommand.self, HistoryCommand.self]
+        subcommands: [SimulateCommand.self, HistoryCommand.self, ExporterCommand.self, CheckCommand.self]
     )
 
     @OptionGroup package var connection: ConnectionOptions
+    @OptionGroup package var polling: PollingOptions
+    @OptionGroup package var screen: ScreenOptions
 
     @Flag(name: .long, help: "Fetch once, print, and exit (for scripts).")
     package var once = false
@@ -50,7 +52,7 @@ package struct M4TopCommand: AsyncParsableCommand {
         }
         let settings: RunSettings
         do {
-            settings = try SettingsResolver.resolve(connection.flags, environment: environment)
+            settings = try SettingsResolver.resolve(flags, environment: environment)
         } catch {
             reportConfigError(error)
             throw ExitRequest(.usage)
@@ -59,8 +61,15 @@ package struct M4TopCommand: AsyncParsableCommand {
             let status = await OneShot.run(settings: settings, format: format)
             throw ExitRequest(status)
         }
-        let status = await LiveSession.run(settings: settings, environment: environment, color: connection.color)
+        let status = await LiveSession.run(settings: settings, environment: environment, color: screen.color)
         throw ExitRequest(status)
+    }
+
+    var flags: ConnectionFlags {
+        var flags = connection.flags
+        polling.apply(to: &flags)
+        screen.apply(to: &flags)
+        return flags
     }
 
     func reportConfigError(_ error: ConfigError) {
@@ -74,7 +83,8 @@ package struct M4TopCommand: AsyncParsableCommand {
 extension OneShotOutput.Format: ExpressibleByArgument {}
 extension ScreenMode: ExpressibleByArgument {}
 
-/// Connection flags shared by the dashboard and `--once`.
+/// Which server and user, and how to reach it: shared by the dashboard, `--once`, `exporter`
+/// and `check`.
 package struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("GUI base URL, e.g. https://pbx.example.com/billing.", valueName: "url"))
     package var url: String?
@@ -100,14 +110,46 @@ package struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Seconds to wait for an answer (default: 10).", valueName: "seconds"))
     package var timeout: Double?
 
-    @Option(name: .long, help: ArgumentHelp("Seconds between polls, at least 1, fractions allowed (default: 5).", valueName: "seconds"))
-    package var interval: Double?
-
     @Option(name: .long, help: ArgumentHelp("Config file (default: $XDG_CONFIG_HOME/m4top/config.toml).", valueName: "path"))
     package var config: String?
 
     @Option(name: .customLong("profile"), help: ArgumentHelp("Profile (server) from the config file; repeat to watch several at once (default: the config's watch list).", valueName: "name"))
     package var profiles: [String] = []
+
+    @Flag(name: .long, help: "Run against the embedded simulator on a free loopback port.")
+    package var demo = false
+
+    package init() {}
+
+    package func validate() throws {
+        if let timeout, !(timeout > 0 && timeout <= Limits.timeout.upperBound) {
+            throw ValidationError("--timeout must be more than 0 seconds and at most \(Int(Limits.timeout.upperBound))")
+        }
+        if demo && url != nil { throw ValidationError("--demo and --url exclude each other") }
+        if url != nil && profiles.count > 1 { throw ValidationError("--url names one server: it cannot be combined with several --profile") }
+    }
+
+    var flags: ConnectionFlags {
+        var flags = ConnectionFlags()
+        flags.url = url
+        flags.users = users
+        flags.secretFile = secretFile
+        flags.adminName = adminName
+        flags.get = get
+        flags.noHash = noHash
+        flags.insecure = insecure
+        flags.timeout = timeout
+        flags.configPath = config
+        flags.profiles = profiles
+        flags.demo = demo
+        return flags
+    }
+}
+
+/// How often, and whom: shared by the dashboard and `exporter`.
+package struct PollingOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Seconds between polls, at least 1, fractions allowed (default: 5).", valueName: "seconds"))
+    package var interval: Double?
 
     @Flag(name: .long, help: "Watch every user of each server (its users_get list; needs the admin's secret).")
     package var allUsers = false
@@ -115,6 +157,26 @@ package struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Seconds between polls of users not on screen (default: 30).", valueName: "seconds"))
     package var overviewInterval: Double?
 
+    package init() {}
+
+    package func validate() throws {
+        if let interval, !Limits.interval.contains(interval) {
+            throw ValidationError("--interval must be at least 1 second and at most \(Int(Limits.interval.upperBound)) (1-86400)")
+        }
+        if let overviewInterval, !Limits.interval.contains(overviewInterval) {
+            throw ValidationError("--overview-interval must be at least 1 second and at most \(Int(Limits.interval.upperBound)) (1-86400)")
+        }
+    }
+
+    func apply(to flags: inout ConnectionFlags) {
+        flags.interval = interval
+        flags.allUsers = allUsers
+        flags.overviewInterval = overviewInterval
+    }
+}
+
+/// What the terminal shows: the dashboard's own flags.
+package struct ScreenOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Screen to start on: dashboard, overview or wall (default: overview for several servers or --all-users).", valueName: "screen"))
     package var start: ScreenMode?
 
@@ -136,51 +198,21 @@ package struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: "Colour: auto, always or never (NO_COLOR is honoured under auto).")
     package var color: ColorChoice = .auto
 
-    @Flag(name: .long, help: "Run against the embedded simulator on a free loopback port.")
-    package var demo = false
-
     package init() {}
 
     package func validate() throws {
-        if let interval, !Limits.interval.contains(interval) {
-            throw ValidationError("--interval must be at least 1 second and at most \(Int(Limits.interval.upperBound)) (1-86400)")
-        }
-        if let timeout, !(timeout > 0 && timeout <= Limits.timeout.upperBound) {
-            throw ValidationError("--timeout must be more than 0 seconds and at most \(Int(Limits.timeout.upperBound))")
-        }
-        if let overviewInterval, !Limits.interval.contains(overviewInterval) {
-            throw ValidationError("--overview-interval must be at least 1 second and at most \(Int(Limits.interval.upperBound)) (1-86400)")
-        }
         if let rotate, !(rotate == 0 || Limits.interval.contains(rotate)) {
             throw ValidationError("--rotate must be 0 (off) or 1-86400 seconds")
         }
         if wall, let start, start != .wall { throw ValidationError("--wall and --start \(start.rawValue) exclude each other") }
-        if demo && url != nil { throw ValidationError("--demo and --url exclude each other") }
-        if url != nil && profiles.count > 1 { throw ValidationError("--url names one server: it cannot be combined with several --profile") }
     }
 
-    var flags: ConnectionFlags {
-        var flags = ConnectionFlags()
-        flags.url = url
-        flags.users = users
-        flags.secretFile = secretFile
-        flags.adminName = adminName
-        flags.get = get
-        flags.noHash = noHash
-        flags.insecure = insecure
-        flags.timeout = timeout
-        flags.interval = interval
-        flags.configPath = config
-        flags.profiles = profiles
-        flags.allUsers = allUsers
-        flags.overviewInterval = overviewInterval
+    func apply(to flags: inout ConnectionFlags) {
         flags.start = wall ? .wall : start
         flags.bell = bell
         flags.rotate = rotate
         flags.noHistory = noHistory
         flags.theme = theme
-        flags.demo = demo
-        return flags
     }
 }
 

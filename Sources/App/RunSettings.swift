@@ -28,6 +28,8 @@ package struct ServerSettings: Sendable {
     /// The server's time zone: a new date there is a new day. The local zone unless configured.
     package var timeZone: TimeZone = .current
     package var budget = ServerBudget()
+    /// The profile's own `interval` (or `--interval`): how fresh a `/probe` answer must be.
+    package var interval: Double = 5
 
     package var isDemo: Bool {
         if case .demo = target { return true }
@@ -175,7 +177,7 @@ package enum SettingsResolver {
         func demo(_ name: String, users: [String], allUsers: Bool) -> ServerSettings {
             ServerSettings(name: name, target: .demo(automatic: automatic), users: users, allUsers: allUsers,
                            adminName: flags.adminName ?? "admin", method: flags.get ? .get : .post, hashDisabled: false,
-                           insecureTLS: false, timeout: flags.timeout ?? 10)
+                           insecureTLS: false, timeout: flags.timeout ?? 10, interval: flags.interval ?? 5)
         }
         if !flags.users.isEmpty {
             return [demo("demo", users: unique(flags.users), allUsers: false)]
@@ -232,6 +234,7 @@ package enum SettingsResolver {
         if let zone = profile.timeZone, let timeZone = TimeZone(identifier: zone) { server.timeZone = timeZone }
         server.budget = ServerBudget(maxInFlight: profile.maxInFlight ?? ServerBudget.defaultMaxInFlight,
                                      maxRate: profile.maxRate ?? ServerBudget.defaultMaxRate)
+        server.interval = flags.interval ?? profile.interval ?? 5
         return server
     }
 

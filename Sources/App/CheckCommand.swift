@@ -1,0 +1,105 @@
+import ArgumentParser
+import Dashboard
+import Foundation
+import M4API
+import PluginCheck
+
+/// `m4top check`: a Nagios/Icinga plugin for one user. One line, `M4 OK|WARNING|CRITICAL|UNKNOWN
+/// - ...`, performance data after `|`, exit 0/1/2/3. Every failure (a bad flag, the config, the
+/// network, the API) is UNKNOWN, and it never runs longer than `--timeout` plus a second.
+package struct CheckCommand: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check one user's numbers, as a Nagios/Icinga plugin (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).",
+        discussion: """
+        Conditions are PATH<N or PATH>N on the metric paths, in the screen's units (a margin of 10 is 10 %):
+          m4top check --profile prod --user admin --critical 'active_calls.total<1' --warning 'today.margin<10'
+        Without --warning and --critical, the config's [[alerts]] rules with below/above apply (their
+        `for` is not: a check sees one answer). Paths: \(CheckCondition.checkablePaths.joined(separator: ", ")).
+        """
+    )
+
+    @OptionGroup package var connection: ConnectionOptions
+
+    @Option(name: .long, help: ArgumentHelp("A condition that makes the check WARNING, e.g. 'today.margin<10' (repeatable).", valueName: "PATH<N"))
+    package var warning: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("A condition that makes the check CRITICAL, e.g. 'active_calls.total<1' (repeatable).", valueName: "PATH<N"))
+    package var critical: [String] = []
+
+    package init() {}
+
+    package func validate() throws {
+        if connection.users.count > 1 { throw ValidationError("check looks at one user: give --user once") }
+        if connection.profiles.count > 1 { throw ValidationError("check looks at one server: give --profile once") }
+    }
+
+    package func run() async throws {
+        let report = await check()
+        print(report.line)
+        throw ExitRequest(ExitStatus(rawValue: report.status.rawValue))
+    }
+
+    func check() async -> PluginReport {
+        let conditions: [CheckCondition]
+        do throws(CheckCondition.Invalid) {
+            conditions = try warning.map { text throws(CheckCondition.Invalid) in try CheckCondition(parsing: text, severity: .warning) }
+                + critical.map { text throws(CheckCondition.Invalid) in try CheckCondition(parsing: text, severity: .critical) }
+        } catch {
+            return .unknown(error.message)
+        }
+        let settings: RunSettings
+        do throws(ConfigError) {
+            settings = try SettingsResolver.resolve(connection.flags, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            return .unknown(error.message)
+        }
+        let named = settings.servers.filter { !$0.isDemo }
+        if named.count > 1 {
+            return .unknown("the config watches \(named.map(\.name).joined(separator: ", ")): name one server with --profile")
+        }
+        guard let server = settings.servers.first else { return .unknown("no server configured") }
+        let user = connection.users.first ?? (server.allUsers || server.users.isEmpty ? server.adminName : server.users[0])
+        let subject = (server.name.isEmpty ? "" : "\(server.name) ") + user
+        let rules = conditions.isEmpty ? CheckCondition.fromRules(settings.alertRules ?? [], user: user) : conditions
+
+        let target: ServerTarget
+        do throws(ConfigError) {
+            target = try await ServerTarget.open(server)
+        } catch {
+            return .unknown(error.message, subject: subject)
+        }
+        let result = await Self.fetch(user: user, from: target.client, within: server.timeout + 0.5)
+        await target.close()
+        switch result {
+        case .success(let stats):
+            return .evaluate(stats, conditions: rules, subject: subject)
+        case .failure(let error):
+            let kind = error.kind == .api ? "the server answered" : "\(error.kind.rawValue) error"
+            return .unknown("\(kind): \(error.message)", subject: subject)
+        case nil:
+            return .unknown("no answer within \(MetricFormat.count(Decimal(server.timeout))) s (timeout)", subject: subject)
+        }
+    }
+
+    /// The fetch, or nil when it outlives `seconds` (the client's own timeout should end it
+    /// first; this is the plugin's promise to its scheduler).
+    static func fetch(user: String, from client: M4Client, within seconds: Double) async -> Result<QuickStats, FetchError>? {
+        await withTaskGroup(of: Result<QuickStats, FetchError>?.self) { group in
+            group.addTask {
+                do throws(FetchError) {
+                    return .success(try await client.fetch(user: user))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+}

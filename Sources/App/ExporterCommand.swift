@@ -1,0 +1,181 @@
+import ArgumentParser
+import Dashboard
+import Exporter
+import Foundation
+import Logging
+import M4API
+import ServiceLifecycle
+
+/// `m4top exporter`: the fleet, headless, as Prometheus metrics. The same scheduler as the
+/// overview polls every watched user within each server's budget; `/metrics` serves what it
+/// has, `/probe` fetches one user on demand. SIGTERM (or Ctrl-C) drains and exits 0.
+package struct ExporterCommand: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
+        commandName: "exporter",
+        abstract: "Serve every watched user's numbers to Prometheus (GET /metrics, /probe?target=PROFILE&user=USER).",
+        discussion: """
+        Listens on 127.0.0.1:\(ListenAddress.defaultPort) by default. Any other address serves a carrier's revenue over a
+        network: give --tls-cert and --tls-key, or say --insecure-listen. Servers, users, secrets and budgets come from
+        the config file's profiles (watch = [...], users = "all", max_in_flight, max_rate) as for the overview.
+        SIGTERM drains open requests and exits 0.
+        """
+    )
+
+    @OptionGroup package var connection: ConnectionOptions
+    @OptionGroup package var polling: PollingOptions
+
+    @Option(name: .long, help: ArgumentHelp("Address and port to serve on (default: 127.0.0.1:\(ListenAddress.defaultPort); port 0 picks a free one).", valueName: "host:port"))
+    package var listen: String?
+
+    @Option(name: .long, help: ArgumentHelp("PEM certificate (chain) to serve HTTPS with; needs --tls-key.", valueName: "path"))
+    package var tlsCert: String?
+
+    @Option(name: .long, help: ArgumentHelp("PEM private key for --tls-cert.", valueName: "path"))
+    package var tlsKey: String?
+
+    @Flag(name: .long, help: "Serve plain HTTP on an address other than loopback (only behind a network you trust).")
+    package var insecureListen = false
+
+    @Option(name: .long, help: ArgumentHelp("Write a debug log to this file.", valueName: "path"))
+    package var logFile: String?
+
+    package init() {}
+
+    package func validate() throws {
+        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+        let address = try listenAddress
+        if !address.isLoopback && tlsCert == nil && !insecureListen {
+            throw ValidationError("""
+            --listen \(address) is not loopback, and these numbers are a carrier's revenue: serve HTTPS with \
+            --tls-cert and --tls-key, or pass --insecure-listen to serve plain HTTP anyway
+            """)
+        }
+    }
+
+    var listenAddress: ListenAddress {
+        get throws {
+            guard let listen else { return .default }
+            do { return try ListenAddress(parsing: listen) } catch { throw ValidationError(error.description) }
+        }
+    }
+
+    package func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        LogSetup.bootstrapOnce(logFile: logFile)
+        var flags = connection.flags
+        polling.apply(to: &flags)
+        let settings: RunSettings
+        let targets: [ServerTarget]
+        let address = try listenAddress
+        let tls = tlsCert.map { ExporterHTTP.TLSFiles(certificate: $0, privateKey: tlsKey ?? "") }
+        do throws(ConfigError) {
+            settings = try SettingsResolver.resolve(flags, environment: environment)
+            targets = try await ServerTarget.openAll(settings.servers)
+        } catch {
+            Console.error("m4top exporter: \(error.message)")
+            throw ExitRequest(.usage)
+        }
+        if let demo = targets.first(where: \.isDemo) { Console.error(DemoNotice.text(automatic: demo.automaticDemo)) }
+        let status = await ExporterRun(settings: settings, targets: targets).serve(address: address, tls: tls)
+        for target in targets { await target.close() }
+        throw ExitRequest(status)
+    }
+}
+
+/// One exporter run: the fleet poller, the series it feeds, the prober, and the HTTP server,
+/// under one service group that SIGTERM and SIGINT shut down gracefully.
+struct ExporterRun {
+    let settings: RunSettings
+    let targets: [ServerTarget]
+    let logger = Logger(label: "m4top.exporter")
+
+    var serverLabels: [String] {
+        targets.map { ExporterLabels.server(name: $0.settings.name, displayURL: $0.displayURL) }
+    }
+
+    func makePoller(series: FleetSeries) -> FleetPoller {
+        let setups = targets.map { target in
+            ServerSetup(name: target.settings.name, displayURL: target.displayURL, adminName: target.settings.adminName,
+                        users: target.settings.users, listsAllUsers: target.settings.allUsers,
+                        timeZone: target.settings.timeZone, budget: target.settings.budget)
+        }
+        // The overview's policy: every user at the overview interval, none in focus. The alert
+        // rules are Prometheus's business here.
+        var state = DashboardState(servers: setups, interval: settings.interval, overviewInterval: settings.overviewInterval,
+                                   start: .overview)
+        state.alerts = AlertBook(rules: [], bell: false)
+        series.noteWatched(state)
+        return FleetPoller(state: state, clients: targets.map(\.client)) { event, state in series.observe(event, in: state) }
+    }
+
+    func makeProber() -> Prober {
+        Prober(targets: zip(targets, serverLabels).map { target, label in
+            let client = target.client
+            return Prober.Target(label: label, adminName: target.settings.adminName, interval: target.settings.interval) { user in
+                do throws(FetchError) {
+                    return .success(try await client.fetch(user: user))
+                } catch {
+                    return .failure(error)
+                }
+            }
+        })
+    }
+
+    /// Serves until SIGTERM or SIGINT; the exit status.
+    func serve(address: ListenAddress, tls: ExporterHTTP.TLSFiles?) async -> ExitStatus {
+        let series = FleetSeries(serverLabels: serverLabels, version: M4TopVersion.current)
+        let poller = makePoller(series: series)
+        let about = ExporterHTTP.About(version: M4TopVersion.current, servers: serverLabels, pollInterval: settings.overviewInterval)
+        let router = ExporterHTTP.router(series: series, prober: makeProber(), about: about)
+        let scheme = tls == nil ? "http" : "https"
+        let users = targets.map { $0.settings.allUsers ? "all users" : "\($0.settings.users.count) user\($0.settings.users.count == 1 ? "" : "s")" }
+        let application: any Service
+        do {
+            application = try ExporterHTTP.application(router: router, address: address, tls: tls, logger: logger) { port in
+                let bound = ListenAddress(host: address.host, port: port)
+                Console.error("m4top exporter: serving \(scheme)://\(bound)/metrics for \(zip(serverLabels, users).map { "\($0) (\($1))" }.joined(separator: ", "))")
+            }
+        } catch {
+            Console.error("m4top exporter: \(error.description)")
+            return .usage
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: application), .init(service: PollingService(poller: poller))],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        do {
+            try await group.run()
+            Console.error("m4top exporter: stopped")
+            return .success
+        } catch {
+            Console.error("m4top exporter: \(ExporterRun.plainWords(error, address: address))")
+            return .transport
+        }
+    }
+
+    /// A bind failure in words (NIO's error names the errno only).
+    static func plainWords(_ error: any Error, address: ListenAddress) -> String {
+        let text = String(describing: error)
+        if text.contains("Address already in use") || text.contains("EADDRINUSE") {
+            return "cannot listen on \(address): the address is already in use (another exporter?)"
+        }
+        if text.contains("Cannot assign requested address") || text.contains("EADDRNOTAVAIL") {
+            return "cannot listen on \(address): no such address on this machine"
+        }
+        if text.contains("Permission denied") || text.contains("EACCES") {
+            return "cannot listen on \(address): permission denied (ports below 1024 need privileges)"
+        }
+        return "cannot serve on \(address): \(text)"
+    }
+}
+
+/// The poller as a service: polls until the group shuts down.
+struct PollingService: Service {
+    let poller: FleetPoller
+
+    func run() async throws {
+        await poller.start()
+        try? await gracefulShutdown()
+        await poller.stop()
+    }
+}

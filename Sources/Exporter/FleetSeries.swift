@@ -1,0 +1,144 @@
+import Dashboard
+import Foundation
+import M4API
+import NIOConcurrencyHelpers
+import Prometheus
+
+/// Every watched user's latest numbers as Prometheus series, kept up to date from the fleet's
+/// events (the same events the overview draws from), so that a scrape only writes out what is
+/// already there: no parsing, no decimal arithmetic per scrape.
+///
+/// Staleness is explicit: `m4_up` is 0 while the user's last poll failed or its server is down,
+/// `m4_last_success_timestamp_seconds` says when the numbers were true, and
+/// `m4_poll_errors_total{kind}` counts the failures. The last numbers stay published meanwhile
+/// (a graph keeps its line; alerts read `m4_up`).
+package final class FleetSeries: Sendable {
+    package let registry = PrometheusCollectorRegistry()
+
+    /// One user's series. Value gauges exist only while the user's answer has the value.
+    private struct UserSeries {
+        let labels: [(String, String)]
+        var values: [Gauge?]
+        let up: Gauge
+        let lastSuccess: Gauge
+        let errors: [FetchError.Kind: Counter]
+    }
+
+    private struct Book {
+        var users: [UserKey: UserSeries] = [:]
+        var watchedCount: [Int: Gauge] = [:]
+    }
+
+    private let book = NIOLockedValueBox(Book())
+    private let serverLabels: [String]
+
+    static let upHelp = "1 when the user's last poll succeeded and its server answers, 0 while it fails (the values are then the last good ones)."
+    static let lastSuccessHelp = "When the user's numbers were last fetched successfully, in seconds since the Unix epoch."
+    static let errorsHelp = "Failed polls of the user since the exporter started, by kind: api (the server refused), transport (no answer), response (not an M4 answer)."
+    static let watchedHelp = "Users the exporter watches on the server (from the config, or from users_get)."
+
+    /// `serverLabels`: the `server` label of each watched server, by index.
+    package init(serverLabels: [String], version: String) {
+        self.serverLabels = serverLabels
+        registry.makeGauge(descriptor: .named("m4_exporter_build_info", help: "Always 1: the m4top version serving these metrics."), labels: [("version", version)]).set(1.0)
+    }
+
+    /// Applies one fleet event, after the state has taken it in.
+    package func observe(_ event: Event, in state: DashboardState) {
+        switch event {
+        case .fetched(let key, let result, let at):
+            guard state.servers.indices.contains(key.server), state.servers[key.server].users.contains(key.name) else { return }
+            book.withLockedValue { book in
+                var series = book.users[key] ?? makeSeries(key)
+                switch result {
+                case .success(let stats):
+                    update(&series, with: stats)
+                    series.lastSuccess.set(at.timeIntervalSince1970)
+                    series.up.set(state.servers[key.server].failure == nil ? 1.0 : 0.0)
+                case .failure(let error):
+                    series.errors[error.kind]?.increment()
+                    series.up.set(0.0)
+                }
+                book.users[key] = series
+                if state.servers[key.server].failure != nil { markDown(server: key.server, in: &book) }
+            }
+        case .userListFetched(let server, let result, _):
+            book.withLockedValue { book in
+                if case .success = result { forgetUnwatched(server: server, state: state, in: &book) }
+                if state.servers[server].failure != nil { markDown(server: server, in: &book) }
+                let count = state.servers[server].users.filter { !state.servers[server].isBlocked($0) }.count
+                gauge(watchedOn: server, in: &book).set(Double(count))
+            }
+        default:
+            break
+        }
+    }
+
+    /// The number of watched users of each server, before any answer.
+    package func noteWatched(_ state: DashboardState) {
+        book.withLockedValue { book in
+            for server in state.servers.indices {
+                let count = state.servers[server].users.filter { !state.servers[server].isBlocked($0) }.count
+                gauge(watchedOn: server, in: &book).set(Double(count))
+            }
+        }
+    }
+
+    /// The text exposition format (version 0.0.4), ready to send.
+    package func exposition() -> [UInt8] {
+        registry.emitToBuffer()
+    }
+
+    /// How many users have series (for the landing page and the bench).
+    package var userCount: Int { book.withLockedValue { $0.users.count } }
+
+    // MARK: Series
+
+    private func makeSeries(_ key: UserKey) -> UserSeries {
+        let labels = [("server", serverLabels[key.server]), ("user", key.name)]
+        var errors: [FetchError.Kind: Counter] = [:]
+        for kind in ExporterLabels.errorKinds {
+            errors[kind] = registry.makeCounter(descriptor: .named("m4_poll_errors_total", help: Self.errorsHelp), labels: labels + [("kind", kind.rawValue)])
+        }
+        return UserSeries(labels: labels, values: Array(repeating: nil, count: ExportedMetric.all.count),
+                          up: registry.makeGauge(descriptor: .named("m4_up", help: Self.upHelp), labels: labels),
+                          lastSuccess: registry.makeGauge(descriptor: .named("m4_last_success_timestamp_seconds", help: Self.lastSuccessHelp), labels: labels),
+                          errors: errors)
+    }
+
+    private func update(_ series: inout UserSeries, with stats: QuickStats) {
+        for (index, exported) in ExportedMetric.all.enumerated() {
+            if let value = exported.value(in: stats) {
+                let gauge = series.values[index] ?? registry.makeGauge(descriptor: exported.descriptor, labels: series.labels)
+                gauge.set(value)
+                series.values[index] = gauge
+            } else if let gone = series.values[index] {
+                // The answer no longer has it (a user's active calls hidden): no stale number.
+                registry.unregisterGauge(gone)
+                series.values[index] = nil
+            }
+        }
+    }
+
+    private func markDown(server: Int, in book: inout Book) {
+        for (key, series) in book.users where key.server == server { series.up.set(0.0) }
+    }
+
+    /// A user gone from the server's list (or now blocked) disappears from /metrics.
+    private func forgetUnwatched(server: Int, state: DashboardState, in book: inout Book) {
+        let watched = state.servers[server]
+        let keep = Set(watched.users.filter { !watched.isBlocked($0) })
+        for (key, series) in book.users where key.server == server && !keep.contains(key.name) {
+            for gauge in series.values.compactMap({ $0 }) + [series.up, series.lastSuccess] { registry.unregisterGauge(gauge) }
+            for counter in series.errors.values { registry.unregisterCounter(counter) }
+            book.users[key] = nil
+        }
+    }
+
+    private func gauge(watchedOn server: Int, in book: inout Book) -> Gauge {
+        if let gauge = book.watchedCount[server] { return gauge }
+        let gauge = registry.makeGauge(descriptor: .named("m4_users_watched", help: Self.watchedHelp), labels: [("server", serverLabels[server])])
+        book.watchedCount[server] = gauge
+        return gauge
+    }
+}

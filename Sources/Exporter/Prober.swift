@@ -1,0 +1,163 @@
+import Foundation
+import M4API
+import Prometheus
+import TextSafety
+
+/// `GET /probe?target=PROFILE&user=USER`, blackbox_exporter style: one fetch for one user,
+/// answered as its own small exposition. Targets are profile names only, never URLs, so a scrape
+/// cannot make the exporter call a host the config does not name. An answer younger than the
+/// profile's interval is served again, and concurrent probes of one user share one request, so
+/// however often Prometheus asks, a user costs its M4 server at most one request per interval.
+package actor Prober {
+    /// One probe-able server: a configured profile.
+    package struct Target: Sendable {
+        package let label: String
+        package let adminName: String
+        /// Seconds an answer is served again before a new fetch.
+        package let interval: TimeInterval
+        package let fetch: @Sendable (String) async -> Result<QuickStats, FetchError>
+
+        package init(label: String, adminName: String, interval: TimeInterval,
+                     fetch: @escaping @Sendable (String) async -> Result<QuickStats, FetchError>) {
+            self.label = label
+            self.adminName = adminName
+            self.interval = interval
+            self.fetch = fetch
+        }
+    }
+
+    /// A probe's result, and whether it was fetched for this request.
+    package struct Outcome: Sendable {
+        package let result: Result<QuickStats, FetchError>
+        package let fetchedAt: Date
+        /// How long the fetch took (for a cached answer: the original fetch).
+        package let duration: TimeInterval
+        package let cached: Bool
+    }
+
+    /// A request `/probe` cannot serve: the HTTP 400's text.
+    package struct BadRequest: Error, Sendable, Equatable {
+        package let message: String
+    }
+
+    private struct Key: Hashable {
+        let target: String
+        let user: String
+    }
+
+    private enum Entry {
+        case inFlight(Task<Outcome, Never>)
+        case done(Outcome)
+    }
+
+    /// Distinct users kept at most: probes name users freely, so memory must not follow them.
+    static let cacheLimit = 10_000
+    static let longestUserName = 256
+
+    private let targets: [String: Target]
+    private var cache: [Key: Entry] = [:]
+    private let now: @Sendable () -> Date
+
+    package init(targets: [Target], now: @escaping @Sendable () -> Date = Date.init) {
+        self.targets = Dictionary(targets.map { ($0.label, $0) }, uniquingKeysWith: { first, _ in first })
+        self.now = now
+    }
+
+    package var targetNames: [String] { targets.keys.sorted() }
+
+    /// Checks the query, then answers from the cache or with one fetch.
+    package func probe(target: String?, user: String?) async throws(BadRequest) -> Outcome {
+        let (profile, name) = try validate(target: target, user: user)
+        let key = Key(target: profile.label, user: name)
+        switch cache[key] {
+        case .done(let outcome) where now().timeIntervalSince(outcome.fetchedAt) < profile.interval:
+            return Outcome(result: outcome.result, fetchedAt: outcome.fetchedAt, duration: outcome.duration, cached: true)
+        case .inFlight(let task):
+            let outcome = await task.value
+            return Outcome(result: outcome.result, fetchedAt: outcome.fetchedAt, duration: outcome.duration, cached: true)
+        default:
+            break
+        }
+        let clock = now
+        let task = Task { () -> Outcome in
+            let started = clock()
+            let result = await profile.fetch(name)
+            let ended = clock()
+            return Outcome(result: result, fetchedAt: ended, duration: ended.timeIntervalSince(started), cached: false)
+        }
+        cache[key] = .inFlight(task)
+        let outcome = await task.value
+        cache[key] = .done(outcome)
+        trim()
+        return outcome
+    }
+
+    private func validate(target: String?, user: String?) throws(BadRequest) -> (Target, String) {
+        let names = targetNames.joined(separator: ", ")
+        guard let target, !target.isEmpty else {
+            throw BadRequest(message: "target is required: a profile this exporter watches (\(names))")
+        }
+        guard let profile = targets[target] else {
+            let what = target.contains("://") || target.contains("/") ? "a profile name, not a URL" : "a profile this exporter watches"
+            throw BadRequest(message: "target '\(TerminalSafeText.excerpt(target))' is unknown: it must be \(what) (\(names))")
+        }
+        let name = user ?? profile.adminName
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= Self.longestUserName,
+              !name.unicodeScalars.contains(where: TerminalSafeText.isUnsafe) else {
+            throw BadRequest(message: "user must be a user name: not empty, at most \(Self.longestUserName) characters, no control characters")
+        }
+        return (profile, name)
+    }
+
+    /// Drops expired answers once the cache is full, then the oldest if it is still full.
+    private func trim() {
+        guard cache.count > Self.cacheLimit else { return }
+        let moment = now()
+        for (key, entry) in cache {
+            if case .done(let outcome) = entry, let target = targets[key.target],
+               moment.timeIntervalSince(outcome.fetchedAt) >= target.interval {
+                cache[key] = nil
+            }
+        }
+        while cache.count > Self.cacheLimit {
+            let oldest = cache.compactMap { key, entry -> (Key, Date)? in
+                if case .done(let outcome) = entry { return (key, outcome.fetchedAt) }
+                return nil
+            }.min { $0.1 < $1.1 }
+            guard let oldest else { break }
+            cache[oldest.0] = nil
+        }
+    }
+
+    /// The probe's exposition: no `server`/`user` labels (Prometheus's relabelling adds them
+    /// from the query, as for blackbox_exporter), the user's numbers when the fetch succeeded.
+    package static func exposition(_ outcome: Outcome, now: Date = Date()) -> [UInt8] {
+        let registry = PrometheusCollectorRegistry()
+        registry.makeGauge(descriptor: .named("m4_probe_success", help: "1 when the probe's quickstats_get answered with numbers, else 0."))
+            .set(outcome.result.isSuccess ? 1.0 : 0.0)
+        registry.makeGauge(descriptor: .named("m4_probe_duration_seconds", help: "How long the probe's quickstats_get took, in seconds."))
+            .set(outcome.duration)
+        registry.makeGauge(descriptor: .named("m4_probe_answer_age_seconds",
+                                              help: "Seconds since the answer was fetched: 0 when fetched for this scrape, more when a scrape came within the profile's interval."))
+            .set(outcome.cached ? max(0, now.timeIntervalSince(outcome.fetchedAt)) : 0)
+        switch outcome.result {
+        case .success(let stats):
+            for exported in ExportedMetric.all {
+                if let value = exported.value(in: stats) {
+                    registry.makeGauge(descriptor: exported.descriptor).set(value)
+                }
+            }
+        case .failure(let error):
+            registry.makeGauge(descriptor: .named("m4_probe_error_info", help: "1, labelled with the kind of the probe's failure: api, transport or response."),
+                               labels: [("kind", error.kind.rawValue)]).set(1.0)
+        }
+        return registry.emitToBuffer()
+    }
+}
+
+extension Result {
+    var isSuccess: Bool {
+        if case .success = self { return true }
+        return false
+    }
+}

@@ -1,0 +1,85 @@
+import Dashboard
+import Foundation
+
+/// One threshold of `m4top check`: `--warning 'today.margin<10'`, `--critical 'active_calls.total<1'`,
+/// or a `[[alerts]]` rule with `below`/`above`. Values are in the units the screen uses (a margin
+/// of 10 is 10 %).
+package struct CheckCondition: Sendable, Equatable {
+    package enum Comparison: String, Sendable {
+        case below = "<", above = ">"
+    }
+
+    package let metric: Metric
+    package let comparison: Comparison
+    package let threshold: Decimal
+    package let severity: Severity
+
+    package init(metric: Metric, comparison: Comparison, threshold: Decimal, severity: Severity) {
+        self.metric = metric
+        self.comparison = comparison
+        self.threshold = threshold
+        self.severity = severity
+    }
+
+    /// A usage mistake: the plugin says UNKNOWN with these words.
+    package struct Invalid: Error, Sendable, Equatable {
+        package let message: String
+    }
+
+    /// `PATH<N` or `PATH>N`, e.g. `today.margin<10`.
+    package init(parsing text: String, severity: Severity) throws(Invalid) {
+        let flag = "--\(severity.rawValue) '\(text)'"
+        guard let index = text.firstIndex(where: { $0 == "<" || $0 == ">" }), let comparison = Comparison(rawValue: String(text[index])) else {
+            throw Invalid(message: "\(flag): expected PATH<N or PATH>N, e.g. 'active_calls.total<1'")
+        }
+        let path = text[..<index].trimmingCharacters(in: .whitespaces)
+        let number = text[text.index(after: index)...].trimmingCharacters(in: .whitespaces)
+        guard let metric = MetricTable.metric(path) else {
+            throw Invalid(message: "\(flag): unknown metric '\(path)'; one of: \(Self.checkablePaths.joined(separator: ", "))")
+        }
+        guard Self.isCheckable(metric) else {
+            throw Invalid(message: "\(flag): \(path) needs more than one answer; one of: \(Self.checkablePaths.joined(separator: ", "))")
+        }
+        guard let threshold = Decimal(string: number, locale: Locale(identifier: "en_US_POSIX")), !number.isEmpty,
+              number.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" || $0 == "+" }) else {
+            throw Invalid(message: "\(flag): '\(number)' is not a number")
+        }
+        self.init(metric: metric, comparison: comparison, threshold: threshold, severity: severity)
+    }
+
+    /// The `[[alerts]]` rules that a single answer can decide, for this user.
+    package static func fromRules(_ rules: [AlertRule], user: String) -> [CheckCondition] {
+        rules.compactMap { rule in
+            guard rule.applies(to: user), let path = rule.metric, let metric = MetricTable.metric(path), isCheckable(metric) else { return nil }
+            switch rule.condition {
+            case .below(let limit): return CheckCondition(metric: metric, comparison: .below, threshold: limit, severity: rule.severity)
+            case .above(let limit): return CheckCondition(metric: metric, comparison: .above, threshold: limit, severity: rule.severity)
+            case .fellToZero, .serverSilent: return nil
+            }
+        }
+    }
+
+    /// What one answer can tell: not the rates (they need two answers), not `stale`.
+    package static func isCheckable(_ metric: Metric) -> Bool {
+        switch metric.source {
+        case .field: return true
+        case .derived(.acd), .derived(.ringing): return true
+        case .derived(.callsPerMinute), .derived(.takingsPerHour), .staleness: return false
+        }
+    }
+
+    package static var checkablePaths: [String] { MetricTable.all.filter(isCheckable).map(\.path) }
+
+    package func isCrossed(by value: Decimal) -> Bool {
+        comparison == .below ? value < threshold : value > threshold
+    }
+
+    /// The Nagios range for performance data: `N:` alerts below N, `~:N` above N.
+    package var nagiosRange: String {
+        let number = PerfData.number(threshold)
+        return comparison == .below ? "\(number):" : "~:\(number)"
+    }
+
+    /// "today.margin<10", as written.
+    package var text: String { "\(metric.path)\(comparison.rawValue)\(PerfData.number(threshold))" }
+}

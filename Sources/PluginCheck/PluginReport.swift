@@ -1,0 +1,124 @@
+import Dashboard
+import Foundation
+import M4API
+import TextSafety
+
+/// The plugin's verdict, as Nagios, Icinga and the Zabbix agent read it: the exit status and one
+/// line, `M4 STATUS - what | perfdata`.
+package struct PluginReport: Sendable, Equatable {
+    package enum Status: Int32, Sendable, Comparable {
+        case ok = 0, warning = 1, critical = 2, unknown = 3
+
+        package var word: String {
+            switch self {
+            case .ok: return "OK"
+            case .warning: return "WARNING"
+            case .critical: return "CRITICAL"
+            case .unknown: return "UNKNOWN"
+            }
+        }
+
+        package static func < (a: Status, b: Status) -> Bool { a.rawValue < b.rawValue }
+    }
+
+    package let status: Status
+    package let line: String
+
+    /// An answer checked against the conditions. `subject` names the user (and server).
+    package static func evaluate(_ stats: QuickStats, conditions: [CheckCondition], subject: String) -> PluginReport {
+        var status = Status.ok
+        var crossed: [String] = []
+        var missing: [String] = []
+        for condition in conditions {
+            guard let value = condition.metric.value(MetricInput(stats: stats)) else {
+                missing.append(condition.metric.path)
+                continue
+            }
+            guard condition.isCrossed(by: value) else { continue }
+            status = max(status, condition.severity == .critical ? .critical : .warning)
+            let word = condition.comparison == .below ? "below" : "above"
+            crossed.append("\(condition.metric.path) \(display(value, condition.metric)) \(word) \(display(condition.threshold, condition.metric)) (\(condition.severity.rawValue))")
+        }
+        let perf = PerfData.line(stats, conditions: conditions)
+        if !missing.isEmpty && crossed.isEmpty {
+            return PluginReport(status: .unknown, line: "M4 UNKNOWN - \(subject): not in the server's answer: \(Self.unique(missing).joined(separator: ", ")) | \(perf)")
+        }
+        let text = crossed.isEmpty ? summary(stats) : crossed.joined(separator: ", ")
+        return PluginReport(status: status, line: "M4 \(status.word) - \(subject): \(text)" + (perf.isEmpty ? "" : " | \(perf)"))
+    }
+
+    /// A failure before any answer: transport, API, configuration, time.
+    package static func unknown(_ message: String, subject: String? = nil) -> PluginReport {
+        let clean = TerminalSafeText.clean(message).replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "|", with: "/")
+        return PluginReport(status: .unknown, line: "M4 UNKNOWN - " + (subject.map { "\($0): " } ?? "") + clean)
+    }
+
+    /// The OK line's words: what a person on call wants first.
+    static func summary(_ stats: QuickStats) -> String {
+        var parts: [String] = []
+        let input = MetricInput(stats: stats)
+        func add(_ path: String, _ words: (String) -> String) {
+            if let metric = MetricTable.metric(path), let value = metric.value(input) { parts.append(words(display(value, metric))) }
+        }
+        add("active_calls.total") { "\($0) active calls" }
+        add("today.calls") { "\($0) calls today" }
+        add("today.revenue") { "revenue \($0)" }
+        add("today.price") { "price \($0)" }
+        add("today.margin") { "margin \($0)" }
+        add("balance") { "balance \($0)" }
+        return parts.isEmpty ? "answered" : parts.joined(separator: ", ")
+    }
+
+    static func display(_ value: Decimal, _ metric: Metric) -> String {
+        MetricFormat.format(value, kind: metric.kind) ?? "\(value)"
+    }
+
+    static func unique(_ items: [String]) -> [String] {
+        var seen = Set<String>()
+        return items.filter { seen.insert($0).inserted }
+    }
+}
+
+/// Performance data in the plugin format: `'label'=value[UOM];warn;crit;min;max`, one item per
+/// metric in the answer, thresholds as Nagios ranges where a condition names the metric.
+package enum PerfData {
+    package static func line(_ stats: QuickStats, conditions: [CheckCondition]) -> String {
+        let input = MetricInput(stats: stats)
+        return MetricTable.all.filter(CheckCondition.isCheckable).compactMap { metric -> String? in
+            guard let value = metric.value(input) else { return nil }
+            let warn = conditions.first { $0.metric == metric && $0.severity == .warning }?.nagiosRange ?? ""
+            let crit = conditions.first { $0.metric == metric && $0.severity == .critical }?.nagiosRange ?? ""
+            var item = "\(metric.path)=\(number(value))\(unit(metric.kind));\(warn);\(crit)"
+            if let minimum = minimum(metric.kind) { item += ";\(minimum)" }
+            while item.hasSuffix(";") { item.removeLast() }
+            return item
+        }.joined(separator: " ")
+    }
+
+    /// Seconds and percents carry their unit; counts and money none ("c" would claim a
+    /// counter that never goes down, and today's calls do at midnight).
+    static func unit(_ kind: MetricKind) -> String {
+        switch kind {
+        case .duration: return "s"
+        case .percent: return "%"
+        case .count, .money, .rate, .text: return ""
+        }
+    }
+
+    static func minimum(_ kind: MetricKind) -> String? {
+        switch kind {
+        case .count, .duration: return "0"
+        case .money, .percent, .rate, .text: return nil
+        }
+    }
+
+    /// A plain decimal number: digits, a point, maybe a minus; never an exponent or a grouping.
+    package static func number(_ value: Decimal) -> String {
+        var text = NSDecimalNumber(decimal: value).description(withLocale: Locale(identifier: "en_US_POSIX"))
+        if text.contains("."), !text.contains("e"), !text.contains("E") {
+            while text.hasSuffix("0") { text.removeLast() }
+            if text.hasSuffix(".") { text.removeLast() }
+        }
+        return text
+    }
+}

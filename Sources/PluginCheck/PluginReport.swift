@@ -49,7 +49,9 @@ package struct PluginReport: Sendable, Equatable {
 
     /// A failure before any answer: transport, API, configuration, time.
     package static func unknown(_ message: String, subject: String? = nil) -> PluginReport {
-        let clean = TerminalSafeText.clean(message).replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "|", with: "/")
+        // One line, and no `|` (what follows it would be read as performance data).
+        let oneLine = message.split(whereSeparator: \.isNewline).joined(separator: " ").replacingOccurrences(of: "|", with: "/")
+        let clean = TerminalSafeText.clean(oneLine)
         return PluginReport(status: .unknown, line: "M4 UNKNOWN - " + (subject.map { "\($0): " } ?? "") + clean)
     }
 
@@ -113,8 +115,11 @@ package enum PerfData {
     }
 
     /// A plain decimal number: digits, a point, maybe a minus; never an exponent or a grouping.
+    /// At most six places (the server's money has six; a derived ACD would have thirty).
     package static func number(_ value: Decimal) -> String {
-        var text = NSDecimalNumber(decimal: value).description(withLocale: Locale(identifier: "en_US_POSIX"))
+        var input = value, rounded = Decimal()
+        NSDecimalRound(&rounded, &input, 6, .plain)
+        var text = NSDecimalNumber(decimal: rounded).description(withLocale: Locale(identifier: "en_US_POSIX"))
         if text.contains("."), !text.contains("e"), !text.contains("E") {
             while text.hasSuffix("0") { text.removeLast() }
             if text.hasSuffix(".") { text.removeLast() }

@@ -94,7 +94,11 @@ let package = Package(
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "M4API", "TestSupport", "TextSafety"]),
         .testTarget(name: "HistoryTests", dependencies: ["History", "Dashboard", "M4API", "TestSupport"]),
         .testTarget(name: "ExporterTests", dependencies: ["Exporter", "PluginCheck", "Dashboard", "M4API", "Simulator", "TestSupport"]),
-        .testTarget(name: "AppTests", dependencies: ["App", "Curses", "Dashboard", "History", "M4API", "Screen", "Simulator", "TestSupport", "TextSafety"]),
+        .testTarget(name: "AppTests", dependencies: [
+            "App", "Curses", "Dashboard", "Exporter", "History", "M4API", "Screen", "Simulator", "TestSupport", "TextSafety",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "EndToEndTests", dependencies: ["m4top", "Simulator", "M4API", "TestSupport"]),
     ]
 )

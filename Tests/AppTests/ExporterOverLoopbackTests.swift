@@ -1,0 +1,161 @@
+@testable import App
+import Dashboard
+import Exporter
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Hummingbird
+import Logging
+import M4API
+import Simulator
+import Testing
+
+/// The exporter's real parts (config, poller, series, prober, HTTP) over loopback in front of
+/// the simulator, whose own request counters say what the M4 server was asked.
+@Suite("Exporter over loopback, in front of the simulator")
+struct ExporterOverLoopbackTests {
+    static let secret = "s3cr3t-for-exporter-tests"
+
+    struct Running {
+        let simulator: RunningSimulator
+        let base: String
+        let task: Task<Void, any Error>
+        let poller: FleetPoller
+        let dir: TempDir
+
+        func get(_ path: String) async throws -> (status: Int, type: String, body: String) {
+            let (data, response) = try await URLSession.shared.data(from: URL(string: base + path)!)
+            let http = response as! HTTPURLResponse
+            return (http.statusCode, http.value(forHTTPHeaderField: "Content-Type") ?? "", String(decoding: data, as: UTF8.self))
+        }
+
+        func stop() async {
+            await poller.stop()
+            task.cancel()
+            _ = try? await task.value
+            await simulator.stop()
+        }
+    }
+
+    /// A config naming the simulator as profile `sim`, watched through the real settings path.
+    static func start(users: String = #"["admin"]"#) async throws -> Running {
+        var simSettings = SimulatorSettings()
+        simSettings.makeFleet(count: 6)
+        simSettings.secret = secret
+        simSettings.pinnedActiveCalls = 7
+        let simulator = try await RunningSimulator.start(SimulatedServer(settings: simSettings, seed: 3))
+        let dir = TempDir()
+        let secretFile = dir.write("secret", secret + "\n")
+        let config = dir.write("config.toml", """
+        watch = ["sim"]
+        overview_interval = 1
+        [profiles.sim]
+        url = "\(simulator.baseURL)"
+        secret_file = "\(secretFile)"
+        users = \(users)
+        interval = 30
+        max_rate = 20
+        """)
+        var flags = ConnectionFlags()
+        flags.configPath = config
+        let settings = try SettingsResolver.resolve(flags, environment: ["HOME": dir.path])
+        let targets = try await ServerTarget.openAll(settings.servers)
+        let run = ExporterRun(settings: settings, targets: targets)
+        let series = FleetSeries(serverLabels: run.serverLabels, version: "test")
+        let poller = run.makePoller(series: series)
+        let router = ExporterHTTP.router(series: series, prober: run.makeProber(),
+                                         about: .init(version: "test", servers: run.serverLabels, pollInterval: 1))
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = try ExporterHTTP.application(router: router, address: ListenAddress(host: "127.0.0.1", port: 0), tls: nil,
+                                               logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })) { port in
+            continuation.yield(port)
+        }
+        let task = Task { try await app.run() }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        await poller.start()
+        return Running(simulator: simulator, base: "http://127.0.0.1:\(port)", task: task, poller: poller, dir: dir)
+    }
+
+    /// Polls `/metrics` until `series` reads `value` (or time runs out); the last reading.
+    static func await(_ running: Running, _ series: String, equals value: String, within seconds: Double = 8) async throws -> String? {
+        let end = Date().addingTimeInterval(seconds)
+        var last: String?
+        while Date() < end {
+            let body = try await running.get("/metrics").body
+            last = body.split(separator: "\n").first { $0.hasPrefix(series + " ") }.map { String($0.dropFirst(series.count + 1)) }
+            if last == value { return last }
+            try await Task.sleep(nanoseconds: 200_000_000)
+        }
+        return last
+    }
+
+    @Test("/metrics: the simulator's numbers in the text format; m4_up falls to 0 when it stops")
+    func metrics() async throws {
+        let running = try await Self.start()
+        let admin = #"{server="sim",user="admin"}"#
+        #expect(try await Self.await(running, "m4_active_calls" + admin, equals: "7.0") == "7.0")
+        let answer = try await running.get("/metrics")
+        #expect(answer.status == 200)
+        #expect(answer.type == "text/plain; version=0.0.4; charset=utf-8")
+        #expect(answer.body.contains("m4_up\(admin) 1.0"))
+        #expect(answer.body.contains("# TYPE m4_poll_errors_total counter"))
+        await running.simulator.server.update { $0.pinnedActiveCalls = 3 }
+        #expect(try await Self.await(running, "m4_active_calls" + admin, equals: "3.0") == "3.0", "a new value within a round")
+        await running.simulator.stop()
+        #expect(try await Self.await(running, "m4_up" + admin, equals: "0.0") == "0.0")
+        let after = try await running.get("/metrics").body
+        #expect(after.contains(#"m4_poll_errors_total{server="sim",user="admin",kind="transport"} "#))
+        #expect(!after.contains(#"kind="transport"} 0"#), "the failure is counted")
+        #expect(after.contains("m4_active_calls\(admin) 3.0"), "the last good number stays, marked by m4_up")
+        await running.stop()
+    }
+
+    @Test("/probe: one fetch per interval however often it is asked; names only, never URLs")
+    func probe() async throws {
+        let running = try await Self.start()
+        let first = try await running.get("/probe?target=sim&user=user0003")
+        #expect(first.status == 200 && first.type.hasPrefix("text/plain; version=0.0.4"))
+        #expect(first.body.contains("m4_probe_success 1.0"))
+        #expect(first.body.contains("m4_today_price "))
+        for _ in 0..<5 { _ = try await running.get("/probe?target=sim&user=user0003") }
+        #expect(await running.simulator.server.requests.perUser["user0003"] == 1, "six scrapes within the profile's 30 s interval: one request")
+
+        let before = await running.simulator.server.requests.total
+        let url = try await running.get("/probe?target=" + running.simulator.baseURL.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+        #expect(url.status == 400)
+        #expect(url.body.contains("must be a profile name, not a URL (sim)"))
+        let unknown = try await running.get("/probe?target=prod&user=admin")
+        #expect(unknown.status == 400)
+        // The poller may have asked in the meantime, but never for these.
+        let stats = await running.simulator.server.requests
+        #expect(stats.total - before <= (stats.perUser["admin"] ?? 0), "no request for a refused probe")
+
+        let failed = try await running.get("/probe?target=sim&user=nobody")
+        #expect(failed.body.contains("m4_probe_success 0.0"))
+        #expect(failed.body.contains(#"m4_probe_error_info{kind="api"} 1.0"#))
+        await running.stop()
+    }
+
+    @Test("The secret is on no page: landing, metrics, probe, errors")
+    func secretNowhere() async throws {
+        let running = try await Self.start(users: #""all""#)
+        _ = try await Self.await(running, #"m4_users_watched{server="sim"}"#, equals: "7.0")
+        var pages: [String] = []
+        for path in ["/", "/metrics", "/probe?target=sim", "/probe?target=sim&user=x", "/probe", "/-/healthy", "/nope"] {
+            let page = try await running.get(path)
+            pages.append(page.body)
+            if path == "/" {
+                #expect(page.type == "text/html; charset=utf-8")
+                #expect(page.body.contains("<code>sim</code>"))
+                #expect(!page.body.contains(running.simulator.baseURL), "names, not URLs")
+            }
+        }
+        for page in pages {
+            #expect(!page.contains(Self.secret))
+            #expect(!page.contains(RequestSigner.sha1Hex(Self.secret)))
+        }
+        await running.stop()
+    }
+}

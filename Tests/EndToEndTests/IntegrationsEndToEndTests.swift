@@ -1,0 +1,300 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import M4API
+import Simulator
+import Testing
+import TestSupport
+
+/// The real binary as monitoring runs it: `m4top exporter` as a service, `m4top check` as a
+/// plugin, and the deployment files checked by the real Prometheus tools (Debian's
+/// `prometheus` package, installed by scripts/install-deps).
+enum Integrations {
+    static let secret = "e2e-exporter-secret-value"
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let deploy = repository + "/deploy"
+
+    /// A simulator in this process (so a test can stop it), its admin's active calls fixed.
+    static func simulator(activeCalls: Int = 7, latencyMs: Int? = nil) async throws -> RunningSimulator {
+        var settings = SimulatorSettings()
+        settings.secret = secret
+        settings.users = ["alice", "bob"]
+        settings.pinnedActiveCalls = activeCalls
+        var faults = FaultBoard()
+        if let latencyMs {
+            faults.latencyMilliseconds = latencyMs
+            faults.set(.latency, for: nil)
+        }
+        return try await RunningSimulator.start(SimulatedServer(settings: settings, seed: 5, faults: faults))
+    }
+
+    /// `m4top exporter` in the background; returns once it says where it serves.
+    static func exporter(_ arguments: [String]) async throws -> (child: Spawn.Child, base: String) {
+        let child = try Spawn.start(["env", "-u", "M4TOP_SECRET", "XDG_CONFIG_HOME=/nonexistent", "M4TOP_SECRET=\(secret)",
+                                     TmuxPane.binary, "exporter", "--listen", "127.0.0.1:0"] + arguments)
+        let end = Date().addingTimeInterval(20)
+        while Date() < end {
+            let output = (try? String(contentsOfFile: child.outputPath, encoding: .utf8)) ?? ""
+            if let range = output.range(of: #"serving https?://[0-9.]+:[0-9]+"#, options: .regularExpression) {
+                return (child, String(output[range].dropFirst("serving ".count)))
+            }
+            if waitpid(child.pid, nil, WNOHANG) == child.pid { break }
+            try await Task.sleep(nanoseconds: 50_000_000)
+        }
+        kill(child.pid, SIGKILL)
+        throw Spawn.Failed(description: "the exporter did not start: \((try? String(contentsOfFile: child.outputPath, encoding: .utf8)) ?? "")")
+    }
+
+    /// SIGTERM, then the exit status and everything it printed.
+    static func terminate(_ child: Spawn.Child, signal: Int32 = SIGTERM) async throws -> (status: Int32, output: String) {
+        kill(child.pid, signal)
+        return try await wait(child, seconds: 20)
+    }
+
+    static func wait(_ child: Spawn.Child, seconds: Double) async throws -> (status: Int32, output: String) {
+        var status: Int32 = 0
+        let end = Date().addingTimeInterval(seconds)
+        while waitpid(child.pid, &status, WNOHANG) == 0 {
+            if Date() > end {
+                kill(child.pid, SIGKILL)
+                while waitpid(child.pid, &status, 0) == -1 && errno == EINTR {}
+                return (-1, child.finish(status).output)
+            }
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
+        return child.finish(status)
+    }
+
+    static func get(_ url: String) async throws -> (status: Int, body: String) {
+        let (data, response) = try await URLSession.shared.data(from: URL(string: url)!)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    }
+
+    /// A tool, with stdin from a string; its status and output.
+    static func tool(_ arguments: [String], input: String? = nil) async throws -> (status: Int32, output: String) {
+        guard let input else { return try await Spawn.runWithStatus(arguments) }
+        let file = NSTemporaryDirectory() + "m4top-stdin-\(UUID().uuidString)"
+        try input.write(toFile: file, atomically: true, encoding: .utf8)
+        defer { unlink(file) }
+        return try await Spawn.runWithStatus(["sh", "-c", "exec \"$0\" \"$@\" < '\(file)'"] + arguments)
+    }
+
+    /// A port free now (bound, read, released), for a program that cannot take port 0.
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                _ = bind(fd, raw, length)
+                _ = getsockname(fd, raw, &length)
+            }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Every `m4_…` name a text mentions.
+    static func metricNames(in text: String) -> Set<String> {
+        let regex = try! NSRegularExpression(pattern: "\\bm4_[a-z_]+")
+        return Set(regex.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap { Range($0.range, in: text).map { String(text[$0]) } })
+    }
+}
+
+@Suite("Integrations: the exporter and check binaries, and the deployment files under the real Prometheus tools", .serialized)
+struct IntegrationsEndToEndTests {
+    @Test("promtool accepts the scrape config and the rules, and the rules' own tests pass")
+    func deploymentFiles() async throws {
+        let config = try await Integrations.tool(["promtool", "check", "config", Integrations.deploy + "/prometheus/prometheus.yml"])
+        #expect(config.status == 0, "\(config.output)")
+        #expect(config.output.contains("SUCCESS"))
+        let rules = try await Integrations.tool(["promtool", "check", "rules", Integrations.deploy + "/prometheus/m4top-rules.yml"])
+        #expect(rules.status == 0, "\(rules.output)")
+        #expect(rules.output.contains("SUCCESS: 6 rules found"))
+        let tests = try await Integrations.tool(["sh", "-c", "cd '\(Integrations.deploy)/prometheus' && promtool test rules m4top-rules.test.yml"])
+        #expect(tests.status == 0, "\(tests.output)")
+        #expect(tests.output.contains("SUCCESS"))
+    }
+
+    @Test("The live /metrics passes promtool check metrics; the rules and the Grafana dashboard name only metrics it serves")
+    func liveMetrics() async throws {
+        let simulator = try await Integrations.simulator()
+        defer { Task { await simulator.stop() } }
+        let (child, base) = try await Integrations.exporter(["--url", simulator.baseURL, "--user", "admin", "--user", "alice",
+                                                             "--overview-interval", "1"])
+        var metrics = ""
+        for _ in 0..<100 {
+            metrics = try await Integrations.get(base + "/metrics").body
+            if metrics.contains(#"m4_balance{server="127.0.0.1",user="alice"}"#) && metrics.contains(#"m4_today_revenue{server="127.0.0.1",user="admin"}"#) { break }
+            try await Task.sleep(nanoseconds: 100_000_000)
+        }
+        let lint = try await Integrations.tool(["promtool", "check", "metrics"], input: metrics)
+        #expect(lint.status == 0 && lint.output.isEmpty, "promtool: \(lint.output)")
+        let probe = try await Integrations.get(base + "/probe?target=127.0.0.1&user=bob").body
+        #expect(probe.contains("m4_probe_success 1.0"))
+        let probeLint = try await Integrations.tool(["promtool", "check", "metrics"], input: probe)
+        #expect(probeLint.status == 0 && probeLint.output.isEmpty, "promtool: \(probeLint.output)")
+
+        let failedProbe = try await Integrations.get(base + "/probe?target=127.0.0.1&user=nobody").body
+        #expect(failedProbe.contains(#"m4_probe_error_info{kind="api"} 1.0"#))
+        let served = Integrations.metricNames(in: metrics + probe + failedProbe)
+        let dashboard = try String(contentsOfFile: Integrations.deploy + "/grafana/m4top-dashboard.json", encoding: .utf8)
+        let json = try JSONSerialization.jsonObject(with: Data(dashboard.utf8)) as? [String: Any]
+        let panels = json?["panels"] as? [[String: Any]] ?? []
+        let expressions = panels.flatMap { ($0["targets"] as? [[String: Any]] ?? []).compactMap { $0["expr"] as? String } }
+        #expect(expressions.count >= 10, "the dashboard has its panels")
+        let named = Integrations.metricNames(in: expressions.joined(separator: "\n"))
+        #expect(named.isSubset(of: served), "the dashboard names \(named.subtracting(served)), which the exporter does not serve")
+        let rules = try String(contentsOfFile: Integrations.deploy + "/prometheus/m4top-rules.yml", encoding: .utf8)
+        let ruleNames = Integrations.metricNames(in: rules.split(separator: "\n").filter { $0.contains("expr:") || $0.hasPrefix("          ") }.joined(separator: "\n"))
+        #expect(!ruleNames.isEmpty && ruleNames.isSubset(of: served), "the rules name \(ruleNames.subtracting(served)), which the exporter does not serve")
+
+        let ended = try await Integrations.terminate(child)
+        #expect(ended.status == 0)
+        #expect(!ended.output.contains(Integrations.secret))
+    }
+
+    @Test("A real Prometheus scrapes the exporter: it finds the simulator's active calls, then m4_up 0 when the simulator stops")
+    func realPrometheus() async throws {
+        let simulator = try await Integrations.simulator(activeCalls: 7)
+        let (exporter, base) = try await Integrations.exporter(["--url", simulator.baseURL, "--user", "admin", "--overview-interval", "1",
+                                                                "--interval", "1"])
+        let port = Integrations.freePort()
+        let dir = NSTemporaryDirectory() + "m4top-prometheus-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let exporterAddress = base.replacingOccurrences(of: "http://", with: "")
+        try """
+        global:
+          scrape_interval: 1s
+          evaluation_interval: 1s
+        scrape_configs:
+          - job_name: m4top
+            static_configs:
+              - targets: ["\(exporterAddress)"]
+        """.write(toFile: dir + "/prometheus.yml", atomically: true, encoding: .utf8)
+        let prometheus = try Spawn.start(["prometheus", "--config.file=\(dir)/prometheus.yml", "--storage.tsdb.path=\(dir)/data",
+                                          "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn"])
+        defer { kill(prometheus.pid, SIGKILL); var status: Int32 = 0; waitpid(prometheus.pid, &status, 0); _ = prometheus.finish(status) }
+
+        /// The query's single value, once Prometheus has one.
+        func query(_ promQL: String, until wanted: String, seconds: Double) async -> String? {
+            let url = "http://127.0.0.1:\(port)/api/v1/query?query=" + promQL.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let end = Date().addingTimeInterval(seconds)
+            var last: String?
+            while Date() < end {
+                if let body = try? await Integrations.get(url).body,
+                   let json = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
+                   let data = json["data"] as? [String: Any], let result = data["result"] as? [[String: Any]],
+                   let value = result.first?["value"] as? [Any], let text = value.last as? String {
+                    last = text
+                    if text == wanted { return text }
+                }
+                try? await Task.sleep(nanoseconds: 250_000_000)
+            }
+            return last
+        }
+
+        let active = await query(#"m4_active_calls{job="m4top",server="127.0.0.1",user="admin"}"#, until: "7", seconds: 40)
+        #expect(active == "7", "Prometheus has the simulator's active calls")
+        #expect(await query(#"m4_up{user="admin"}"#, until: "1", seconds: 10) == "1")
+        await simulator.stop()
+        #expect(await query(#"m4_up{user="admin"}"#, until: "0", seconds: 30) == "0", "m4_up goes to 0 when the simulator stops")
+        #expect(await query(#"m4_poll_errors_total{user="admin",kind="transport"} > 0"#, until: "1", seconds: 10) != nil)
+        let ended = try await Integrations.terminate(exporter)
+        #expect(ended.status == 0, "\(ended.output)")
+    }
+
+    @Test("SIGTERM drains: a probe in flight is answered, then the exporter exits 0")
+    func drain() async throws {
+        let simulator = try await Integrations.simulator(latencyMs: 1500)
+        defer { Task { await simulator.stop() } }
+        let (child, base) = try await Integrations.exporter(["--url", simulator.baseURL, "--user", "admin", "--overview-interval", "60"])
+        let probe = Task { try await Integrations.get(base + "/probe?target=127.0.0.1&user=alice") }
+        try await Task.sleep(nanoseconds: 400_000_000)
+        let ended = try await Integrations.terminate(child)
+        let answer = try await probe.value
+        #expect(answer.status == 200)
+        #expect(answer.body.contains("m4_probe_success 1.0"), "the request in flight finished")
+        #expect(ended.status == 0, "\(ended.output)")
+        #expect(ended.output.contains("m4top exporter: stopped"))
+    }
+
+    @Test("Listening beyond loopback needs TLS or --insecure-listen; with TLS it serves HTTPS")
+    func listenPolicy() async throws {
+        let refused = try await Spawn.runWithStatus(["env", "M4TOP_SECRET=x", TmuxPane.binary, "exporter", "--url", "http://127.0.0.1:9/billing",
+                                                     "--listen", "0.0.0.0:0"])
+        #expect(refused.status == 2)
+        #expect(refused.output.contains("--listen 0.0.0.0:0 is not loopback, and these numbers are a carrier's revenue"), "\(refused.output)")
+        let badKey = try await Spawn.runWithStatus(["env", "M4TOP_SECRET=x", TmuxPane.binary, "exporter", "--url", "http://127.0.0.1:9/billing",
+                                                    "--listen", "0.0.0.0:0", "--tls-cert", "/nonexistent/cert.pem", "--tls-key", "/nonexistent/key.pem"])
+        #expect(badKey.status == 2)
+        #expect(badKey.output.contains("--tls-cert /nonexistent/cert.pem: not a readable PEM certificate"), "\(badKey.output)")
+
+        let dir = NSTemporaryDirectory() + "m4top-tls-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let made = try await Spawn.runWithStatus(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                                                  "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem"])
+        #expect(made.status == 0)
+        let simulator = try await Integrations.simulator()
+        defer { Task { await simulator.stop() } }
+        let (child, base) = try await Integrations.exporter(["--url", simulator.baseURL, "--user", "admin", "--overview-interval", "1",
+                                                             "--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem"])
+        #expect(base.hasPrefix("https://"))
+        let https = try await Spawn.runWithStatus(["curl", "-sk", base + "/-/healthy"])
+        #expect(https.output == "OK\n")
+        let plain = try await Spawn.runWithStatus(["curl", "-s", "--max-time", "3", base.replacingOccurrences(of: "https", with: "http") + "/metrics"])
+        #expect(!plain.output.contains("m4_up"), "no plain HTTP on the TLS port")
+        #expect(try await Integrations.terminate(child).status == 0)
+    }
+
+    @Test("check: OK, WARNING, CRITICAL by thresholds; UNKNOWN for errors, within --timeout plus a second")
+    func check() async throws {
+        let simulator = try await Integrations.simulator(activeCalls: 0)
+        defer { Task { await simulator.stop() } }
+        func check(_ arguments: [String], secret: String = Integrations.secret) async throws -> (status: Int32, output: String) {
+            try await Spawn.runWithStatus(["env", "-u", "M4TOP_SECRET", "XDG_CONFIG_HOME=/nonexistent", "M4TOP_SECRET=\(secret)",
+                                           TmuxPane.binary, "check", "--url", simulator.baseURL] + arguments)
+        }
+        let ok = try await check(["--user", "admin", "--warning", "today.calls<0"])
+        #expect(ok.status == 0, "\(ok.output)")
+        #expect(ok.output.hasPrefix("M4 OK - admin: 0 active calls, "))
+        #expect(ok.output.contains(" | today.calls="))
+        #expect(ok.output.split(separator: "\n").count == 1, "one line")
+
+        let warning = try await check(["--warning", "today.margin<101", "--critical", "active_calls.total>5"])
+        #expect(warning.status == 1, "\(warning.output)")
+        #expect(warning.output.hasPrefix("M4 WARNING - admin: today.margin "))
+        #expect(warning.output.contains(" below 101% (warning) | "))
+        #expect(warning.output.contains("%;101: "), "the warning range on the margin's perfdata")
+        #expect(warning.output.contains("active_calls.total=0;;~:5;0"), "the critical range on active calls")
+
+        let critical = try await check(["--critical", "active_calls.total<1", "--warning", "today.margin<101"])
+        #expect(critical.status == 2, "\(critical.output)")
+        #expect(critical.output.hasPrefix("M4 CRITICAL - admin: "))
+        #expect(critical.output.contains("active_calls.total 0 below 1 (critical)"))
+        #expect(critical.output.contains("active_calls.total=0;;1:;0"))
+
+        let api = try await check(["--critical", "active_calls.total<1"], secret: "wrong")
+        #expect(api.status == 3)
+        #expect(api.output.hasPrefix("M4 UNKNOWN - admin: the server answered: Incorrect hash"))
+        #expect(!api.output.contains("wrong\n") && !api.output.contains(RequestSigner.sha1Hex("wrong")))
+
+        let usage = try await check(["--critical", "active_calls.total=1"])
+        #expect(usage.status == 3 && usage.output.hasPrefix("M4 UNKNOWN - --critical 'active_calls.total=1': expected PATH<N or PATH>N"))
+        let flag = try await check(["--bogus"])
+        #expect(flag.status == 3 && flag.output.hasPrefix("M4 UNKNOWN - Unknown option '--bogus'"), "a bad flag is UNKNOWN, not 2 (CRITICAL)")
+
+        await simulator.server.setFault(.stall, seconds: nil)
+        let started = Date()
+        let slow = try await check(["--timeout", "1"])
+        let took = Date().timeIntervalSince(started)
+        #expect(slow.status == 3)
+        #expect(slow.output.hasPrefix("M4 UNKNOWN - admin: transport error: no answer within 1 s"), "\(slow.output)")
+        #expect(took < 2, "never longer than --timeout plus a second: took \(took) s")
+    }
+}

@@ -1,4 +1,5 @@
 import Dashboard
+import Exporter
 import History
 import Foundation
 import M4API
@@ -126,6 +127,32 @@ do {
     let perUser = Double(residentKiB() - before) / 1000
     print(String(format: "memory per background user after an hour (120 answers): %.1f KiB (1,000 users)", perUser))
     withExtendedLifetime(fleet) {}
+}
+
+// The exporter: a scrape of /metrics is the exposition of every user's series, and the series
+// are updated as each answer arrives (the cost a poll adds).
+do {
+    let users = (1...1000).map { "user\($0)" }
+    var fleet = DashboardState(servers: [ServerSetup(name: "bench", displayURL: "http://127.0.0.1/billing", adminName: "admin",
+                                                     users: ["admin"] + users)],
+                               interval: 5, overviewInterval: 30, start: .overview, now: time)
+    let series = FleetSeries(serverLabels: ["bench"], version: "bench")
+    let before = residentKiB()
+    for (index, user) in users.enumerated() {
+        let event = Event.fetched(UserKey(server: 0, name: user), result: .success(answer(index, active: index % 7)), at: time)
+        _ = DashboardUpdate.update(&fleet, event)
+        series.observe(event, in: fleet)
+    }
+    let seriesKiB = residentKiB() - before
+    var round = 0
+    measure("exporter: series update per answer (1,000 users)", iterations: 20_000) {
+        round += 1
+        let event = Event.fetched(UserKey(server: 0, name: users[round % 1000]), result: .success(answer(round, active: round % 7)), at: time)
+        series.observe(event, in: fleet)
+    }
+    let size = series.exposition().count
+    measure("exporter: /metrics exposition, 1,000 users", iterations: 200, unit: "scrape") { _ = series.exposition() }
+    print(String(format: "exporter: /metrics for 1,000 users is %.0f KiB; the series take ~%d KiB", Double(size) / 1024, seriesKiB))
 }
 
 // The history store: inserts per second in the recorder's batches, the file per user-day, and

@@ -374,8 +374,8 @@ package struct PollScheduler: Sendable {
         let lane = lanes[server]
         var best: Date?
         if !paused, !lane.userListInFlight, let due = lane.userListDue { best = due }
-        for key in lane.users {
-            guard let slot = self[slot: key], isCandidate(slot) else { continue }
+        // The slots array itself, not a lookup by name per user: this runs after every answer.
+        for slot in lane.slots where isCandidate(slot) {
             best = best.map { min($0, slot.due) } ?? slot.due
         }
         return best
@@ -396,14 +396,13 @@ package struct PollScheduler: Sendable {
             return .quickstats(focus)
         }
         if !paused, !lane.userListInFlight, let due = lane.userListDue, due <= now { return .userList(server: server) }
-        var best: (key: UserKey, due: Date)?
-        for key in lane.users {
-            guard let slot = self[slot: key], isCandidate(slot), slot.due <= now else { continue }
+        var best: (index: Int, due: Date)?
+        for (index, slot) in lane.slots.enumerated() where isCandidate(slot) && slot.due <= now {
             // Forced (`r`) first, then the most overdue: every row ages evenly.
             let due = slot.forced ? .distantPast : slot.due
-            if best == nil || due < best!.due { best = (key, due) }
+            if best == nil || due < best!.due { best = (index, due) }
         }
-        return best.map { .quickstats($0.key) }
+        return best.map { .quickstats(lane.users[$0.index]) }
     }
 
     private mutating func begin(_ job: PollJob, now: Date) {

@@ -1,11 +1,16 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
 
-/// One HTTP/1.1 request and its answer over a fresh connection, on SwiftNIO's own HTTP codec and
-/// NIOSSL (the libraries async-http-client is built on).
+/// One HTTP/1.1 request and its answer, on SwiftNIO's own HTTP codec and NIOSSL (the libraries
+/// async-http-client is built on). Connections are kept alive between requests to the same
+/// server (a fleet asks one server several times a second: setting up and tearing down a
+/// connection each time was a third of m4top's CPU); an idle connection is dropped after a few
+/// seconds, and a request on a kept connection that the server closed meanwhile is sent once
+/// more on a new one.
 ///
 /// Why not async-http-client: its request state machine treats a status below 200 as an
 /// informational answer that has no body, and a status line below 100 (`HTTP/1.1 000 Zero`)
@@ -19,16 +24,21 @@ struct HTTPExchange: Sendable {
         let reason: String
         let location: String?
         let body: Data
+        /// The server keeps the connection open for another request.
+        var keepAlive = false
     }
 
     enum Failure: Error {
         case tooLarge
         case closedEarly
         case timedOut
+        /// A kept connection was closed by the server before any answer: worth one more try.
+        case staleConnection
     }
 
     let insecureTLS: Bool
     private let tlsContext: NIOSSLContext?
+    private let pool = ConnectionPool()
 
     init(insecureTLS: Bool) throws {
         self.insecureTLS = insecureTLS
@@ -47,11 +57,41 @@ struct HTTPExchange: Sendable {
         guard let host = url.host else { throw ChannelError.inappropriateOperationForState }
         let secure = url.scheme?.lowercased() == "https"
         let port = url.port ?? (secure ? 443 : 80)
-        let promise = MultiThreadedEventLoopGroup.singleton.next().makePromise(of: Answer.self)
-        let limit = maxBodyBytes
+        let origin = "\(secure ? "https" : "http")://\(host):\(port)"
+        var head = HTTPRequestHead(version: .http1_1, method: method, uri: Self.target(of: url))
+        head.headers = headers
+        head.headers.replaceOrAdd(name: "Host", value: url.port.map { "\(host):\($0)" } ?? host)
+        if let body { head.headers.replaceOrAdd(name: "Content-Length", value: String(body.utf8.count)) }
+        if let kept = pool.take(origin) {
+            do {
+                return try await exchange(head, body: body, on: kept, origin: origin, armed: nil, deadline: deadline, limit: maxBodyBytes)
+            } catch Failure.staleConnection {
+                // The server closed it while it was idle: a new connection, same deadline.
+            }
+        }
+        // A new connection's collector is armed before it connects: a TLS handshake refused
+        // right after the connect must reach this request, not be lost.
+        let first = MultiThreadedEventLoopGroup.singleton.next().makePromise(of: Answer.self)
+        let channel: any Channel
+        do {
+            channel = try await connect(host: host, port: port, secure: secure, timeout: deadline - NIODeadline.now(),
+                                        collector: { AnswerCollector(promise: first, limit: maxBodyBytes) })
+        } catch {
+            first.fail(error)
+            throw error
+        }
+        do {
+            return try await exchange(head, body: body, on: channel, origin: origin, armed: first, deadline: deadline, limit: maxBodyBytes)
+        } catch Failure.staleConnection {
+            throw Failure.closedEarly
+        }
+    }
+
+    private func connect(host: String, port: Int, secure: Bool, timeout: TimeAmount,
+                         collector: @escaping @Sendable () -> AnswerCollector) async throws -> any Channel {
         let tlsContext = secure ? self.tlsContext : nil
         let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(timeout)
+            .connectTimeout(max(timeout, .milliseconds(1)))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tlsContext {
@@ -60,39 +100,61 @@ struct HTTPExchange: Sendable {
                         try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tlsContext, serverHostname: name))
                     }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(AnswerCollector(promise: promise, limit: limit))
+                    try channel.pipeline.syncOperations.addHandler(collector())
                 }
             }
         // An address needs no resolver (a getaddrinfo round trip on another thread per poll).
-        let channel: any Channel
         if Self.isIPAddress(host), let address = try? SocketAddress(ipAddress: host, port: port) {
-            channel = try await bootstrap.connect(to: address).get()
-        } else {
-            channel = try await bootstrap.connect(host: host, port: port).get()
+            return try await bootstrap.connect(to: address).get()
+        }
+        return try await bootstrap.connect(host: host, port: port).get()
+    }
+
+    /// One request on `channel`; the channel goes back to the pool when the answer says it may.
+    /// `armed`: a new connection's promise, given to its collector at the start; nil for a kept one.
+    private func exchange(_ head: HTTPRequestHead, body: String?, on channel: any Channel, origin: String,
+                          armed: EventLoopPromise<Answer>?, deadline: NIODeadline, limit: Int) async throws -> Answer {
+        let promise = armed ?? channel.eventLoop.makePromise(of: Answer.self)
+        if armed == nil {
+            // A kept connection's collector is armed on the event loop before the request's
+            // first byte is written (tasks and writes from outside the loop run in order).
+            channel.eventLoop.execute {
+                do {
+                    try channel.pipeline.syncOperations.handler(type: AnswerCollector.self).begin(promise: promise, limit: limit)
+                } catch {
+                    // Closed meanwhile: its handlers are gone.
+                    promise.fail(Failure.staleConnection)
+                }
+            }
         }
         let timer = channel.eventLoop.scheduleTask(deadline: deadline) {
             promise.fail(Failure.timedOut)
             channel.close(promise: nil)
         }
         return try await withTaskCancellationHandler {
-            var path = url.path.isEmpty ? "/" : url.path
-            if let query = url.query { path += "?" + query }
-            var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
-            head.headers = headers
-            head.headers.replaceOrAdd(name: "Host", value: url.port.map { "\(host):\($0)" } ?? host)
-            head.headers.replaceOrAdd(name: "Connection", value: "close")
-            if let body { head.headers.replaceOrAdd(name: "Content-Length", value: String(body.utf8.count)) }
             channel.write(HTTPClientRequestPart.head(head), promise: nil)
             if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(string: body))), promise: nil) }
             channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
-            defer {
+            do {
+                let answer = try await promise.futureResult.get()
+                timer.cancel()
+                if answer.keepAlive && !Task.isCancelled { pool.put(channel, origin: origin) } else { channel.close(promise: nil) }
+                return answer
+            } catch {
                 timer.cancel()
                 channel.close(promise: nil)
+                throw error
             }
-            return try await promise.futureResult.get()
         } onCancel: {
             channel.close(promise: nil)
         }
+    }
+
+    /// The request target: path and query.
+    static func target(of url: URL) -> String {
+        var path = url.path.isEmpty ? "/" : url.path
+        if let query = url.query { path += "?" + query }
+        return path
     }
 
     static func isIPAddress(_ host: String) -> Bool {
@@ -101,25 +163,92 @@ struct HTTPExchange: Sendable {
     }
 }
 
-/// Collects one response: head, body up to the limit, end. Fails the promise on an error or
-/// when the connection closes first.
-private final class AnswerCollector: ChannelInboundHandler, RemovableChannelHandler {
+/// A client's idle kept-alive connections, by origin. Few and short-lived: a server's own
+/// keep-alive timeout is often 5 s, so a connection idle longer is closed here first.
+final class ConnectionPool: Sendable {
+    private struct Idle {
+        let channel: any Channel
+        let since: NIODeadline
+    }
+
+    static let maxIdlePerOrigin = 4
+    static let idleLimit = TimeAmount.seconds(3)
+
+    private let idle = NIOLockedValueBox<[String: [Idle]]>([:])
+
+    /// A kept connection still open and not idle too long, or nil.
+    func take(_ origin: String) -> (any Channel)? {
+        let now = NIODeadline.now()
+        var stale: [any Channel] = []
+        let found: (any Channel)? = idle.withLockedValue { pools in
+            var list = pools[origin] ?? []
+            defer { pools[origin] = list.isEmpty ? nil : list }
+            while let last = list.popLast() {
+                if last.channel.isActive && now - last.since < Self.idleLimit { return last.channel }
+                stale.append(last.channel)
+            }
+            return nil
+        }
+        stale.forEach { $0.close(promise: nil) }
+        return found
+    }
+
+    func put(_ channel: any Channel, origin: String) {
+        let now = NIODeadline.now()
+        var dropped: [any Channel] = []
+        idle.withLockedValue { pools in
+            var list = (pools[origin] ?? []).filter { entry in
+                let keep = entry.channel.isActive && now - entry.since < Self.idleLimit
+                if !keep { dropped.append(entry.channel) }
+                return keep
+            }
+            if list.count < Self.maxIdlePerOrigin { list.append(Idle(channel: channel, since: now)) } else { dropped.append(channel) }
+            pools[origin] = list
+        }
+        dropped.forEach { $0.close(promise: nil) }
+    }
+}
+
+/// Collects one response at a time: head, body up to the limit, end. Fails the request's
+/// promise on an error or when the connection closes first. Lives as long as its connection.
+final class AnswerCollector: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPClientResponsePart
 
-    private let promise: EventLoopPromise<HTTPExchange.Answer>
-    private let limit: Int
     // A channel handler lives on its channel's event loop: no locks needed.
+    private var promise: EventLoopPromise<HTTPExchange.Answer>?
+    private var limit = 0
+    private var reused = false
     private var head: HTTPResponseHead?
     private var body = Data()
-    private var done = false
+    /// What went wrong while no request was waiting (a TLS handshake refused right after the
+    /// connect, a kept connection closed by the server): the next request gets it.
+    private var failure: (any Error)?
 
+    /// A new connection's collector, armed for its first request.
     init(promise: EventLoopPromise<HTTPExchange.Answer>, limit: Int) {
         self.promise = promise
         self.limit = limit
     }
 
+    /// Armed for the next request on a kept connection.
+    func begin(promise: EventLoopPromise<HTTPExchange.Answer>, limit: Int) {
+        if failure != nil {
+            promise.fail(HTTPExchange.Failure.staleConnection)
+            return
+        }
+        self.promise = promise
+        self.limit = limit
+        self.reused = true
+        head = nil
+        body = Data()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !done else { return }
+        guard let promise else {
+            // Bytes nobody asked for: this connection cannot be trusted with another request.
+            fail(HTTPExchange.Failure.closedEarly, context)
+            return
+        }
         switch unwrapInboundIn(data) {
         case .head(let responseHead):
             head = responseHead
@@ -131,10 +260,11 @@ private final class AnswerCollector: ChannelInboundHandler, RemovableChannelHand
             body.append(contentsOf: buffer.readableBytesView)
         case .end:
             guard let head else { return fail(HTTPExchange.Failure.closedEarly, context) }
-            done = true
+            self.promise = nil
             promise.succeed(HTTPExchange.Answer(status: Int(head.status.code), reason: head.status.reasonPhrase,
-                                                location: head.headers.first(name: "Location"), body: body))
-            context.close(promise: nil)
+                                                location: head.headers.first(name: "Location"), body: body,
+                                                keepAlive: head.isKeepAlive && (200..<300).contains(Int(head.status.code))))
+            body = Data()
         }
     }
 
@@ -152,9 +282,16 @@ private final class AnswerCollector: ChannelInboundHandler, RemovableChannelHand
     }
 
     private func fail(_ error: any Error, _ context: ChannelHandlerContext) {
-        guard !done else { return }
-        done = true
-        promise.fail(error)
+        guard let promise else {
+            if failure == nil { failure = error }
+            context.close(promise: nil)
+            return
+        }
+        failure = error
+        self.promise = nil
+        // Nothing came back on a kept connection: the server closed it while idle.
+        let timedOut = (error as? HTTPExchange.Failure) == .timedOut
+        promise.fail(reused && head == nil && !timedOut ? HTTPExchange.Failure.staleConnection : error)
         context.close(promise: nil)
     }
 }

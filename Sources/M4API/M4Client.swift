@@ -131,7 +131,7 @@ package final class M4Client: Sendable {
         case let error as HTTPExchange.Failure:
             switch error {
             case .tooLarge: return .response(.tooLarge(limitBytes: limit))
-            case .closedEarly: return .transport(.connectionClosed)
+            case .closedEarly, .staleConnection: return .transport(.connectionClosed)
             case .timedOut: return .transport(.timedOut(seconds: timeout))
             }
         case let error as NIOConnectionError:

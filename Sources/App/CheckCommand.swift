@@ -11,11 +11,15 @@ package struct CheckCommand: AsyncParsableCommand {
     package static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Check one user's numbers, as a Nagios/Icinga plugin (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).",
+        usage: "m4top check [--profile NAME] [--user NAME] [--warning 'PATH<N' ...] [--critical 'PATH<N' ...] [<options>]",
         discussion: """
         Conditions are PATH<N or PATH>N on the metric paths, in the screen's units (a margin of 10 is 10 %):
           m4top check --profile prod --user admin --critical 'active_calls.total<1' --warning 'today.margin<10'
-        Without --warning and --critical, the config's [[alerts]] rules with below/above apply (their
-        `for` is not: a check sees one answer). Paths: \(CheckCondition.checkablePaths.joined(separator: ", ")).
+
+        Without --warning and --critical, the config's [[alerts]] rules with below/above apply (their \
+        `for` does not: a check sees one answer).
+
+        Paths: \(CheckCondition.checkablePaths.joined(separator: ", ")).
         """
     )
 

@@ -13,10 +13,12 @@ package struct ExporterCommand: AsyncParsableCommand {
     package static let configuration = CommandConfiguration(
         commandName: "exporter",
         abstract: "Serve every watched user's numbers to Prometheus (GET /metrics, /probe?target=PROFILE&user=USER).",
+        usage: "m4top exporter [--listen HOST:PORT] [--config PATH] [--profile NAME ...] [<options>]",
         discussion: """
-        Listens on 127.0.0.1:\(ListenAddress.defaultPort) by default. Any other address serves a carrier's revenue over a
-        network: give --tls-cert and --tls-key, or say --insecure-listen. Servers, users, secrets and budgets come from
-        the config file's profiles (watch = [...], users = "all", max_in_flight, max_rate) as for the overview.
+        Listens on 127.0.0.1:\(ListenAddress.defaultPort) by default. Any other address serves a carrier's revenue over a \
+        network: give --tls-cert and --tls-key, or say --insecure-listen. Servers, users, secrets and budgets come from \
+        the config file's profiles (watch = [...], users = "all", max_in_flight, max_rate), as for the overview.
+
         SIGTERM drains open requests and exits 0.
         """
     )

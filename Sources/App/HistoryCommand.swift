@@ -9,8 +9,9 @@ package struct HistoryCommand: AsyncParsableCommand {
     package static let configuration = CommandConfiguration(
         commandName: "history",
         abstract: "Print the stored snapshots (CSV or JSON lines).",
+        usage: "m4top history [--profile NAME] [--user NAME] [--since 24h|TIME] [--format csv|json] [--config PATH]",
         discussion: """
-        Usage: m4top history [options]. Columns: time (UTC, ISO 8601), server (the profile's name, or the URL), \
+        Columns: time (UTC, ISO 8601), server (the profile's name, or the URL), \
         user, status (ok, error, or minute for a minute's last values older than a day), error (its kind), then \
         every metric path. The store: $XDG_STATE_HOME/m4top/history.sqlite, or the config's history = "PATH".
         """

@@ -106,6 +106,7 @@ struct ExporterRun {
         var state = DashboardState(servers: setups, interval: settings.interval, overviewInterval: settings.overviewInterval,
                                    start: .overview)
         state.alerts = AlertBook(rules: [], bell: false)
+        state.keepsScreenDetail = false
         series.noteWatched(state)
         return FleetPoller(state: state, clients: targets.map(\.client)) { event, state in series.observe(event, in: state) }
     }

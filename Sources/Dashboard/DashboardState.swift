@@ -113,6 +113,10 @@ package struct DashboardState: Sendable {
     package var overlay = Overlay.none
     /// The rules, what is firing, and the log.
     package var alerts = AlertBook()
+    /// False without a screen (the exporter): an answer only replaces the user's latest one; no
+    /// hour of history, diffs, trends or formatted rows are kept (a tenth of the exporter's CPU,
+    /// and 22 KiB per user after an hour).
+    package var keepsScreenDetail = true
     package var rotation = Rotation()
     /// The wall's tiles (metric paths); nil: the defaults for an admin or a simple user.
     package var wallMetrics: [String]?

@@ -87,6 +87,11 @@ package struct SnapshotHistory: Sendable {
 
     package var count: Int { points.count }
 
+    /// Only the latest answer, nothing kept before it: a user nobody looks at (the exporter).
+    package mutating func replaceLatest(_ snapshot: Snapshot) {
+        latest = snapshot
+    }
+
     package mutating func append(_ snapshot: Snapshot) {
         latest = snapshot
         points.append(HistoryPoint(snapshot))

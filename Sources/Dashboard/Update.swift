@@ -121,7 +121,13 @@ package enum DashboardUpdate {
             userState.inFlightSince = nil
             switch result {
             case .success(let stats):
-                record(stats, at: at, in: &userState, calendar: state.calendar(of: key))
+                if state.keepsScreenDetail {
+                    record(stats, at: at, in: &userState, calendar: state.calendar(of: key))
+                } else {
+                    // Headless (the exporter): the latest answer, and nothing drawn from it.
+                    userState.history.replaceLatest(Snapshot(time: at, stats: stats))
+                    userState.lastSuccess = at
+                }
                 userState.lastError = nil
                 userState.lastErrorAt = nil
                 userState.consecutiveFailures = 0
@@ -134,7 +140,7 @@ package enum DashboardUpdate {
             var row = state.rows[key] ?? RowSummary()
             switch result {
             case .success(let stats):
-                row.figures = RowFigures(stats, diff: userState.diff, trends: userState.trends)
+                if state.keepsScreenDetail { row.figures = RowFigures(stats, diff: userState.diff, trends: userState.trends) }
                 row.lastSuccess = at
                 row.changedAt = userState.changedAt
                 row.problem = nil

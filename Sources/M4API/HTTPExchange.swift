@@ -115,26 +115,27 @@ struct HTTPExchange: Sendable {
     private func exchange(_ head: HTTPRequestHead, body: String?, on channel: any Channel, origin: String,
                           armed: EventLoopPromise<Answer>?, deadline: NIODeadline, limit: Int) async throws -> Answer {
         let promise = armed ?? channel.eventLoop.makePromise(of: Answer.self)
-        if armed == nil {
-            // A kept connection's collector is armed on the event loop before the request's
-            // first byte is written (tasks and writes from outside the loop run in order).
-            channel.eventLoop.execute {
-                do {
-                    try channel.pipeline.syncOperations.handler(type: AnswerCollector.self).begin(promise: promise, limit: limit)
-                } catch {
-                    // Closed meanwhile: its handlers are gone.
-                    promise.fail(Failure.staleConnection)
-                }
-            }
-        }
         let timer = channel.eventLoop.scheduleTask(deadline: deadline) {
             promise.fail(Failure.timedOut)
             channel.close(promise: nil)
         }
         return try await withTaskCancellationHandler {
-            channel.write(HTTPClientRequestPart.head(head), promise: nil)
-            if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(string: body))), promise: nil) }
-            channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+            // One trip to the event loop: arm a kept connection's collector, then write the
+            // request (three writes from outside the loop were three wake-ups).
+            channel.eventLoop.execute {
+                if armed == nil {
+                    do {
+                        try channel.pipeline.syncOperations.handler(type: AnswerCollector.self).begin(promise: promise, limit: limit)
+                    } catch {
+                        // Closed meanwhile: its handlers are gone.
+                        promise.fail(Failure.staleConnection)
+                        return
+                    }
+                }
+                channel.write(HTTPClientRequestPart.head(head), promise: nil)
+                if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(string: body))), promise: nil) }
+                channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+            }
             do {
                 let answer = try await promise.futureResult.get()
                 timer.cancel()

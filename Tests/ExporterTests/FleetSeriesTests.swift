@@ -42,6 +42,7 @@ struct FleetSeriesTests {
             state = DashboardState(servers: [ServerSetup(name: "prod", displayURL: "http://127.0.0.1:1/billing", adminName: "admin",
                                                          users: users, listsAllUsers: listsAllUsers)],
                                    interval: 5, overviewInterval: 30, start: .overview, now: Answers.t0)
+            state.keepsScreenDetail = false  // as the exporter runs it
             series = FleetSeries(serverLabels: ["prod"], version: "9.9.9")
             series.noteWatched(state)
         }
@@ -154,6 +155,18 @@ struct FleetSeriesTests {
         #expect(!text.contains(#"user="alice""#), "alice is blocked: not polled, so not published")
         #expect(fleet.exposition[#"m4_users_watched{server="prod"}"#] == "1.0")
         #expect(fleet.series.userCount == 0)
+    }
+
+    @Test("Headless, the state keeps each user's latest answer and nothing drawn from it")
+    func headlessState() {
+        var fleet = Harness()
+        for second in 1...50 { fleet.answer("admin", Answers.admin(active: second), at: TimeInterval(second)) }
+        let admin = fleet.state.userStates[UserKey(server: 0, name: "admin")]
+        #expect(admin?.latest?.activeTotal == 50)
+        #expect(admin?.lastSuccess == Answers.t0.addingTimeInterval(50))
+        #expect(admin?.history.count == 0 && admin?.history.chart.isEmpty == true, "no hour of history")
+        #expect(admin?.formatted == nil, "no formatted rows")
+        #expect(fleet.exposition["m4_active_calls" + Self.admin] == "50.0")
     }
 
     @Test("Odd user names are escaped as label values, never break a line")

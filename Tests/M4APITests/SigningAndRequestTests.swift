@@ -1,5 +1,5 @@
 import Foundation
-import M4API
+@testable import M4API
 import Testing
 
 @Suite("Hash, URL and request building")
@@ -74,5 +74,14 @@ struct SigningAndRequestTests {
         #expect(get.body == nil)
         #expect(get.requestURL.absoluteString == "http://h/billing/api/quickstats_get?u=admin")
         #expect(FormDecoding.decode(post.formEncoded) == ["u": "a b&c=d", "hash": "abc"])
+    }
+
+    @Test("The form encoder writes what Foundation's percent-encoding writes, for any name", arguments: [
+        "admin", "a b&c=d", "o'brien+1", "ünïcødé", "名前", "tab\tnew\nline", "%41", "-._*~!$()", "emoji 🚀", "",
+    ])
+    func formEscapeMatchesFoundation(text: String) {
+        let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._*")
+        #expect(APIRequest.formEscape(text) == text.addingPercentEncoding(withAllowedCharacters: allowed))
+        #expect(FormDecoding.decode("u=" + APIRequest.formEscape(text))["u"] == text)
     }
 }

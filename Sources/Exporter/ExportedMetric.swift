@@ -20,11 +20,22 @@ package struct ExportedMetric: Sendable {
     /// The value for Prometheus, or nil when the answer lacks it. Money stays decimal up to
     /// here; the exposition format itself is a float64.
     package func value(in stats: QuickStats) -> Double? {
+        // A server element: straight from its text, which the parser has already checked is a
+        // plain number (`number` is set). strtod rounds correctly; NSDecimalNumber.doubleValue
+        // does not (3617.017433 would come out as 3617.0174329999995).
+        if case .field(let section, let name) = metric.source {
+            let field = section.map { stats.section($0)?[name] } ?? stats.field(name)
+            guard let field, let number = field.number else { return nil }
+            let value = Double(field.text) ?? Self.double(number)
+            return metric.kind == .percent ? value / 100 : value
+        }
         guard var value = metric.value(MetricInput(stats: stats)) else { return nil }
         if metric.kind == .percent { value /= 100 }
-        // Through the decimal text: strtod rounds correctly, NSDecimalNumber.doubleValue does
-        // not (3617.017433 would come out as 3617.0174329999995).
-        return Double(value.description) ?? NSDecimalNumber(decimal: value).doubleValue
+        return Self.double(value)
+    }
+
+    static func double(_ value: Decimal) -> Double {
+        Double(value.description) ?? NSDecimalNumber(decimal: value).doubleValue
     }
 
     /// `today.revenue` -> "Revenue today (the server's day), in the server's currency, as

@@ -47,7 +47,8 @@ package final class FleetSeries: Sendable {
     package func observe(_ event: Event, in state: DashboardState) {
         switch event {
         case .fetched(let key, let result, let at):
-            guard state.servers.indices.contains(key.server), state.servers[key.server].users.contains(key.name) else { return }
+            // Still watched (an answer can arrive after its user left the list).
+            guard state.userStates[key] != nil else { return }
             book.withLockedValue { book in
                 var series = book.users[key] ?? makeSeries(key)
                 switch result {

@@ -58,6 +58,9 @@ package struct CheckCommand: AsyncParsableCommand {
         } catch {
             return .unknown(error.message)
         }
+        if settings.isAutomaticDemo {
+            return .unknown(ExporterCommand.nothingConfigured(ProcessInfo.processInfo.environment, verb: "check"))
+        }
         let named = settings.servers.filter { !$0.isDemo }
         if named.count > 1 {
             return .unknown("the config watches \(named.map(\.name).joined(separator: ", ")): name one server with --profile")

@@ -54,6 +54,13 @@ package struct ExporterCommand: AsyncParsableCommand {
         }
     }
 
+    /// Without --url, --config or a config file there is no server to export: say so rather
+    /// than serve the simulator's numbers as if they were real.
+    static func nothingConfigured(_ environment: [String: String], verb: String = "export") -> String {
+        "no server configured (no --url, and no config file at \(ConfigFile.defaultPath(environment: environment))): "
+            + "give --config, --profile or --url, or --demo to \(verb) the embedded simulator's numbers"
+    }
+
     var listenAddress: ListenAddress {
         get throws {
             guard let listen else { return .default }
@@ -72,6 +79,7 @@ package struct ExporterCommand: AsyncParsableCommand {
         let tls = tlsCert.map { ExporterHTTP.TLSFiles(certificate: $0, privateKey: tlsKey ?? "") }
         do throws(ConfigError) {
             settings = try SettingsResolver.resolve(flags, environment: environment)
+            if settings.isAutomaticDemo { throw ConfigError(Self.nothingConfigured(environment)) }
             targets = try await ServerTarget.openAll(settings.servers)
         } catch {
             Console.error("m4top exporter: \(error.message)")

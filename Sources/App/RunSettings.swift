@@ -65,6 +65,13 @@ package struct RunSettings: Sendable {
     package var historyPath: String?
     package var historyDays = 7
 
+    /// The embedded simulator was chosen only because nothing was configured (no `--url`, no
+    /// config file). Fine for a newcomer's dashboard; never for a service or a plugin, which
+    /// would report simulated revenue as a server's.
+    package var isAutomaticDemo: Bool {
+        servers.contains { $0.target == .demo(automatic: true) }
+    }
+
     /// The screen to start on: `--start`, else the overview when several servers are watched or
     /// users come from users_get, else the dashboard.
     package var startScreen: ScreenMode {

@@ -229,6 +229,9 @@ struct IntegrationsEndToEndTests {
                                                      "--listen", "0.0.0.0:0"])
         #expect(refused.status == 2)
         #expect(refused.output.contains("--listen 0.0.0.0:0 is not loopback, and these numbers are a carrier's revenue"), "\(refused.output)")
+        let nothing = try await Spawn.runWithStatus(["env", "-u", "M4TOP_SECRET", "XDG_CONFIG_HOME=/nonexistent", TmuxPane.binary, "exporter"])
+        #expect(nothing.status == 2, "nothing configured: no simulated numbers served as real ones")
+        #expect(nothing.output.contains("no server configured"), "\(nothing.output)")
         let badKey = try await Spawn.runWithStatus(["env", "M4TOP_SECRET=x", TmuxPane.binary, "exporter", "--url", "http://127.0.0.1:9/billing",
                                                     "--listen", "0.0.0.0:0", "--tls-cert", "/nonexistent/cert.pem", "--tls-key", "/nonexistent/key.pem"])
         #expect(badKey.status == 2)
@@ -286,6 +289,10 @@ struct IntegrationsEndToEndTests {
 
         let usage = try await check(["--critical", "active_calls.total=1"])
         #expect(usage.status == 3 && usage.output.hasPrefix("M4 UNKNOWN - --critical 'active_calls.total=1': expected PATH<N or PATH>N"))
+        // Nothing configured: never the embedded simulator's numbers reported as a server's.
+        let nothing = try await Spawn.runWithStatus(["env", "-u", "M4TOP_SECRET", "XDG_CONFIG_HOME=/nonexistent", TmuxPane.binary, "check"])
+        #expect(nothing.status == 3)
+        #expect(nothing.output.hasPrefix("M4 UNKNOWN - no server configured (no --url, and no config file at /nonexistent/m4top/config.toml)"))
         let flag = try await check(["--bogus"])
         #expect(flag.status == 3 && flag.output.hasPrefix("M4 UNKNOWN - Unknown option '--bogus'"), "a bad flag is UNKNOWN, not 2 (CRITICAL)")
 

@@ -93,13 +93,7 @@ package struct CheckCommand: AsyncParsableCommand {
     /// first; this is the plugin's promise to its scheduler).
     static func fetch(user: String, from client: M4Client, within seconds: Double) async -> Result<QuickStats, FetchError>? {
         await withTaskGroup(of: Result<QuickStats, FetchError>?.self) { group in
-            group.addTask {
-                do throws(FetchError) {
-                    return .success(try await client.fetch(user: user))
-                } catch {
-                    return .failure(error)
-                }
-            }
+            group.addTask { await client.fetchResult(user: user) }
             group.addTask {
                 try? await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
                 return nil

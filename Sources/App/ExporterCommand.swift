@@ -123,11 +123,7 @@ struct ExporterRun {
         Prober(targets: zip(targets, serverLabels).map { target, label in
             let client = target.client
             return Prober.Target(label: label, adminName: target.settings.adminName, interval: target.settings.interval) { user in
-                do throws(FetchError) {
-                    return .success(try await client.fetch(user: user))
-                } catch {
-                    return .failure(error)
-                }
+                await client.fetchResult(user: user)
             }
         })
     }

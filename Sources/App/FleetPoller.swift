@@ -81,23 +81,13 @@ actor FleetPoller {
             case .fetch(let key):
                 let client = clients[key.server]
                 Task {
-                    let result: Result<QuickStats, FetchError>
-                    do throws(FetchError) {
-                        result = .success(try await client.fetch(user: key.name))
-                    } catch {
-                        result = .failure(error)
-                    }
+                    let result = await client.fetchResult(user: key.name)
                     await self.deliver(.fetched(key, result: result, at: Date()))
                 }
             case .fetchUserList(let server):
                 let client = clients[server]
                 Task {
-                    let result: Result<[M4User], FetchError>
-                    do throws(FetchError) {
-                        result = .success(try await client.fetchUsers())
-                    } catch {
-                        result = .failure(error)
-                    }
+                    let result = await client.fetchUsersResult()
                     await self.deliver(.userListFetched(server: server, result: result, at: Date()))
                 }
             case .repaint, .applyTheme, .suspend, .bell, .loadChart, .quit:

@@ -260,12 +260,7 @@ final class LiveController {
         let storeName = history.serverNames[key.server]
         let server = targets[key.server].settings.name
         Task { @MainActor [weak self] in
-            let result: Result<QuickStats, FetchError>
-            do throws(FetchError) {
-                result = .success(try await client.fetch(user: key.name))
-            } catch {
-                result = .failure(error)
-            }
+            let result = await client.fetchResult(user: key.name)
             if case .failure(let error) = result {
                 self?.logger.info("fetch failed", metadata: ["server": "\(server)", "user": "\(key.name)", "error": "\(error.message)"])
             }
@@ -282,12 +277,7 @@ final class LiveController {
         let client = targets[server].client
         let name = targets[server].settings.name
         Task { @MainActor [weak self] in
-            let result: Result<[M4User], FetchError>
-            do throws(FetchError) {
-                result = .success(try await client.fetchUsers())
-            } catch {
-                result = .failure(error)
-            }
+            let result = await client.fetchUsersResult()
             switch result {
             case .success(let users): self?.logger.info("users_get", metadata: ["server": "\(name)", "users": "\(users.count)"])
             case .failure(let error): self?.logger.info("users_get failed", metadata: ["server": "\(name)", "error": "\(error.message)"])

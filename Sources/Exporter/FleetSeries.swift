@@ -67,8 +67,7 @@ package final class FleetSeries: Sendable {
             book.withLockedValue { book in
                 if case .success = result { forgetUnwatched(server: server, state: state, in: &book) }
                 if state.servers[server].failure != nil { markDown(server: server, in: &book) }
-                let count = state.servers[server].users.filter { !state.servers[server].isBlocked($0) }.count
-                gauge(watchedOn: server, in: &book).set(Double(count))
+                gauge(watchedOn: server, in: &book).set(Double(Self.polledUsers(of: state.servers[server]).count))
             }
         default:
             break
@@ -79,8 +78,7 @@ package final class FleetSeries: Sendable {
     package func noteWatched(_ state: DashboardState) {
         book.withLockedValue { book in
             for server in state.servers.indices {
-                let count = state.servers[server].users.filter { !state.servers[server].isBlocked($0) }.count
-                gauge(watchedOn: server, in: &book).set(Double(count))
+                gauge(watchedOn: server, in: &book).set(Double(Self.polledUsers(of: state.servers[server]).count))
             }
         }
     }
@@ -127,13 +125,17 @@ package final class FleetSeries: Sendable {
 
     /// A user gone from the server's list (or now blocked) disappears from /metrics.
     private func forgetUnwatched(server: Int, state: DashboardState, in book: inout Book) {
-        let watched = state.servers[server]
-        let keep = Set(watched.users.filter { !watched.isBlocked($0) })
+        let keep = Set(Self.polledUsers(of: state.servers[server]))
         for (key, series) in book.users where key.server == server && !keep.contains(key.name) {
             for gauge in series.values.compactMap({ $0 }) + [series.up, series.lastSuccess] { registry.unregisterGauge(gauge) }
             for counter in series.errors.values { registry.unregisterCounter(counter) }
             book.users[key] = nil
         }
+    }
+
+    /// The users that get series: watched, and not blocked (blocked users are never polled).
+    static func polledUsers(of server: WatchedServer) -> [String] {
+        server.users.filter { !server.isBlocked($0) }
     }
 
     private func gauge(watchedOn server: Int, in book: inout Book) -> Gauge {

@@ -72,6 +72,24 @@ package final class M4Client: Sendable {
         }
     }
 
+    /// `fetch(user:)` as a value, for the loops that hand answers on as events.
+    package func fetchResult(user: String) async -> Result<QuickStats, FetchError> {
+        do throws(FetchError) {
+            return .success(try await fetch(user: user))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// `fetchUsers()` as a value.
+    package func fetchUsersResult() async -> Result<[M4User], FetchError> {
+        do throws(FetchError) {
+            return .success(try await fetchUsers())
+        } catch {
+            return .failure(error)
+        }
+    }
+
     /// The server's users (`users_get`, user_id `all`), as the admin. Only an admin, or a
     /// manager with the permission, may ask; others get `.api(notAuthorized)` or Access Denied.
     package func fetchUsers() async throws(FetchError) -> [M4User] {

@@ -80,23 +80,6 @@ enum Integrations {
         return try await Spawn.runWithStatus(["sh", "-c", "exec \"$0\" \"$@\" < '\(file)'"] + arguments)
     }
 
-    /// A port free now (bound, read, released), for a program that cannot take port 0.
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                _ = bind(fd, raw, length)
-                _ = getsockname(fd, raw, &length)
-            }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     /// Every `m4_…` name a text mentions.
     static func metricNames(in text: String) -> Set<String> {
         let regex = try! NSRegularExpression(pattern: "\\bm4_[a-z_]+")
@@ -162,7 +145,8 @@ struct IntegrationsEndToEndTests {
         let simulator = try await Integrations.simulator(activeCalls: 7)
         let (exporter, base) = try await Integrations.exporter(["--url", simulator.baseURL, "--user", "admin", "--overview-interval", "1",
                                                                 "--interval", "1"])
-        let port = Integrations.freePort()
+        // Free now (bound, read, released when the ClosedPort goes): Prometheus cannot take port 0.
+        let port = ClosedPort().port
         let dir = NSTemporaryDirectory() + "m4top-prometheus-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }

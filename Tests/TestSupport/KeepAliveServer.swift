@@ -21,24 +21,7 @@ package final class KeepAliveServer: Sendable {
         self.answersPerConnection = answersPerConnection
         self.closeAfterAnswer = closeAfterAnswer
         self.connectionHeader = connectionHeader
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var yes: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw -> Bool in
-                bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
-            }
-        }
-        guard bound, listen(fd, 16) == 0 else {
-            close(fd)
-            throw CocoaError(.fileWriteUnknown)
-        }
-        listener = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
+        (listener, port) = try RawHTTPServer.listenOnLoopback()
         Thread { [self] in acceptLoop() }.start()
     }
 

@@ -11,6 +11,15 @@ package final class RawHTTPServer: Sendable {
 
     /// `response` is sent whole; `body(_:)` makes a 200 answer around an XML body.
     package init(response: Data) throws {
+        (listener, port) = try Self.listenOnLoopback()
+        let thread = Thread { [self] in serve(response) }
+        thread.start()
+    }
+
+    package var baseURL: String { "http://127.0.0.1:\(port)/billing" }
+
+    /// A listening socket on a free loopback port: the descriptor and the port.
+    static func listenOnLoopback() throws -> (Int32, Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var yes: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
@@ -27,13 +36,8 @@ package final class RawHTTPServer: Sendable {
             close(fd)
             throw CocoaError(.fileWriteUnknown)
         }
-        listener = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
-        let thread = Thread { [self] in serve(response) }
-        thread.start()
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
-
-    package var baseURL: String { "http://127.0.0.1:\(port)/billing" }
 
     /// A `200 OK` answer around `body`, with its Content-Length.
     package static func ok(_ body: Data, contentType: String = "text/xml") -> Data {

@@ -6,13 +6,17 @@ final class TmuxPane {
     let socket = "m4top-e2e-\(UUID().uuidString.prefix(8))"
     let width: Int
     let height: Int
+    /// A history store of this pane's own: a shared one would show another run's stored answer
+    /// for the same loopback URL (ports are reused) until the first poll comes back.
+    let stateHome = NSTemporaryDirectory() + "m4top-e2e-state-\(UUID().uuidString.prefix(8))"
 
     init(width: Int = 100, height: Int = 30, environment: [String: String] = [:]) throws {
         self.width = width
         self.height = height
         var args = ["new-session", "-d", "-x", "\(width)", "-y", "\(height)"]
         let env = ["LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TERM": "screen-256color", "HOME": NSTemporaryDirectory(),
-                   "XDG_CONFIG_HOME": NSTemporaryDirectory() + "m4top-e2e-empty-config"].merging(environment) { $1 }
+                   "XDG_CONFIG_HOME": NSTemporaryDirectory() + "m4top-e2e-empty-config",
+                   "XDG_STATE_HOME": stateHome].merging(environment) { $1 }
         for (key, value) in env.sorted(by: { $0.key < $1.key }) { args += ["-e", "\(key)=\(value)"] }
         // The test runner may export NO_COLOR; the pane starts from a clean slate for it.
         args += ["env -u NO_COLOR -u COLORTERM bash --norc --noprofile"]
@@ -26,6 +30,7 @@ final class TmuxPane {
     deinit {
         _ = try? tmux(["kill-session", "-t", "0"])
         _ = try? tmux(["kill-server"])
+        try? FileManager.default.removeItem(atPath: stateHome)
     }
 
     /// The m4top binary built next to the test bundle.

@@ -43,15 +43,21 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // Pure dashboard logic: state, update, history, diffs, view into a canvas, keys, themes.
+        // The watching core, no terminal: servers and users, the scheduler, the metric table,
+        // snapshot history and diffs, alerts, the fleet state and its update, sinks.
+        .target(name: "Watch", dependencies: [
+            "M4API",
+            .product(name: "DequeModule", package: "swift-collections"),
+        ]),
+        // The terminal UI, pure: the screen state around the core's, screens, panels, keys, themes.
         .target(name: "Dashboard", dependencies: [
-            "M4API", "Screen",
+            "M4API", "Screen", "Watch",
             .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         // Every snapshot in SQLite (GRDB, the system's libsqlite3): the store, retention, reading back.
         .target(name: "History", dependencies: [
-            "M4API", "Dashboard",
+            "M4API", "Watch",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // The embedded M4 server.
@@ -65,7 +71,7 @@ let package = Package(
         ]),
         // Prometheus: every watched user's latest numbers as gauges, /probe, the HTTP face.
         .target(name: "Exporter", dependencies: [
-            "M4API", "Dashboard", "TextSafety",
+            "M4API", "Watch", "TextSafety",
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -75,10 +81,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // `m4top check`, a Nagios/Icinga plugin: conditions, the status line, performance data.
-        .target(name: "PluginCheck", dependencies: ["M4API", "Dashboard", "TextSafety"]),
+        .target(name: "PluginCheck", dependencies: ["M4API", "Watch", "TextSafety"]),
         // CLI, configuration, one-shot output and the live wiring (timer, stdin, signals, curses).
         .target(name: "App", dependencies: [
-            "M4API", "TextSafety", "Dashboard", "Simulator", "Curses", "Screen", "History", "Exporter", "PluginCheck",
+            "M4API", "TextSafety", "Watch", "Dashboard", "Simulator", "Curses", "Screen", "History", "Exporter", "PluginCheck",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -86,17 +92,18 @@ let package = Package(
         ]),
         .executableTarget(name: "m4top", dependencies: ["App"]),
         // Speed and memory figures (scripts/bench): printed, never asserted.
-        .executableTarget(name: "m4top-bench", dependencies: ["M4API", "Dashboard", "Screen", "Simulator", "History", "Exporter"]),
+        .executableTarget(name: "m4top-bench", dependencies: ["M4API", "Watch", "Dashboard", "Screen", "Simulator", "History", "Exporter"]),
 
         // Helpers shared by test targets (never linked into the product).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "M4APITests", dependencies: ["M4API", "Simulator", "TestSupport", "TextSafety"]),
-        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "M4API", "Screen", "TestSupport"]),
+        .testTarget(name: "WatchTests", dependencies: ["Watch", "M4API", "TestSupport"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Watch", "M4API", "Screen", "TestSupport"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "M4API", "TestSupport", "TextSafety"]),
-        .testTarget(name: "HistoryTests", dependencies: ["History", "Dashboard", "M4API", "TestSupport"]),
-        .testTarget(name: "ExporterTests", dependencies: ["Exporter", "PluginCheck", "Dashboard", "M4API", "Simulator", "TestSupport"]),
+        .testTarget(name: "HistoryTests", dependencies: ["History", "Watch", "M4API", "TestSupport"]),
+        .testTarget(name: "ExporterTests", dependencies: ["Exporter", "PluginCheck", "Watch", "M4API", "Simulator", "TestSupport"]),
         .testTarget(name: "AppTests", dependencies: [
-            "App", "Curses", "Dashboard", "Exporter", "History", "M4API", "Screen", "Simulator", "TestSupport", "TextSafety",
+            "App", "Curses", "Watch", "Dashboard", "Exporter", "History", "M4API", "Screen", "Simulator", "TestSupport", "TextSafety",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Dashboard
+import Watch
 import Foundation
 import M4API
 import PluginCheck

@@ -1,4 +1,5 @@
 import Dashboard
+import Watch
 import Foundation
 import TextSafety
 
@@ -61,7 +62,7 @@ package struct ConfigFile: Sendable {
     /// `rotate`: seconds per user in the wall's and the dashboard's rotation (0: off).
     package let rotate: Double?
     /// `wall`: the wall's tiles, as metric paths.
-    package let wall: [String]?
+    package let wall: [MetricID]?
     /// `[[alerts]]`: nil when the file has none (the built-in rules apply).
     package let alerts: [AlertRule]?
     /// `history`: the store's path, or "off".
@@ -121,7 +122,7 @@ package struct ConfigFile: Sendable {
         var overviewInterval: Double?
         var bell: Bool?
         var rotate: Double?
-        var wall: [String]?
+        var wall: [MetricID]?
         var alerts: [AlertRule]?
         var history: String?
         var historyDays: Int?
@@ -173,15 +174,15 @@ package struct ConfigFile: Sendable {
                 rotate = seconds
             case "wall":
                 guard case .array(let list) = value, !list.isEmpty else { throw Self.typeError(document, key, value, "a list of metric paths") }
-                var paths: [String] = []
+                var ids: [MetricID] = []
                 for item in list {
                     guard case .string(let path) = item else { throw Self.typeError(document, key, value, "a list of metric paths") }
-                    guard MetricTable.metric(path) != nil, path != "stale" else {
+                    guard let id = MetricID(path: path), id != .stale else {
                         throw ConfigError("\(document.location(ofKey: key)): key 'wall': unknown metric path '\(TerminalSafeText.excerpt(path))' (known: \(Self.metricPaths))")
                     }
-                    paths.append(path)
+                    ids.append(id)
                 }
-                wall = paths
+                wall = ids
             case "alerts":
                 guard case .array(let list) = value else { throw Self.typeError(document, key, value, "[[alerts]] tables") }
                 var rules: [AlertRule] = []
@@ -317,7 +318,7 @@ package struct ConfigFile: Sendable {
     }
 
     static var metricPaths: String {
-        MetricTable.all.map(\.path).joined(separator: ", ")
+        MetricID.allCases.map(\.path).joined(separator: ", ")
     }
 
     /// One `[[alerts]]` table. Every mistake names the file, the line and the key.
@@ -326,7 +327,7 @@ package struct ConfigFile: Sendable {
         func fail(_ key: String, _ message: String) -> ConfigError {
             ConfigError("\(place(key)): [[alerts]] #\(index + 1): key '\(key)': \(message)")
         }
-        var name: String?, metric: String?, below: Decimal?, above: Decimal?, seconds: Double = 0
+        var name: String?, metric: MetricID?, below: Decimal?, above: Decimal?, seconds: Double = 0
         var severity = Severity.critical, users: [String]?
         for (key, value) in entries {
             func number() throws(ConfigError) -> Double {
@@ -342,10 +343,10 @@ package struct ConfigFile: Sendable {
                 name = TerminalSafeText.clean(text)
             case "metric":
                 guard case .string(let path) = value else { throw fail(key, "must be a metric path in quotes") }
-                guard MetricTable.metric(path) != nil else {
+                guard let id = MetricID(path: path) else {
                     throw fail(key, "unknown metric path '\(TerminalSafeText.excerpt(path))' (known: \(metricPaths))")
                 }
-                metric = path
+                metric = id
             // Through the shortest text of the number: 0.1 stays 0.1, not 0.1000000000000000055.
             case "below": below = Decimal(string: String(try number()))
             case "above": above = Decimal(string: String(try number()))
@@ -379,7 +380,7 @@ package struct ConfigFile: Sendable {
         case (.some, .some): throw fail("above", "a rule has either below or above, not both")
         case (nil, nil): throw ConfigError("\(place(nil)): [[alerts]] #\(index + 1): needs below = N or above = N")
         }
-        return AlertRule(name: name ?? "\(metric) \(below != nil ? "below" : "above")", metric: metric, condition: condition,
+        return AlertRule(name: name ?? "\(metric.path) \(below != nil ? "below" : "above")", metric: metric, condition: condition,
                          forSeconds: seconds, severity: severity, users: users)
     }
 

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Dashboard
+import Watch
 import Exporter
 import Foundation
 import Logging
@@ -104,19 +104,13 @@ struct ExporterRun {
     }
 
     func makePoller(series: FleetSeries) -> FleetPoller {
-        let setups = targets.map { target in
-            ServerSetup(name: target.settings.name, displayURL: target.displayURL, adminName: target.settings.adminName,
-                        users: target.settings.users, listsAllUsers: target.settings.allUsers,
-                        timeZone: target.settings.timeZone, budget: target.settings.budget)
-        }
         // The overview's policy: every user at the overview interval, none in focus. The alert
         // rules are Prometheus's business here.
-        var state = DashboardState(servers: setups, interval: settings.interval, overviewInterval: settings.overviewInterval,
-                                   start: .overview)
+        var state = FleetState(servers: targets.map(\.setup), interval: settings.interval, overviewInterval: settings.overviewInterval,
+                               historyRetention: 0)
         state.alerts = AlertBook(rules: [], bell: false)
-        state.keepsScreenDetail = false
         series.noteWatched(state)
-        return FleetPoller(state: state, clients: targets.map(\.client)) { event, state in series.observe(event, in: state) }
+        return FleetPoller(state: state, clients: targets.map(\.client), sinks: [series])
     }
 
     func makeProber() -> Prober {

@@ -1,25 +1,25 @@
-import Dashboard
+import Watch
 import Foundation
 import M4API
 
-/// The fleet without a terminal (the exporter, tests, the bench): the same state, `update` and
-/// scheduler as the dashboard, driven by one timer pointed at the scheduler's next due time, as
-/// the live shell's poll timer is. Requests run concurrently and come back as events; nothing
-/// here decides what to ask for. Idle, it sleeps: no wake-up until something is due.
+/// The fleet without a terminal (the exporter, tests, the bench): the same `FleetState` and
+/// `FleetUpdate` the dashboard wraps, driven by one timer pointed at the scheduler's next due
+/// time, as the live shell's poll timer is. Requests run concurrently and come back as events;
+/// nothing here decides what to ask for. Idle, it sleeps: no wake-up until something is due.
 actor FleetPoller {
-    private(set) var state: DashboardState
+    private(set) var state: FleetState
     private let clients: [M4Client]
-    /// Told of every answer after the state has taken it in (the exporter's series).
-    private let observer: (@Sendable (Event, DashboardState) -> Void)?
+    /// Told of every event after the state has taken it in (the exporter's series).
+    private let sinks: [any FleetSink]
     private var running = false
     private var planner = PollTimerPlanner()
     private var timer: Task<Void, Never>?
 
-    init(state: DashboardState, clients: [M4Client], observer: (@Sendable (Event, DashboardState) -> Void)? = nil) {
+    init(state: FleetState, clients: [M4Client], sinks: [any FleetSink] = []) {
         precondition(state.servers.count == clients.count, "one client per server")
         self.state = state
         self.clients = clients
-        self.observer = observer
+        self.sinks = sinks
     }
 
     /// Starts polling; returns at once.
@@ -46,13 +46,12 @@ actor FleetPoller {
 
     private func pollDue() {
         guard running else { return }
-        perform(DashboardUpdate.update(&state, .pollDue(Date())))
-        replan()
+        deliver(.pollDue(Date()))
     }
 
-    private func deliver(_ event: Event) {
-        perform(DashboardUpdate.update(&state, event))
-        observer?(event, state)
+    private func deliver(_ event: FleetEvent) {
+        perform(FleetUpdate.update(&state, event))
+        for sink in sinks { sink.fleet(state, took: event) }
         replan()
     }
 
@@ -75,7 +74,7 @@ actor FleetPoller {
         pollDue()
     }
 
-    private func perform(_ effects: [Effect]) {
+    private func perform(_ effects: [FleetEffect]) {
         for effect in effects {
             switch effect {
             case .fetch(let key):
@@ -90,7 +89,7 @@ actor FleetPoller {
                     let result = await client.fetchUsersResult()
                     await self.deliver(.userListFetched(server: server, result: result, at: Date()))
                 }
-            case .repaint, .applyTheme, .suspend, .bell, .loadChart, .quit:
+            case .bell:
                 break
             }
         }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Dashboard
+import Watch
 import Foundation
 import History
 
@@ -69,14 +69,14 @@ package struct HistoryCommand: AsyncParsableCommand {
                 throw ExitRequest(.transport)
             }
         }
-        let paths = MetricTable.storedMetrics.map(\.path)
+        let ids = MetricTable.storedMetrics.compactMap(\.id)
         var out = ""
         switch format {
         case .csv:
-            out += (["time", "server", "user", "status", "error"] + paths).joined(separator: ",") + "\n"
-            for snapshot in snapshots { out += Self.csvRow(snapshot, paths: paths) + "\n" }
+            out += (["time", "server", "user", "status", "error"] + ids.map(\.path)).joined(separator: ",") + "\n"
+            for snapshot in snapshots { out += Self.csvRow(snapshot, metrics: ids) + "\n" }
         case .json:
-            for snapshot in snapshots { out += Self.jsonLine(snapshot, paths: paths) + "\n" }
+            for snapshot in snapshots { out += Self.jsonLine(snapshot, metrics: ids) + "\n" }
         }
         FileHandle.standardOutput.write(Data(out.utf8))
     }
@@ -123,16 +123,16 @@ package struct HistoryCommand: AsyncParsableCommand {
         snapshot.isMinute ? "minute" : snapshot.ok ? "ok" : "error"
     }
 
-    static func csvRow(_ snapshot: StoredSnapshot, paths: [String]) -> String {
+    static func csvRow(_ snapshot: StoredSnapshot, metrics ids: [MetricID]) -> String {
         func field(_ text: String) -> String {
             text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
         }
         let fixed = [timeText(snapshot.time), field(snapshot.server), field(snapshot.user), status(snapshot), snapshot.errorKind ?? ""]
-        return (fixed + paths.map { snapshot.metrics[$0].map { "\($0)" } ?? "" }).joined(separator: ",")
+        return (fixed + ids.map { snapshot.metrics[$0].map { "\($0)" } ?? "" }).joined(separator: ",")
     }
 
     /// One object per line; numbers as exact decimal text (JSON numbers), absent ones left out.
-    static func jsonLine(_ snapshot: StoredSnapshot, paths: [String]) -> String {
+    static func jsonLine(_ snapshot: StoredSnapshot, metrics ids: [MetricID]) -> String {
         func string(_ text: String) -> String {
             let data = (try? JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes])) ?? Data("[\"\"]".utf8)
             return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
@@ -140,7 +140,7 @@ package struct HistoryCommand: AsyncParsableCommand {
         var parts = ["\"time\": \(string(timeText(snapshot.time)))", "\"server\": \(string(snapshot.server))",
                      "\"user\": \(string(snapshot.user))", "\"status\": \(string(status(snapshot)))"]
         if let kind = snapshot.errorKind { parts.append("\"error\": \(string(kind))") }
-        for path in paths { if let value = snapshot.metrics[path] { parts.append("\(string(path)): \(value)") } }
+        for id in ids { if let value = snapshot.metrics[id] { parts.append("\(string(id.path)): \(value)") } }
         return "{" + parts.joined(separator: ", ") + "}"
     }
 }

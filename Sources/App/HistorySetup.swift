@@ -1,4 +1,4 @@
-import Dashboard
+import Watch
 import Foundation
 import History
 import Logging
@@ -43,11 +43,11 @@ struct HistorySetup: Sendable {
             let latest = (try? store.latestAnswer(server: server, user: key.name)).flatMap { $0 }.map { Snapshot(time: $0.time, stats: $0.stats) }
             guard !ok.isEmpty || latest != nil else { continue }
             let points = ok.map { row in
-                HistoryPoint(time: row.time, todayCalls: row.metrics["today.calls"], todayDuration: row.metrics["today.duration"],
-                             todayTakings: row.metrics["today.revenue"] ?? row.metrics["today.price"])
+                HistoryPoint(time: row.time, todayCalls: row.metrics[.todayCalls], todayDuration: row.metrics[.todayDuration],
+                             todayTakings: row.metrics[.todayRevenue] ?? row.metrics[.todayPrice])
             }
             let chart = ok.compactMap { row in
-                row.metrics["active_calls.total"].map { ChartSample(time: row.time.timeIntervalSince1970, level: NSDecimalNumber(decimal: $0).doubleValue) }
+                row.metrics[.activeCallsTotal].map { ChartSample(time: row.time.timeIntervalSince1970, level: NSDecimalNumber(decimal: $0).doubleValue) }
             }
             seeds[key] = SeedHistory(points: points, chart: chart, latest: latest)
         }

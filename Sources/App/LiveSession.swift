@@ -1,5 +1,6 @@
 import Curses
 import Dashboard
+import Watch
 import Foundation
 import History
 import Logging
@@ -65,6 +66,8 @@ final class LiveController {
     private let terminal: Terminal
     private let targets: [ServerTarget]
     private let history: HistorySetup
+    /// Told of every fleet event after the state has taken it in: the history store.
+    private let sinks: [any FleetSink]
     private let view: DashboardView
     private let overviewView: OverviewView
     private let wallView: WallView
@@ -81,6 +84,7 @@ final class LiveController {
     init(settings: RunSettings, targets: [ServerTarget], terminal: Terminal, themes: [Theme], background: TerminalBackground,
          history: HistorySetup) {
         self.history = history
+        self.sinks = history.recorder.map { [HistorySink(recorder: $0, serverNames: history.serverNames)] } ?? []
         self.terminal = terminal
         self.background = background
         self.targets = targets
@@ -90,12 +94,7 @@ final class LiveController {
         self.view = DashboardView(glyphs: glyphs, timeZone: .current)
         self.overviewView = OverviewView(glyphs: glyphs, timeZone: .current)
         self.wallView = WallView(glyphs: glyphs, timeZone: .current)
-        let setups = targets.map { target in
-            ServerSetup(name: target.settings.name, displayURL: target.displayURL, adminName: target.settings.adminName,
-                        users: target.settings.users, listsAllUsers: target.settings.allUsers,
-                        timeZone: target.settings.timeZone, budget: target.settings.budget)
-        }
-        var state = DashboardState(servers: setups, interval: settings.interval, overviewInterval: settings.overviewInterval,
+        var state = DashboardState(servers: targets.map(\.setup), interval: settings.interval, overviewInterval: settings.overviewInterval,
                                    start: settings.startScreen, themeNames: cycle.map(\.name))
         state.width = terminal.width
         state.height = terminal.height
@@ -153,6 +152,9 @@ final class LiveController {
     private func dispatch(_ event: Event) {
         guard finished != nil else { return }
         perform(DashboardUpdate.update(&state, event))
+        if let fleetEvent = event.fleetEvent {
+            for sink in sinks { sink.fleet(state.fleetState, took: fleetEvent) }
+        }
         guard finished != nil else { return }
         planPoll()
         switch event {
@@ -246,7 +248,7 @@ final class LiveController {
             let now = Date()
             let rows = (try? store.snapshots(server: server, user: key.name, since: now.addingTimeInterval(-window))) ?? []
             let samples = rows.compactMap { row in
-                (row.activePeak ?? row.metrics["active_calls.total"]).map {
+                (row.activePeak ?? row.metrics[.activeCallsTotal]).map {
                     ChartSample(time: row.time.timeIntervalSince1970, level: NSDecimalNumber(decimal: $0).doubleValue)
                 }
             }
@@ -256,20 +258,13 @@ final class LiveController {
 
     private func fetch(_ key: UserKey) {
         let client = targets[key.server].client
-        let recorder = history.recorder
-        let storeName = history.serverNames[key.server]
         let server = targets[key.server].settings.name
         Task { @MainActor [weak self] in
             let result = await client.fetchResult(user: key.name)
             if case .failure(let error) = result {
                 self?.logger.info("fetch failed", metadata: ["server": "\(server)", "user": "\(key.name)", "error": "\(error.message)"])
             }
-            let at = Date()
-            switch result {
-            case .success(let stats): recorder?.record(.answer(stats, server: storeName, user: key.name, at: at))
-            case .failure(let error): recorder?.record(.failure(error, server: storeName, user: key.name, at: at))
-            }
-            self?.dispatch(.fetched(key, result: result, at: at))
+            self?.dispatch(.fetched(key, result: result, at: Date()))
         }
     }
 

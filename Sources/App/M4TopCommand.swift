@@ -5,6 +5,7 @@ import Logging
 import M4API
 import Simulator
 import Dashboard
+import Watch
 
 /// The version, in one place: `--version`, the man page and the README's install steps use it.
 package enum M4TopVersion {

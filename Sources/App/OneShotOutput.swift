@@ -1,4 +1,5 @@
 import Dashboard
+import Watch
 import Foundation
 import M4API
 import Screen
@@ -105,13 +106,13 @@ package enum OneShotOutput {
 
     /// `Active calls  3 (2 answered, 1 ringing)`, then anything else the server sent there.
     static func activeLine(_ rows: [MetricRow]) -> String {
-        func value(_ path: String) -> String? { rows.first { $0.metric.path == path }?.value }
-        var line = "Active calls  " + (value("active_calls.total") ?? "-")
-        if let answered = value("active_calls.answered_calls"), let ringing = value("active_calls.ringing"), ringing != "-" {
+        func value(_ id: MetricID) -> String? { rows.first { $0.metric.id == id }?.value }
+        var line = "Active calls  " + (value(.activeCallsTotal) ?? "-")
+        if let answered = value(.activeCallsAnswered), let ringing = value(.activeCallsRinging), ringing != "-" {
             line += " (\(answered) answered, \(ringing) ringing)"
         }
-        let described = ["active_calls.total", "active_calls.answered_calls", "active_calls.ringing"]
-        for row in rows where !described.contains(row.metric.path) {
+        let described: [MetricID] = [.activeCallsTotal, .activeCallsAnswered, .activeCallsRinging]
+        for row in rows where !(row.metric.id.map(described.contains) ?? false) {
             line += ", \(row.label) \(row.value)"
         }
         return line

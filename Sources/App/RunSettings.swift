@@ -2,6 +2,7 @@ import Foundation
 import TextSafety
 import M4API
 import Dashboard
+import Watch
 import History
 
 /// One watched server, resolved from flags, then its profile, then defaults.
@@ -47,7 +48,7 @@ package struct ServerSettings: Sendable {
 package struct RunSettings: Sendable {
     package var servers: [ServerSettings]
     package var interval: Double
-    package var overviewInterval: Double = DashboardState.defaultOverviewInterval
+    package var overviewInterval: Double = FleetState.defaultOverviewInterval
     /// `--start`; nil: the overview for a fleet, else the dashboard.
     package var start: ScreenMode?
     package var theme: String?
@@ -58,7 +59,7 @@ package struct RunSettings: Sendable {
     /// Seconds per user in the wall's and the dashboard's rotation; 0 is off.
     package var rotate: Double = 0
     /// The wall's tiles; nil: the defaults.
-    package var wallMetrics: [String]?
+    package var wallMetrics: [MetricID]?
     /// `[[alerts]]`; nil: the built-in rules.
     package var alertRules: [AlertRule]?
     /// The history store; nil: keep nothing on disk (`--no-history`, `history = "off"`).
@@ -159,7 +160,7 @@ package enum SettingsResolver {
         }
         var settings = RunSettings(servers: servers, interval: interval, start: flags.start, theme: flags.theme ?? first.theme)
         // The demo's simulators run ten times faster than the clock: its rows move faster too.
-        let defaultOverview = servers.contains(where: \.isDemo) ? Self.demoOverviewInterval : DashboardState.defaultOverviewInterval
+        let defaultOverview = servers.contains(where: \.isDemo) ? Self.demoOverviewInterval : FleetState.defaultOverviewInterval
         settings.overviewInterval = flags.overviewInterval ?? config?.overviewInterval ?? defaultOverview
         settings.bell = flags.bell || (config?.bell ?? false)
         settings.rotate = flags.rotate ?? config?.rotate ?? 0

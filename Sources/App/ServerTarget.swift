@@ -1,6 +1,7 @@
 import Foundation
 import M4API
 import Simulator
+import Watch
 
 /// What one server's numbers come from: a real server, or the embedded simulator started for
 /// this run.
@@ -12,6 +13,12 @@ final class ServerTarget: Sendable {
     let automaticDemo: Bool
 
     var isDemo: Bool { simulator != nil }
+
+    /// What the fleet needs to know of it.
+    var setup: ServerSetup {
+        ServerSetup(name: settings.name, displayURL: displayURL, adminName: settings.adminName, users: settings.users,
+                    listsAllUsers: settings.allUsers, timeZone: settings.timeZone, budget: settings.budget)
+    }
 
     private init(settings: ServerSettings, client: M4Client, displayURL: String, simulator: RunningSimulator?, automaticDemo: Bool) {
         self.settings = settings

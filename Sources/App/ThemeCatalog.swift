@@ -1,4 +1,5 @@
 import Dashboard
+import Watch
 import Curses
 import Foundation
 import Screen

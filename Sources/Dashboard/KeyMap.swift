@@ -1,4 +1,5 @@
 import Screen
+import Watch
 
 /// Everything a key can do. Each action has a stable `name` (as sngrep's named key bindings
 /// do), so that a later config file can rebind keys by name.

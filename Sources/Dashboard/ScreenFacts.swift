@@ -1,5 +1,6 @@
 import Foundation
 import M4API
+import Watch
 import Screen
 
 /// How the connection to the user on screen stands, in one word.

@@ -1,6 +1,7 @@
 import Foundation
 import M4API
 import Screen
+import Watch
 
 /// Everything that happens to the dashboard.
 package enum Event: Sendable {
@@ -43,17 +44,6 @@ package enum Effect: Sendable, Equatable {
     case quit(status: Int32)
 }
 
-extension PollOutcome {
-    /// A failure that says the server is unwell (no answer, not the API, API switched off)
-    /// backs off the whole server; one that is about this user only marks this user.
-    package init(_ error: FetchError) {
-        switch error {
-        case .transport, .response: self = .serverFailure
-        case .api(let apiError): self = apiError.concernsServer ? .serverFailure : .userFailure
-        }
-    }
-}
-
 /// The pure heart of the program: `update(&state, event)` returns the effects to carry out.
 /// No terminal, no network, no clock of its own: everything it needs arrives in the event.
 package enum DashboardUpdate {
@@ -65,29 +55,16 @@ package enum DashboardUpdate {
     package static let hangUpSignal: Int32 = 1
 
     package static func update(_ state: inout DashboardState, _ event: Event) -> [Effect] {
+        if let fleetEvent = event.fleetEvent {
+            let effects = FleetUpdate.update(&state.fleetState, fleetEvent).map(Effect.init)
+            return effects + followFleet(&state, fleetEvent)
+        }
         switch event {
-        case .tick(let now):
-            state.now = now
-            let servers = state.servers.map { (failingSince: $0.failingSince, interval: state.interval) }
-            let ring = state.alerts.tick(now: now, servers: servers)
-            return rotate(&state) + (ring ? [.bell] : []) + longChartIfNeeded(&state)
-        case .pollDue(let now):
-            state.now = now
-            return startDue(&state)
         case .resized(let width, let height), .resumed(let width, let height):
             state.width = width
             state.height = height
             OverviewNavigation.keepSelectionVisible(&state)
             return [.repaint]
-        case .fetched(let key, let result, let at):
-            state.now = max(state.now, at)
-            return finish(&state, key: key, result: result, at: at)
-        case .userListFetched(let server, let result, let at):
-            state.now = max(state.now, at)
-            return finishUserList(&state, server: server, result: result, at: at)
-        case .historyLoaded(let seeds):
-            for (key, seed) in seeds { seedHistory(&state, key: key, seed) }
-            return []
         case .chartLoaded(let key, let window, let samples, let at):
             state.longChart = LongChart(key: key, window: window, samples: samples, loadedAt: at)
             return []
@@ -97,154 +74,56 @@ package enum DashboardUpdate {
             return [.quit(status: signalStatus(number))]
         case .hangUp:
             return [.quit(status: signalStatus(hangUpSignal))]
+        case .tick, .pollDue, .fetched, .userListFetched, .historyLoaded:
+            return []
         }
     }
 
-    // MARK: Polling
+    // MARK: Following the fleet
+
+    /// What the screens make of a fleet event the core has taken in: rows and panels formatted
+    /// once per answer, the user on screen kept among the watched, the clock's screen duties.
+    static func followFleet(_ state: inout DashboardState, _ event: FleetEvent) -> [Effect] {
+        switch event {
+        case .tick:
+            return rotate(&state) + longChartIfNeeded(&state)
+        case .pollDue:
+            return []
+        case .fetched(let key, .success, _):
+            format(&state, key)
+            return []
+        case .fetched:
+            return []
+        case .userListFetched(let server, _, _):
+            followUsers(&state, server: server)
+            return []
+        case .historyLoaded(let seeds):
+            for key in seeds.keys where state.formatted[key] == nil { format(&state, key) }
+            return []
+        }
+    }
+
+    /// The user's latest answer as the dashboard's panels and the overview's row show it.
+    static func format(_ state: inout DashboardState, _ key: UserKey) {
+        guard let userState = state.userStates[key], let latest = userState.latest else { return }
+        state.formatted[key] = FormattedSnapshot.make(latest, diff: userState.diff, trends: userState.trends)
+        state.figures[key] = RowFigures(latest, diff: userState.diff, trends: userState.trends)
+    }
+
+    /// A server's users changed: the user on screen and the overview's cursor stay on watched
+    /// users; what was formatted for users gone is dropped.
+    static func followUsers(_ state: inout DashboardState, server: Int) {
+        let watched = state.userStates
+        if watched[state.current] == nil { state.current = UserKey(server: server, name: state.servers[server].users[0]) }
+        if let selection = state.overview.selection, watched[selection] == nil { state.overview.selection = state.current }
+        state.formatted = state.formatted.filter { watched[$0.key] != nil }
+        state.figures = state.figures.filter { watched[$0.key] != nil }
+        OverviewNavigation.keepSelectionVisible(&state)
+    }
 
     /// Every request the scheduler lets out now.
     static func startDue(_ state: inout DashboardState) -> [Effect] {
-        state.scheduler.start(now: state.now).map { job in
-            switch job {
-            case .quickstats(let key):
-                state.userStates[key]?.inFlightSince = state.now
-                return .fetch(key)
-            case .userList(let server):
-                return .fetchUserList(server: server)
-            }
-        }
-    }
-
-    static func finish(_ state: inout DashboardState, key: UserKey, result: Result<QuickStats, FetchError>, at: Date) -> [Effect] {
-        let outcome: PollOutcome
-        if var userState = state.userStates[key] {
-            userState.inFlightSince = nil
-            switch result {
-            case .success(let stats):
-                if state.keepsScreenDetail {
-                    record(stats, at: at, in: &userState, calendar: state.calendar(of: key))
-                } else {
-                    // Headless (the exporter): the latest answer, and nothing drawn from it.
-                    userState.history.replaceLatest(Snapshot(time: at, stats: stats))
-                    userState.lastSuccess = at
-                }
-                userState.lastError = nil
-                userState.lastErrorAt = nil
-                userState.consecutiveFailures = 0
-            case .failure(let error):
-                userState.lastError = error
-                userState.lastErrorAt = at
-                userState.consecutiveFailures += 1
-            }
-            state.userStates[key] = userState
-            var row = state.rows[key] ?? RowSummary()
-            switch result {
-            case .success(let stats):
-                if state.keepsScreenDetail { row.figures = RowFigures(stats, diff: userState.diff, trends: userState.trends) }
-                row.lastSuccess = at
-                row.changedAt = userState.changedAt
-                row.problem = nil
-            case .failure(let error):
-                row.problem = RowState(problem: error)
-            }
-            state.rows[key] = row
-        }
-        switch result {
-        case .success: outcome = .success
-        case .failure(let error): outcome = PollOutcome(error)
-        }
-        noteServer(&state, key.server, outcome: outcome, error: result.failure, at: at)
-        state.scheduler.finish(.quickstats(key), outcome: outcome, now: at)
-        var ring = false
-        if case .success = result, let userState = state.userStates[key] {
-            let input = MetricInput(stats: userState.latest, trends: userState.trends, staleSeconds: 0)
-            ring = state.alerts.observe(key, input: input, activeCallsDrop: userState.activeCallsDrop, now: at)
-        }
-        return startDue(&state) + (ring ? [.bell] : [])
-    }
-
-    /// A server's user list: watched users follow it; a refusal keeps the configured users.
-    static func finishUserList(_ state: inout DashboardState, server: Int, result: Result<[M4User], FetchError>, at: Date) -> [Effect] {
-        let outcome: PollOutcome
-        switch result {
-        case .success(let list):
-            outcome = .success
-            let users = state.servers[server].watchedUsers(from: list)
-            state.updateServer(server) { watched in
-                watched.directory = Dictionary(list.map { ($0.username, $0) }, uniquingKeysWith: { first, _ in first })
-                watched.userList = .listed(count: users.count - 1, hiddenLeftOut: list.filter(\.hidden).count, at: at)
-            }
-            state.setUsers(users, server: server)
-        case .failure(let error):
-            outcome = PollOutcome(error)
-            state.updateServer(server) { watched in
-                watched.userList = outcome == .userFailure ? .refused(error.message) : .failed(error.message)
-            }
-        }
-        noteServer(&state, server, outcome: outcome, error: result.failure, at: at)
-        state.scheduler.finish(.userList(server: server), outcome: outcome, now: at)
-        OverviewNavigation.keepSelectionVisible(&state)
-        return startDue(&state)
-    }
-
-    /// A server-wide failure is remembered on the server (its rows say `down`) until it answers.
-    private static func noteServer(_ state: inout DashboardState, _ server: Int, outcome: PollOutcome, error: FetchError?, at: Date) {
-        state.updateServer(server) { watched in
-            if outcome == .serverFailure {
-                if watched.failure == nil { watched.failingSince = at }
-                watched.failure = error
-            } else {
-                watched.failure = nil
-                watched.failingSince = nil
-            }
-        }
-    }
-
-    /// Earlier points from the store go before this run's; a user not yet polled shows its last
-    /// stored numbers (marked stale by their age) and its chart at once.
-    static func seedHistory(_ state: inout DashboardState, key: UserKey, _ seed: SeedHistory) {
-        guard var userState = state.userStates[key] else { return }
-        userState.history.seed(seed)
-        userState.trends = Trends.from(userState.history)
-        if userState.formatted == nil, let latest = userState.history.latest {
-            userState.formatted = FormattedSnapshot.make(latest.stats, trends: userState.trends)
-            userState.lastSuccess = latest.time
-            var row = state.rows[key] ?? RowSummary()
-            row.figures = RowFigures(latest.stats, diff: SnapshotDiff(), trends: userState.trends)
-            row.lastSuccess = latest.time
-            state.rows[key] = row
-        }
-        state.userStates[key] = userState
-    }
-
-    /// A successful answer: diff against the previous one, rollover, outage signal, history,
-    /// trends, and the rows formatted once for every frame until the next answer.
-    static func record(_ stats: QuickStats, at: Date, in userState: inout UserState, calendar: Calendar) {
-        if let previous = userState.history.latest {
-            let newDate = !calendar.isDate(previous.time, inSameDayAs: at)
-            let newMonth = !calendar.isDate(previous.time, equalTo: at, toGranularity: .month)
-            let diff = SnapshotDiff.between(previous.stats, stats, newDate: newDate, newMonth: newMonth)
-            userState.diff = diff
-            userState.changedAt = diff.deltas.isEmpty ? userState.changedAt : at
-            if diff.isNewMonth {
-                userState.rollover = Rollover(period: .month, at: at)
-            } else if diff.isNewDay {
-                userState.rollover = Rollover(period: .today, at: at)
-            }
-        } else {
-            userState.diff = SnapshotDiff()
-        }
-        if let now = stats.activeTotal {
-            if now > 0 {
-                userState.activeCallsDrop = nil
-            } else if let before = userState.history.latest?.stats.activeTotal, before >= DashboardState.outageThreshold {
-                userState.activeCallsDrop = ActiveCallsDrop(from: before, at: at)
-            }
-        }
-        userState.history.append(Snapshot(time: at, stats: stats))
-        userState.trends = Trends.from(userState.history)
-        userState.formatted = FormattedSnapshot.make(stats, diff: userState.diff, trends: userState.trends)
-        userState.lastSuccess = at
+        FleetUpdate.startDue(&state.fleetState).map(Effect.init)
     }
 
     // MARK: Keys
@@ -434,9 +313,26 @@ package enum DashboardUpdate {
     }
 }
 
-extension Result {
-    var failure: Failure? {
-        if case .failure(let error) = self { return error }
-        return nil
+extension Event {
+    /// The events that belong to the fleet, screen or not.
+    package var fleetEvent: FleetEvent? {
+        switch self {
+        case .tick(let now): return .tick(now)
+        case .pollDue(let now): return .pollDue(now)
+        case .fetched(let key, let result, let at): return .fetched(key, result: result, at: at)
+        case .userListFetched(let server, let result, let at): return .userListFetched(server: server, result: result, at: at)
+        case .historyLoaded(let seeds): return .historyLoaded(seeds)
+        case .key, .chartLoaded, .resized, .resumed, .signal, .hangUp: return nil
+        }
+    }
+}
+
+extension Effect {
+    init(_ effect: FleetEffect) {
+        switch effect {
+        case .fetch(let key): self = .fetch(key)
+        case .fetchUserList(let server): self = .fetchUserList(server: server)
+        case .bell: self = .bell
+        }
     }
 }

@@ -1,9 +1,9 @@
-import Dashboard
 import Foundation
 import M4API
 import Prometheus
+import Watch
 
-/// One metric of the table as Prometheus sees it: its name (DESIGN.md), its help line, and how
+/// One metric of the table as Prometheus sees it: its name (docs/metrics.md), its help line, and how
 /// a value is scaled (a margin of 54 % is the ratio 0.54, as Prometheus's naming rules ask).
 package struct ExportedMetric: Sendable {
     package let metric: Metric
@@ -41,20 +41,13 @@ package struct ExportedMetric: Sendable {
     /// `today.revenue` -> "Revenue today (the server's day), in the server's currency, as
     /// quickstats_get reports it."
     static func helpText(_ metric: Metric) -> String {
-        let parts = metric.path.split(separator: ".").map(String.init)
         let when: String
-        switch parts.first {
-        case "today": when = " today (the server's day)"
-        case "month": when = " this month (the server's month)"
+        switch metric.section {
+        case Period.today.rawValue?: when = " today (the server's day)"
+        case Period.month.rawValue?: when = " this month (the server's month)"
         default: when = ""
         }
-        let what: String
-        switch metric.path {
-        case "active_calls.total": what = "Calls in progress now, ringing or answered"
-        case "active_calls.answered_calls": what = "Answered calls in progress now"
-        case "balance": what = "The user's balance"
-        default: what = metric.label
-        }
+        let what = metric.about ?? metric.label
         let unit: String
         switch metric.kind {
         case .money: unit = ", in the server's currency"
@@ -80,7 +73,7 @@ package enum ExporterLabels {
 
 extension MetricNameDescriptor {
     /// A descriptor for a name that is already whole (`m4_today_duration_seconds`): the names are
-    /// the contract's (DESIGN.md), written once in the metric table, not assembled from parts.
+    /// the contract's (docs/metrics.md), written once in the metric table, not assembled from parts.
     package static func named(_ name: String, help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
     }

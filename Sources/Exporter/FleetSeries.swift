@@ -1,8 +1,8 @@
-import Dashboard
 import Foundation
 import M4API
 import NIOConcurrencyHelpers
 import Prometheus
+import Watch
 
 /// Every watched user's latest numbers as Prometheus series, kept up to date from the fleet's
 /// events (the same events the overview draws from), so that a scrape only writes out what is
@@ -12,7 +12,7 @@ import Prometheus
 /// `m4_last_success_timestamp_seconds` says when the numbers were true, and
 /// `m4_poll_errors_total{kind}` counts the failures. The last numbers stay published meanwhile
 /// (a graph keeps its line; alerts read `m4_up`).
-package final class FleetSeries: Sendable {
+package final class FleetSeries: FleetSink {
     package let registry = PrometheusCollectorRegistry()
 
     /// One user's series. Value gauges exist only while the user's answer has the value.
@@ -44,7 +44,7 @@ package final class FleetSeries: Sendable {
     }
 
     /// Applies one fleet event, after the state has taken it in.
-    package func observe(_ event: Event, in state: DashboardState) {
+    package func fleet(_ state: FleetState, took event: FleetEvent) {
         switch event {
         case .fetched(let key, let result, let at):
             // Still watched (an answer can arrive after its user left the list).
@@ -75,7 +75,7 @@ package final class FleetSeries: Sendable {
     }
 
     /// The number of watched users of each server, before any answer.
-    package func noteWatched(_ state: DashboardState) {
+    package func noteWatched(_ state: FleetState) {
         book.withLockedValue { book in
             for server in state.servers.indices {
                 gauge(watchedOn: server, in: &book).set(Double(Self.polledUsers(of: state.servers[server]).count))
@@ -124,7 +124,7 @@ package final class FleetSeries: Sendable {
     }
 
     /// A user gone from the server's list (or now blocked) disappears from /metrics.
-    private func forgetUnwatched(server: Int, state: DashboardState, in book: inout Book) {
+    private func forgetUnwatched(server: Int, state: FleetState, in book: inout Book) {
         let keep = Set(Self.polledUsers(of: state.servers[server]))
         for (key, series) in book.users where key.server == server && !keep.contains(key.name) {
             for gauge in series.values.compactMap({ $0 }) + [series.up, series.lastSuccess] { registry.unregisterGauge(gauge) }

@@ -1,4 +1,4 @@
-import Dashboard
+import Watch
 import Foundation
 import Synchronization
 
@@ -78,5 +78,26 @@ package final class HistoryRecorder: Sendable {
             return !done
         }
         if first { onProblem(message) }
+    }
+}
+
+/// The recorder as a fleet sink: every answer and failure, under its server's stored name.
+package struct HistorySink: FleetSink {
+    package let recorder: HistoryRecorder
+    /// Per server, the name it is stored under.
+    package let serverNames: [String]
+
+    package init(recorder: HistoryRecorder, serverNames: [String]) {
+        self.recorder = recorder
+        self.serverNames = serverNames
+    }
+
+    package func fleet(_ fleet: FleetState, took event: FleetEvent) {
+        guard case .fetched(let key, let result, let at) = event else { return }
+        let server = serverNames[key.server]
+        switch result {
+        case .success(let stats): recorder.record(.answer(stats, server: server, user: key.name, at: at))
+        case .failure(let error): recorder.record(.failure(error, server: server, user: key.name, at: at))
+        }
     }
 }

@@ -1,7 +1,7 @@
-import Dashboard
 import Foundation
 import GRDB
 import M4API
+import Watch
 
 /// One poll of one user, as stored: every metric path's value, and the server's own answer so
 /// that nothing is lost. A failed poll is stored too (ok false, its kind), so a chart can show a
@@ -13,8 +13,8 @@ package struct StoredSnapshot: Sendable, Equatable {
     package var ok: Bool
     /// `transport`, `response` or `api` for a failed poll.
     package var errorKind: String?
-    /// By metric path (`today.revenue`), exact decimal values.
-    package var metrics: [String: Decimal]
+    /// Exact decimal values, by metric.
+    package var metrics: [MetricID: Decimal]
     /// The answer as the server sent it (successes), for what the metric table does not name.
     package var raw: QuickStats?
     /// A minute row (older than a day): `metrics` are the minute's last values.
@@ -23,7 +23,7 @@ package struct StoredSnapshot: Sendable, Equatable {
     package var activePeak: Decimal?
 
     package init(server: String, user: String, time: Date, ok: Bool, errorKind: String? = nil,
-                 metrics: [String: Decimal] = [:], raw: QuickStats? = nil) {
+                 metrics: [MetricID: Decimal] = [:], raw: QuickStats? = nil) {
         self.server = server
         self.user = user
         self.time = time
@@ -36,7 +36,7 @@ package struct StoredSnapshot: Sendable, Equatable {
     /// A successful answer: its metrics read through the metric table.
     package static func answer(_ stats: QuickStats, server: String, user: String, at time: Date) -> StoredSnapshot {
         let input = MetricInput(stats: stats)
-        var metrics: [String: Decimal] = [:]
+        var metrics: [MetricID: Decimal] = [:]
         for metric in MetricTable.storedMetrics {
             guard var value = metric.value(input) else { continue }
             // A derived value (ACD) has as many digits as a division gives: a millisecond will do.
@@ -44,7 +44,7 @@ package struct StoredSnapshot: Sendable, Equatable {
                 var exact = value
                 NSDecimalRound(&value, &exact, 3, .plain)
             }
-            metrics[metric.path] = value
+            metrics[metric.id!] = value
         }
         return StoredSnapshot(server: server, user: user, time: time, ok: true, metrics: metrics, raw: stats)
     }
@@ -56,18 +56,11 @@ package struct StoredSnapshot: Sendable, Equatable {
 }
 
 extension MetricTable {
-    /// What the store keeps per snapshot: the server's values and what one answer gives (ACD,
-    /// ringing); rates need a history and staleness a clock, so those are not stored.
-    package static var storedMetrics: [Metric] {
-        all.filter { !$0.needsHistoryForStore && $0.source != .staleness }
-    }
-}
-
-extension Metric {
-    var needsHistoryForStore: Bool {
-        if case .derived(let derivation) = source { return derivation == .callsPerMinute || derivation == .takingsPerHour }
-        return false
-    }
+    /// What the store keeps per snapshot, in the order a row's values are written: by the
+    /// schema version each metric is stored from, then table order. Version 1's metrics come
+    /// first, so a row written by any version reads with any later one.
+    package static let storedMetrics: [Metric] = all.filter { $0.storedSince != nil }.enumerated()
+        .sorted { ($0.element.storedSince!, $0.offset) < ($1.element.storedSince!, $1.offset) }.map(\.element)
 }
 
 /// Why the store could not be used; the dashboard goes on without history and says so.
@@ -192,8 +185,20 @@ package final class HistoryStore: Sendable {
                 table.primaryKey(["server", "user", "minute"])
             }
         }
+        // By rule, one migration per later version of the metric table: its metrics' values are
+        // appended to every new row (the text columns need no change), and GRDB records that the
+        // file has them.
+        if schemaVersion > 1 {
+            for version in 2...schemaVersion {
+                let added = MetricTable.storedMetrics.filter { $0.storedSince == version }.map(\.path)
+                migrator.registerMigration("v\(version): metrics \(added.joined(separator: ", "))") { _ in }
+            }
+        }
         return migrator
     }
+
+    /// The schema version the metric table asks for: the newest `storedSince`.
+    static let schemaVersion = MetricTable.storedMetrics.compactMap(\.storedSince).max() ?? 1
 
     // MARK: Writing
 
@@ -294,7 +299,7 @@ package final class HistoryStore: Sendable {
     /// For `m4top-bench`: a store as a week of a fleet leaves it, made inside SQLite (fast): per
     /// user, the last day at full resolution every `spacing` seconds and the days before as
     /// minute rows, all with one answer's metrics.
-    package func fillForBench(users: Int, days: Int, spacing: TimeInterval, now: Date, metrics: [String: Decimal]) throws(HistoryError) {
+    package func fillForBench(users: Int, days: Int, spacing: TimeInterval, now: Date, metrics: [MetricID: Decimal]) throws(HistoryError) {
         let vector = Self.encode(metrics)
         let end = now.timeIntervalSince1970
         do {
@@ -331,24 +336,22 @@ package final class HistoryStore: Sendable {
 
     // MARK: Encoding
 
-    /// The metric paths of schema v1, in the order a row's values are written. Frozen: a metric
-    /// added later comes with a migration and a list of its own, so old rows still read.
-    static let pathsV1 = ["today.calls", "today.duration", "today.revenue", "today.self_cost", "today.profit", "today.margin",
-                          "today.price", "today.acd", "month.calls", "month.duration", "month.revenue", "month.self_cost",
-                          "month.profit", "month.margin", "month.price", "month.acd", "active_calls.total",
-                          "active_calls.answered_calls", "active_calls.ringing", "balance"]
+    /// The order a row's values are written in (`MetricTable.storedMetrics`). A metric added
+    /// later is stored from a new schema version: its value goes after every older one, so older
+    /// rows (shorter) still read.
+    static let storedOrder: [MetricID] = MetricTable.storedMetrics.compactMap(\.id)
 
-    /// `4;345;1.4475;;…`: exact decimal text in `pathsV1` order, empty where absent. A fifth of
+    /// `4;345;1.4475;;…`: exact decimal text in `storedOrder`, empty where absent. A fifth of
     /// the size of JSON, and no Double anywhere.
-    static func encode(_ metrics: [String: Decimal]) -> String {
-        pathsV1.map { metrics[$0].map { "\($0)" } ?? "" }.joined(separator: ";")
+    static func encode(_ metrics: [MetricID: Decimal]) -> String {
+        storedOrder.map { metrics[$0].map { "\($0)" } ?? "" }.joined(separator: ";")
     }
 
-    static func decode(_ text: String?) -> [String: Decimal] {
+    static func decode(_ text: String?) -> [MetricID: Decimal] {
         guard let text else { return [:] }
-        var result: [String: Decimal] = [:]
-        for (path, value) in zip(pathsV1, text.split(separator: ";", omittingEmptySubsequences: false)) where !value.isEmpty {
-            result[path] = Decimal(string: String(value))
+        var result: [MetricID: Decimal] = [:]
+        for (id, value) in zip(storedOrder, text.split(separator: ";", omittingEmptySubsequences: false)) where !value.isEmpty {
+            result[id] = Decimal(string: String(value))
         }
         return result
     }
@@ -360,12 +363,10 @@ struct MinuteRow {
     let server: String
     let user: String
     let minute: Int
-    var first: [String: Decimal] = [:]
-    var last: [String: Decimal] = [:]
+    var first: [MetricID: Decimal] = [:]
+    var last: [MetricID: Decimal] = [:]
     var activeMin: Decimal?
     var activeMax: Decimal?
-
-    static let activePath = "active_calls.total"
 
     init(server: String, user: String, minute: Int) {
         self.server = server
@@ -373,10 +374,10 @@ struct MinuteRow {
         self.minute = minute
     }
 
-    mutating func add(_ metrics: [String: Decimal]) {
+    mutating func add(_ metrics: [MetricID: Decimal]) {
         if first.isEmpty { first = metrics }
         last = metrics
-        if let active = metrics[Self.activePath] {
+        if let active = metrics[.activeCallsTotal] {
             activeMin = min(activeMin ?? active, active)
             activeMax = max(activeMax ?? active, active)
         }
@@ -401,27 +402,27 @@ struct MinuteRow {
 /// only when the metrics cannot give the answer back exactly (an element the table does not
 /// name, `this_month`, a number written another way): nothing is lost, and most rows carry none.
 enum RawAnswer {
-    static func encodeIfNeeded(_ stats: QuickStats, metrics: [String: Decimal]) -> String? {
+    static func encodeIfNeeded(_ stats: QuickStats, metrics: [MetricID: Decimal]) -> String? {
         rebuild(metrics) == stats ? nil : encode(stats)
     }
 
     /// The answer from a row: its raw JSON when kept, else rebuilt from its metrics.
-    static func answer(raw: String?, metrics: [String: Decimal]) -> QuickStats? {
+    static func answer(raw: String?, metrics: [MetricID: Decimal]) -> QuickStats? {
         if let raw { return decode(raw) }
         return metrics.isEmpty ? nil : rebuild(metrics)
     }
 
     /// The answer the metrics describe: the server's fields in the table's order, canonical names.
-    static func rebuild(_ metrics: [String: Decimal]) -> QuickStats {
+    static func rebuild(_ metrics: [MetricID: Decimal]) -> QuickStats {
         var sections: [StatSection] = []
         for section in [Period.today.rawValue, Period.month.rawValue, FieldName.activeCalls] {
             let fields = MetricTable.all.compactMap { metric -> StatField? in
-                guard case .field(section?, let name) = metric.source, let value = metrics[metric.path] else { return nil }
+                guard case .field(section?, let name) = metric.source, let id = metric.id, let value = metrics[id] else { return nil }
                 return StatField(name: name, text: "\(value)")
             }
             if !fields.isEmpty { sections.append(StatSection(name: section, fields: fields)) }
         }
-        let top = metrics[FieldName.balance].map { [StatField(name: FieldName.balance, text: "\($0)")] } ?? []
+        let top = metrics[.balance].map { [StatField(name: FieldName.balance, text: "\($0)")] } ?? []
         return QuickStats(sections: sections, fields: top)
     }
 

@@ -1,4 +1,4 @@
-import Dashboard
+import Watch
 import Foundation
 
 /// One threshold of `m4top check`: `--warning 'today.margin<10'`, `--critical 'active_calls.total<1'`,
@@ -34,7 +34,7 @@ package struct CheckCondition: Sendable, Equatable {
         }
         let path = text[..<index].trimmingCharacters(in: .whitespaces)
         let number = text[text.index(after: index)...].trimmingCharacters(in: .whitespaces)
-        guard let metric = MetricTable.metric(path) else {
+        guard let metric = MetricID(path: path)?.metric else {
             throw Invalid(message: "\(flag): unknown metric '\(path)'; one of: \(Self.checkablePaths.joined(separator: ", "))")
         }
         guard Self.isCheckable(metric) else {
@@ -50,7 +50,7 @@ package struct CheckCondition: Sendable, Equatable {
     /// The `[[alerts]]` rules that a single answer can decide, for this user.
     package static func fromRules(_ rules: [AlertRule], user: String) -> [CheckCondition] {
         rules.compactMap { rule in
-            guard rule.applies(to: user), let path = rule.metric, let metric = MetricTable.metric(path), isCheckable(metric) else { return nil }
+            guard rule.applies(to: user), let metric = rule.metric?.metric, isCheckable(metric) else { return nil }
             switch rule.condition {
             case .below(let limit): return CheckCondition(metric: metric, comparison: .below, threshold: limit, severity: rule.severity)
             case .above(let limit): return CheckCondition(metric: metric, comparison: .above, threshold: limit, severity: rule.severity)
@@ -61,11 +61,7 @@ package struct CheckCondition: Sendable, Equatable {
 
     /// What one answer can tell: not the rates (they need two answers), not `stale`.
     package static func isCheckable(_ metric: Metric) -> Bool {
-        switch metric.source {
-        case .field: return true
-        case .derived(.acd), .derived(.ringing): return true
-        case .derived(.callsPerMinute), .derived(.takingsPerHour), .staleness: return false
-        }
+        !metric.needsHistory && metric.source != .staleness
     }
 
     package static var checkablePaths: [String] { MetricTable.all.filter(isCheckable).map(\.path) }

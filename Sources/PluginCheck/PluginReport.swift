@@ -1,7 +1,7 @@
-import Dashboard
 import Foundation
 import M4API
 import TextSafety
+import Watch
 
 /// The plugin's verdict, as Nagios, Icinga and the Zabbix agent read it: the exit status and one
 /// line, `M4 STATUS - what | perfdata`.
@@ -59,15 +59,15 @@ package struct PluginReport: Sendable, Equatable {
     static func summary(_ stats: QuickStats) -> String {
         var parts: [String] = []
         let input = MetricInput(stats: stats)
-        func add(_ path: String, _ words: (String) -> String) {
-            if let metric = MetricTable.metric(path), let value = metric.value(input) { parts.append(words(display(value, metric))) }
+        func add(_ id: MetricID, _ words: (String) -> String) {
+            if let value = id.metric.value(input) { parts.append(words(display(value, id.metric))) }
         }
-        add("active_calls.total") { "\($0) active calls" }
-        add("today.calls") { "\($0) calls today" }
-        add("today.revenue") { "revenue \($0)" }
-        add("today.price") { "price \($0)" }
-        add("today.margin") { "margin \($0)" }
-        add("balance") { "balance \($0)" }
+        add(.activeCallsTotal) { "\($0) active calls" }
+        add(.todayCalls) { "\($0) calls today" }
+        add(.todayRevenue) { "revenue \($0)" }
+        add(.todayPrice) { "price \($0)" }
+        add(.todayMargin) { "margin \($0)" }
+        add(.balance) { "balance \($0)" }
         return parts.isEmpty ? "answered" : parts.joined(separator: ", ")
     }
 

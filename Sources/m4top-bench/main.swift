@@ -1,4 +1,5 @@
 import Dashboard
+import Watch
 import Exporter
 import History
 import Foundation
@@ -133,22 +134,23 @@ do {
 // are updated as each answer arrives (the cost a poll adds).
 do {
     let users = (1...1000).map { "user\($0)" }
-    var fleet = DashboardState(servers: [ServerSetup(name: "bench", displayURL: "http://127.0.0.1/billing", adminName: "admin",
-                                                     users: ["admin"] + users)],
-                               interval: 5, overviewInterval: 30, start: .overview, now: time)
+    // As the exporter runs it: the headless fleet, the latest answer kept.
+    var fleet = FleetState(servers: [ServerSetup(name: "bench", displayURL: "http://127.0.0.1/billing", adminName: "admin",
+                                                 users: ["admin"] + users)],
+                           interval: 5, overviewInterval: 30, historyRetention: 0, now: time)
     let series = FleetSeries(serverLabels: ["bench"], version: "bench")
     let before = residentKiB()
     for (index, user) in users.enumerated() {
-        let event = Event.fetched(UserKey(server: 0, name: user), result: .success(answer(index, active: index % 7)), at: time)
-        _ = DashboardUpdate.update(&fleet, event)
-        series.observe(event, in: fleet)
+        let event = FleetEvent.fetched(UserKey(server: 0, name: user), result: .success(answer(index, active: index % 7)), at: time)
+        _ = FleetUpdate.update(&fleet, event)
+        series.fleet(fleet, took: event)
     }
     let seriesKiB = residentKiB() - before
     var round = 0
     measure("exporter: series update per answer (1,000 users)", iterations: 20_000) {
         round += 1
-        let event = Event.fetched(UserKey(server: 0, name: users[round % 1000]), result: .success(answer(round, active: round % 7)), at: time)
-        series.observe(event, in: fleet)
+        let event = FleetEvent.fetched(UserKey(server: 0, name: users[round % 1000]), result: .success(answer(round, active: round % 7)), at: time)
+        series.fleet(fleet, took: event)
     }
     let size = series.exposition().count
     measure("exporter: /metrics exposition, 1,000 users", iterations: 200, unit: "scrape") { _ = series.exposition() }

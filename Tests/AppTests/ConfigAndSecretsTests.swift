@@ -1,5 +1,6 @@
 @testable import App
 import Dashboard
+import Watch
 import Foundation
 import M4API
 import Testing
@@ -244,10 +245,10 @@ struct ConfigAndSecretsTests {
         dir.write("m4top/config.toml", text)
         var settings = try resolve(ConnectionFlags(), env: ["M4TOP_SECRET": "s"])
         #expect(settings.bell && settings.rotate == 20)
-        #expect(settings.wallMetrics == ["active_calls.total", "today.calls"])
+        #expect(settings.wallMetrics == [.activeCallsTotal, .todayCalls])
         #expect(settings.alertRules == [
-            AlertRule(name: "calls dropped", metric: "active_calls.total", condition: .below(1), forSeconds: 30, severity: .critical, users: ["admin"]),
-            AlertRule(name: "today.margin above", metric: "today.margin", condition: .above(Decimal(string: "0.1")!), severity: .warning),
+            AlertRule(name: "calls dropped", metric: .activeCallsTotal, condition: .below(1), forSeconds: 30, severity: .critical, users: ["admin"]),
+            AlertRule(name: "today.margin above", metric: .todayMargin, condition: .above(Decimal(string: "0.1")!), severity: .warning),
         ])
         dir.write("m4top/config.toml", "url = \"http://h/billing\"\n")
         var flags = ConnectionFlags()

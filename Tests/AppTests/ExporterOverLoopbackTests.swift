@@ -1,5 +1,6 @@
 @testable import App
 import Dashboard
+import Watch
 import Exporter
 import Foundation
 #if canImport(FoundationNetworking)

@@ -1,5 +1,6 @@
 @testable import App
 import Dashboard
+import Watch
 import Foundation
 import M4API
 import Simulator
@@ -42,14 +43,14 @@ struct FleetOverLoopbackTests {
             ServerSetup(name: name, displayURL: [healthy, dying, slow][index].baseURL, adminName: "admin", users: ["admin"],
                         listsAllUsers: true, budget: budget)
         }
-        let state = DashboardState(servers: setups, interval: 2, overviewInterval: 4, start: .overview)
+        let state = FleetState(servers: setups, interval: 2, overviewInterval: 4)
         let poller = FleetPoller(state: state, clients: try [healthy, dying, slow].map(Self.client))
 
         await poller.run(for: 5)
         await dying.stop()
         let stoppedAt = Date()
         await poller.run(for: 7)
-        let final = await poller.state
+        let final = DashboardState(fleet: await poller.state, start: .overview)
 
         // Every list arrived: 20 users listed, hidden ones (every 25th: none of 20) left out.
         #expect(final.servers.map(\.users.count) == [21, 21, 21])

@@ -1,5 +1,6 @@
 import App
 import Dashboard
+import Watch
 import Foundation
 import M4API
 import Testing

@@ -1,4 +1,5 @@
 import Dashboard
+import Watch
 import Foundation
 import M4API
 import Screen

@@ -1,4 +1,5 @@
 import Dashboard
+import Watch
 import Foundation
 import M4API
 import Screen
@@ -57,7 +58,7 @@ struct AlertTests {
 
     @Test("A rule fires only after its for window, rings once, logs, and resolves with hysteresis")
     func forAndHysteresis() {
-        var book = AlertBook(rules: [AlertRule(name: "thin margin", metric: "today.margin", condition: .below(20), forSeconds: 60, severity: .warning)],
+        var book = AlertBook(rules: [AlertRule(name: "thin margin", metric: .todayMargin, condition: .below(20), forSeconds: 60, severity: .warning)],
                              bell: true)
         do {
             let rang = book.observe(admin, input: input(margin: "15"), activeCallsDrop: nil, now: t0)
@@ -91,7 +92,7 @@ struct AlertTests {
 
     @Test("A condition that stops holding before its window ends never fires")
     func interrupted() {
-        var book = AlertBook(rules: [AlertRule(name: "x", metric: "active_calls.total", condition: .below(1), forSeconds: 30)])
+        var book = AlertBook(rules: [AlertRule(name: "x", metric: .activeCallsTotal, condition: .below(1), forSeconds: 30)])
         _ = book.observe(admin, input: input(active: 0), activeCallsDrop: nil, now: t0)
         _ = book.observe(admin, input: input(active: 2), activeCallsDrop: nil, now: t0.addingTimeInterval(20))
         _ = book.tick(now: t0.addingTimeInterval(40), servers: [])
@@ -100,7 +101,7 @@ struct AlertTests {
 
     @Test("x acknowledges: logged, marked, no more reminders; a new firing rings again")
     func acknowledge() {
-        var book = AlertBook(rules: [AlertRule(name: "none", metric: "active_calls.total", condition: .below(1))], bell: true)
+        var book = AlertBook(rules: [AlertRule(name: "none", metric: .activeCallsTotal, condition: .below(1))], bell: true)
         do {
             let rang = book.observe(admin, input: input(active: 0), activeCallsDrop: nil, now: t0)
             #expect(rang)
@@ -126,7 +127,7 @@ struct AlertTests {
 
     @Test("users limits a rule; a metric the answer lacks is not judged")
     func usersFilter() {
-        var book = AlertBook(rules: [AlertRule(name: "x", metric: "today.margin", condition: .below(50), users: ["alice"])])
+        var book = AlertBook(rules: [AlertRule(name: "x", metric: .todayMargin, condition: .below(50), users: ["alice"])])
         _ = book.observe(admin, input: input(margin: "10"), activeCallsDrop: nil, now: t0)
         #expect(book.firing.isEmpty, "admin is not in the rule's users")
         _ = book.observe(Fixture.key("alice"), input: MetricInput(stats: Fixture.simpleUser()), activeCallsDrop: nil, now: t0)
@@ -164,7 +165,7 @@ struct AlertTests {
     @Test("a opens the log, x acknowledges from anywhere; the log and help list what fired and the rules")
     func keys() {
         var state = Fixture.state()
-        state.alerts = AlertBook(rules: [AlertRule(name: "none", metric: "active_calls.total", condition: .below(1))])
+        state.alerts = AlertBook(rules: [AlertRule(name: "none", metric: .activeCallsTotal, condition: .below(1))])
         _ = U.update(&state, .fetched(admin, result: .success(Fixture.admin(active: 0)), at: t0))
         _ = U.update(&state, .key(.character("a")))
         #expect(state.overlay == .alertLog(scroll: 0))

@@ -1,4 +1,4 @@
-import Dashboard
+import Watch
 @testable import Exporter
 import Foundation
 import M4API
@@ -35,21 +35,21 @@ struct Exposition {
 struct FleetSeriesTests {
     /// A fleet of one server, `prod`, watching the admin and alice, fed like the poller feeds it.
     struct Harness {
-        var state: DashboardState
+        var state: FleetState
         let series: FleetSeries
 
         init(users: [String] = ["admin", "alice"], listsAllUsers: Bool = false) {
-            state = DashboardState(servers: [ServerSetup(name: "prod", displayURL: "http://127.0.0.1:1/billing", adminName: "admin",
-                                                         users: users, listsAllUsers: listsAllUsers)],
-                                   interval: 5, overviewInterval: 30, start: .overview, now: Answers.t0)
-            state.keepsScreenDetail = false  // as the exporter runs it
+            // As the exporter runs it: headless, the latest answer kept.
+            state = FleetState(servers: [ServerSetup(name: "prod", displayURL: "http://127.0.0.1:1/billing", adminName: "admin",
+                                                     users: users, listsAllUsers: listsAllUsers)],
+                               interval: 5, overviewInterval: 30, historyRetention: 0, now: Answers.t0)
             series = FleetSeries(serverLabels: ["prod"], version: "9.9.9")
             series.noteWatched(state)
         }
 
-        mutating func feed(_ event: Event) {
-            _ = DashboardUpdate.update(&state, event)
-            series.observe(event, in: state)
+        mutating func feed(_ event: FleetEvent) {
+            _ = FleetUpdate.update(&state, event)
+            series.fleet(state, took: event)
         }
 
         mutating func answer(_ user: String, _ stats: QuickStats, at seconds: TimeInterval = 1) {
@@ -164,8 +164,8 @@ struct FleetSeriesTests {
         let admin = fleet.state.userStates[UserKey(server: 0, name: "admin")]
         #expect(admin?.latest?.activeTotal == 50)
         #expect(admin?.lastSuccess == Answers.t0.addingTimeInterval(50))
-        #expect(admin?.history.count == 0 && admin?.history.chart.isEmpty == true, "no hour of history")
-        #expect(admin?.formatted == nil, "no formatted rows")
+        // Formatted rows belong to the screen's state, which a headless fleet does not have.
+        #expect(admin?.history.count == 1 && admin?.history.chart.count == 1, "no hour of history: the latest answer only")
         #expect(fleet.exposition["m4_active_calls" + Self.admin] == "50.0")
     }
 

@@ -1,4 +1,4 @@
-import Dashboard
+import Watch
 import Foundation
 import M4API
 @testable import PluginCheck
@@ -74,8 +74,8 @@ struct PluginCheckTests {
 
     @Test("[[alerts]] rules with below/above become conditions for the users they name")
     func fromRules() {
-        let rules = [AlertRule(name: "calls", metric: "active_calls.total", condition: .below(1), forSeconds: 30, severity: .critical, users: ["admin"]),
-                     AlertRule(name: "loss", metric: "today.margin", condition: .below(0), severity: .warning)] + AlertRule.builtIns
+        let rules = [AlertRule(name: "calls", metric: .activeCallsTotal, condition: .below(1), forSeconds: 30, severity: .critical, users: ["admin"]),
+                     AlertRule(name: "loss", metric: .todayMargin, condition: .below(0), severity: .warning)] + AlertRule.builtIns
         let admin = CheckCondition.fromRules(rules, user: "admin")
         #expect(admin.map(\.text) == ["active_calls.total<1", "today.margin<0", "today.margin<0"])
         #expect(CheckCondition.fromRules(rules, user: "alice").map(\.text) == ["today.margin<0", "today.margin<0"])

@@ -11,8 +11,8 @@ let package = Package(
     targets: [
         .target(name: "TextSafety", swiftSettings: fuzz),
         .target(name: "M4API", dependencies: ["TextSafety"], swiftSettings: fuzz),
-        .target(name: "Dashboard", dependencies: ["M4API"], swiftSettings: fuzz),
-        .executableTarget(name: "m4top-fuzz", dependencies: ["M4API", "Dashboard", "TextSafety"],
+        .target(name: "Watch", dependencies: ["M4API"], swiftSettings: fuzz),
+        .executableTarget(name: "m4top-fuzz", dependencies: ["M4API", "Watch", "TextSafety"],
                           swiftSettings: fuzz + [.unsafeFlags(["-parse-as-library"])],
                           linkerSettings: [.unsafeFlags(["-sanitize=fuzzer"])]),
     ]

@@ -1,4 +1,4 @@
-import Dashboard
+import Watch
 import Foundation
 import History
 import M4API
@@ -41,8 +41,8 @@ struct HistoryStoreTests {
         ])
         let all = try store.snapshots()
         #expect(all.map(\.user) == ["admin", "admin", "alice"])
-        #expect(all[0].metrics["today.revenue"] == Decimal(string: "28.110331000000002"))
-        #expect(all[0].metrics["active_calls.total"] == 2 && all[0].metrics["today.acd"] == 60)
+        #expect(all[0].metrics[.todayRevenue] == Decimal(string: "28.110331000000002"))
+        #expect(all[0].metrics[.activeCallsTotal] == 2 && all[0].metrics[.todayACD] == 60)
         #expect(!all[1].ok && all[1].errorKind == "transport" && all[1].metrics.isEmpty, "a failed poll is a gap, not a flat line")
         #expect(try store.snapshots(server: "lab").map(\.user) == ["alice"])
         #expect(try store.snapshots(since: t0.addingTimeInterval(1), until: t0.addingTimeInterval(5)).count == 1)
@@ -83,7 +83,7 @@ struct HistoryStoreTests {
         #expect(try store.counts() == (snapshots: 0, minutes: 3))
         let minutes = try store.snapshots()
         #expect(minutes.allSatisfy(\.isMinute) && minutes.count == 3)
-        #expect(minutes[0].metrics["today.calls"] == 55, "the minute's last value")
+        #expect(minutes[0].metrics[.todayCalls] == 55, "the minute's last value")
         #expect(minutes[0].activePeak == 6, "the minute's peak of active calls")
         try store.write([.answer(answer(calls: 1, active: 1), server: "prod", user: "admin", at: start.addingTimeInterval(86_400 * 3))])
         try store.prune(now: start.addingTimeInterval(86_400 * 8 + 1), days: 7)
@@ -157,7 +157,7 @@ struct HistoryStoreTests {
             try store.write([.answer(answer(calls: 7, active: 1), server: "p", user: "u", at: t0)])
         }
         let reopened = try HistoryStore.open(path: folder.file).store
-        #expect(try reopened.snapshots().first?.metrics["today.calls"] == 7)
+        #expect(try reopened.snapshots().first?.metrics[.todayCalls] == 7)
     }
 
     @Test("The recorder writes off the caller's queue, in batches, and everything on close")

@@ -1,6 +1,7 @@
 import Foundation
 import M4API
 import Screen
+import Watch
 
 /// The overview's cursor, sort and filter.
 package struct OverviewState: Sendable, Equatable {
@@ -59,19 +60,6 @@ extension RowState {
     }
 }
 
-/// What an overview row needs of a user, small enough that a frame reads a thousand of them
-/// (the user's full `UserState` is much larger to copy).
-package struct RowSummary: Sendable, Equatable {
-    package var lastSuccess: Date?
-    /// What the user's own last request ended in, when it failed.
-    package var problem: RowState?
-    package var blocked = false
-    package var figures: RowFigures?
-    package var changedAt: Date?
-
-    package init() {}
-}
-
 /// One line of the overview list.
 package enum OverviewLine: Sendable, Equatable {
     /// The sum of the servers' admin rows (several servers only).
@@ -88,25 +76,23 @@ package enum OverviewLine: Sendable, Equatable {
 /// The overview's facts, decided here so that no drawing code decides them.
 extension DashboardState {
     package func rowState(_ key: UserKey) -> RowState {
-        let row = rows[key] ?? RowSummary()
-        if row.blocked { return .blocked }
+        if fleetState.isBlocked(key) { return .blocked }
         if servers[key.server].failure != nil { return .down }
-        if let problem = row.problem { return problem }
-        if row.lastSuccess == nil { return .wait }
+        guard let user = userStates[key] else { return .wait }
+        if let error = user.lastError { return RowState(problem: error) }
+        if user.lastSuccess == nil { return .wait }
         return isStale(key) ? .stale : .live
     }
 
     /// A row's number: from its latest answer; a balance also from users_get.
     package func value(_ column: OverviewColumn, of key: UserKey) -> Decimal? {
-        if let value = rows[key]?.figures?.values[column] { return value }
+        if let value = figures[key]?.values[column] { return value }
         if column == .balance, !isAdmin(key) { return servers[key.server].directory[key.name]?.balance }
         return nil
     }
 
     /// Seconds since the row's last success.
-    package func age(of key: UserKey) -> TimeInterval? {
-        rows[key]?.lastSuccess.map { now.timeIntervalSince($0) }
-    }
+    package func age(of key: UserKey) -> TimeInterval? { fleetState.age(of: key) }
 
     /// The sum of the servers' admin rows (each is its server's totals; user rows are already
     /// inside them and are never added on top). Margin is recomputed from the sums.

@@ -1,82 +1,51 @@
 import Foundation
 import M4API
+import Watch
 
 /// The overview's columns, in screen order (left to right).
 package enum OverviewColumn: String, Sendable, CaseIterable {
     case user, state, age, active, activeDelta, calls, takings, profit, margin, balance, callsPerMinute
 
-    /// The metric (DESIGN.md path) each number column shows; `takings` is revenue, or a simple
-    /// user's price.
-    package var metricPath: String? {
+    /// One column as a row of the overview's table: its title, the cells it takes (the user
+    /// column takes what is left, within limits), which columns stay when the screen is narrow
+    /// (lower first: who, whether to trust the row, the outage signal and the money come before
+    /// the rest), and the metric its numbers are (`takings` is revenue, or a simple user's price).
+    package struct Spec: Sendable {
+        package let title: String
+        package let width: Int
+        package let keepPriority: Int
+        package let metric: MetricID?
+    }
+
+    package var spec: Spec {
         switch self {
-        case .active: return "active_calls.total"
-        case .calls: return "today.calls"
-        case .takings: return "today.revenue"
-        case .profit: return "today.profit"
-        case .margin: return "today.margin"
-        case .balance: return "balance"
-        case .callsPerMinute: return "today.calls_per_minute"
-        case .user, .state, .age, .activeDelta: return nil
+        case .user: return Spec(title: "USER", width: 12, keepPriority: 0, metric: nil)
+        case .state: return Spec(title: "STATE", width: 7, keepPriority: 1, metric: nil)
+        case .age: return Spec(title: "AGE", width: 7, keepPriority: 4, metric: nil)
+        case .active: return Spec(title: "ACTIVE", width: 6, keepPriority: 2, metric: .activeCallsTotal)
+        case .activeDelta: return Spec(title: "Δ", width: 4, keepPriority: 5, metric: nil)
+        case .calls: return Spec(title: "CALLS", width: 7, keepPriority: 6, metric: .todayCalls)
+        case .takings: return Spec(title: "REVENUE", width: 11, keepPriority: 3, metric: .todayRevenue)
+        case .profit: return Spec(title: "PROFIT", width: 11, keepPriority: 9, metric: .todayProfit)
+        case .margin: return Spec(title: "MARGIN", width: 7, keepPriority: 7, metric: .todayMargin)
+        case .balance: return Spec(title: "BALANCE", width: 11, keepPriority: 8, metric: .balance)
+        case .callsPerMinute: return Spec(title: "CALLS/M", width: 7, keepPriority: 10, metric: .todayCallsPerMinute)
         }
     }
 
-    package var title: String {
-        switch self {
-        case .user: return "USER"
-        case .state: return "STATE"
-        case .age: return "AGE"
-        case .active: return "ACTIVE"
-        case .activeDelta: return "Δ"
-        case .calls: return "CALLS"
-        case .takings: return "REVENUE"
-        case .profit: return "PROFIT"
-        case .margin: return "MARGIN"
-        case .balance: return "BALANCE"
-        case .callsPerMinute: return "CALLS/M"
-        }
-    }
+    package var metric: MetricID? { spec.metric }
+    package var title: String { spec.title }
+    package var width: Int { spec.width }
+    package var keepPriority: Int { spec.keepPriority }
 
-    /// Cells this column takes (the user column takes what is left, within limits).
-    package var width: Int {
-        switch self {
-        case .user: return 12
-        case .state: return 7
-        case .age: return 7
-        case .active: return 6
-        case .activeDelta: return 4
-        case .calls: return 7
-        case .takings, .profit, .balance: return 11
-        case .margin: return 7
-        case .callsPerMinute: return 7
-        }
-    }
-
-    /// Which columns stay when the screen is narrow: lower first. Who, whether to trust the
-    /// row, the outage signal and the money come before the rest (README: "The overview").
-    package var keepPriority: Int {
-        switch self {
-        case .user: return 0
-        case .state: return 1
-        case .active: return 2
-        case .takings: return 3
-        case .age: return 4
-        case .activeDelta: return 5
-        case .calls: return 6
-        case .margin: return 7
-        case .balance: return 8
-        case .profit: return 9
-        case .callsPerMinute: return 10
-        }
-    }
-
-    /// A number of this column as the overview writes it.
+    /// A number of this column as the overview writes it (a rate to one decimal place).
     package func format(_ value: Decimal) -> String {
-        switch self {
-        case .active, .calls, .activeDelta: return MetricFormat.count(value)
-        case .takings, .profit, .balance: return MetricFormat.money(value)
-        case .margin: return MetricFormat.percent(value)
-        case .callsPerMinute: return MetricFormat.money(value, places: 1)
-        case .user, .state, .age: return ""
+        switch metric?.metric.kind {
+        case .money?: return MetricFormat.money(value)
+        case .percent?: return MetricFormat.percent(value)
+        case .rate?: return MetricFormat.money(value, places: 1)
+        case nil where self != .activeDelta: return ""
+        case .count?, .duration?, .text?, nil: return MetricFormat.count(value)
         }
     }
 
@@ -112,9 +81,10 @@ package struct RowFigures: Sendable, Equatable {
         priceOnly = stats.isPriceOnly
         let input = MetricInput(stats: stats, trends: trends)
         for column in OverviewColumn.allCases {
-            guard var path = column.metricPath else { continue }
-            if column == .takings && priceOnly { path = "today.price" }
-            guard let metric = MetricTable.metric(path), let value = metric.value(input) else { continue }
+            guard var id = column.metric else { continue }
+            if column == .takings && priceOnly { id = .todayPrice }
+            let metric = id.metric
+            guard let value = metric.value(input) else { continue }
             values[column] = value
             texts[column] = column.format(value)
             if case .field(let section, let name) = metric.source, let change = diff.delta(section ?? "", name), change != 0 {

@@ -1,6 +1,7 @@
 import DequeModule
 import Foundation
 import M4API
+import Watch
 import Screen
 
 /// Active calls in one line (total with its change, answered, ringing), then the values no
@@ -13,11 +14,11 @@ enum ActiveCallsPanel {
         guard rect.height >= 3 else { return }
         let glyphs = context.glyphs
         let userState = state.currentState
-        var alert = state.alerts.worst(for: state.current, metricPrefix: FieldName.activeCalls + ".")
+        var alert = state.alerts.worst(for: state.current) { $0.metric.section == FieldName.activeCalls }
         if let server = state.alerts.worst(for: .server(state.current.server)) { alert = max(alert ?? server.rule.severity, server.rule.severity) }
         AlertFrame.box(rect, title: "Active calls", alert: alert, on: &canvas, glyphs)
         var inner = rect.inset(dx: 2, dy: 1)
-        guard let formatted = userState.formatted else {
+        guard let formatted = state.currentFormatted else {
             Placeholder.draw(userState, in: inner, on: &canvas, glyphs)
             return
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Screen
+import Watch
 
 /// `a`: every firing, resolution and acknowledgement, newest first, with time, severity, rule,
 /// server and user, and the value.

@@ -1,5 +1,6 @@
 import Foundation
 import M4API
+import Watch
 import Screen
 
 /// What every panel draws with: the glyph set and the clock's time zone.
@@ -57,7 +58,7 @@ package struct DashboardView {
     package func render(_ state: DashboardState) -> Canvas {
         var (canvas, screen, fits) = context.canvas(for: state, minimumWidth: Self.minimumWidth, minimumHeight: Self.minimumHeight)
         guard fits else { return canvas }
-        let formatted = state.currentState.formatted
+        let formatted = state.currentFormatted
         let periodRows = formatted.map { f in Period.allCases.map { f.periods[$0]?.count ?? 0 }.max() ?? 0 } ?? Self.placeholderRows
         let layout = DashboardLayout(screen, periodRows: periodRows)
         HeaderPanel.draw(state, in: layout.header, on: &canvas, context)
@@ -97,12 +98,7 @@ package struct TimeText: Sendable {
     }
 
     /// `42s`, `3m 05s`, `2h 10m`: the age of data at a glance.
-    package static func age(_ seconds: TimeInterval) -> String {
-        let s = max(0, Int(min(seconds, 1e9)))
-        if s < 60 { return "\(s)s" }
-        if s < 3600 { return String(format: "%dm %02ds", s / 60, s % 60) }
-        return String(format: "%dh %02dm", s / 3600, (s % 3600) / 60)
-    }
+    package static func age(_ seconds: TimeInterval) -> String { MetricFormat.age(seconds) }
 
     /// `5s`, `1.5s`: an interval.
     static func seconds(_ interval: TimeInterval) -> String {

@@ -1,4 +1,5 @@
 import Screen
+import Watch
 
 /// Two rows: who and where, with the connection state on the right; then freshness and the
 /// poll plan.

@@ -1,4 +1,5 @@
 import Screen
+import Watch
 
 /// `?`: every key and what it does, generated from the key table.
 enum HelpOverlay {

@@ -1,5 +1,6 @@
 import Foundation
 import M4API
+import Watch
 import Screen
 
 /// Draws the overview: one row per watched user, grouped by server, with the fleet total on
@@ -187,7 +188,7 @@ package struct OverviewView {
         let selected = state.overview.selection == key
         let rowState = state.rowState(key)
         let flashing = state.isHighlightActive(key)
-        let changed = flashing ? state.rows[key]?.figures?.changed ?? [] : []
+        let changed = flashing ? state.figures[key]?.changed ?? [] : []
         let dim = rowState == .blocked || rowState == .wait || rowState == .stale
         let base: Role = selected ? .highlight : dim ? .muted : .text
         if selected { canvas.fill(row, role: .highlight) }
@@ -221,7 +222,7 @@ package struct OverviewView {
                 guard let value = state.value(column, of: key) else { continue }
                 var role: Role = changed.contains(column) ? .highlight : base
                 if (column == .profit || column == .margin || column == .balance) && value < 0 && !selected { role = .bad }
-                right(state.rows[key]?.figures?.texts[column] ?? column.format(value), role)
+                right(state.figures[key]?.texts[column] ?? column.format(value), role)
             }
         }
     }

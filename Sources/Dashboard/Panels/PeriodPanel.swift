@@ -1,4 +1,5 @@
 import M4API
+import Watch
 import Screen
 
 /// Today or Month: each value with its change since the last answer, then the derived figures.
@@ -10,10 +11,10 @@ enum PeriodPanel {
         if let rollover = userState.recentRollover(now: state.now), period == .today || rollover.period == .month {
             title += " \(glyphs.separator) new \(period.unit)"
         }
-        AlertFrame.box(rect, title: title, alert: state.alerts.worst(for: state.current, metricPrefix: period.rawValue + "."),
+        AlertFrame.box(rect, title: title, alert: state.alerts.worst(for: state.current) { $0.metric.section == period.rawValue },
                        on: &canvas, glyphs)
         let inner = rect.inset(dx: 2, dy: 1)
-        guard let formatted = userState.formatted else {
+        guard let formatted = state.currentFormatted else {
             Placeholder.draw(userState, in: inner, on: &canvas, glyphs)
             return
         }

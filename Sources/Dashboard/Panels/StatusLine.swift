@@ -1,4 +1,5 @@
 import M4API
+import Watch
 import Screen
 
 /// One line above the footer: the most urgent thing the user should know.

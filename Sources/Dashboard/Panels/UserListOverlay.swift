@@ -1,4 +1,5 @@
 import Screen
+import Watch
 
 /// `l`: every watched user of the fleet, each with its server and state; Enter shows one.
 enum UserListOverlay {

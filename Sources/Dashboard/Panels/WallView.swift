@@ -1,5 +1,6 @@
 import Foundation
 import M4API
+import Watch
 import Screen
 
 /// The wall (`w`): one tile per metric in big digits, growing with the terminal, and below
@@ -30,8 +31,8 @@ package struct WallView {
         let (tilesArea, chartArea) = body.splitBottom(chartRows)
         let tiles = state.wallTiles
         let grid = Self.grid(count: tiles.count, in: tilesArea)
-        for (index, path) in tiles.enumerated() where index < grid.count {
-            drawTile(path, state, in: grid[index], on: &canvas)
+        for (index, id) in tiles.enumerated() where index < grid.count {
+            drawTile(id, state, in: grid[index], on: &canvas)
         }
         if chartArea.height >= Self.chartMinimumRows {
             drawChart(state, in: chartArea, on: &canvas)
@@ -93,19 +94,19 @@ package struct WallView {
         }
     }
 
-    private func drawTile(_ path: String, _ state: DashboardState, in rect: Rect, on canvas: inout Canvas) {
+    private func drawTile(_ id: MetricID, _ state: DashboardState, in rect: Rect, on canvas: inout Canvas) {
         let glyphs = context.glyphs
         guard rect.width >= 6, rect.height >= 3 else { return }
         let userState = state.currentState
-        let metric = MetricTable.metric(path)
+        let metric = id.metric
         let priceOnly = userState.latest?.isPriceOnly ?? !state.isAdminShown
-        let label = Self.label(path, metric, priceOnly: priceOnly)
-        let alert = metric.flatMap { _ in tileAlert(path, state) }
+        let label = Self.label(metric, priceOnly: priceOnly)
+        let alert = tileAlert(metric, state)
         AlertFrame.box(rect, title: label, alert: alert, on: &canvas, glyphs)
         let inner = rect.inset(dx: 1, dy: 1)
         guard inner.height >= 1 else { return }
         let input = MetricInput(stats: userState.latest, trends: userState.trends, staleSeconds: nil)
-        guard let metric, let value = metric.value(input) else {
+        guard let value = metric.value(input) else {
             let text = userState.latest == nil ? "waiting\(glyphs.ellipsis)" : "not sent for this user"
             canvas.put(text, x: inner.x + 1, y: inner.y + inner.height / 2, role: .muted, maxWidth: inner.width - 2)
             return
@@ -113,7 +114,7 @@ package struct WallView {
         let text = MetricFormat.format(value, kind: metric.kind) ?? "\(value)"
         let valueRole: Role = state.isStale ? .stale : alert?.role ?? .text
         // The change since the last answer, on the tile's last row when there is room for it.
-        let change = deltaText(path, metric, userState, glyphs)
+        let change = deltaText(metric, userState, glyphs)
         let (digitsArea, deltaRow) = inner.height >= 3 ? inner.splitBottom(1) : (inner, Rect(x: 0, y: 0, width: 0, height: 0))
         if let big = BigText.fitting(text, width: digitsArea.width - 2, height: digitsArea.height, ascii: glyphs.isASCII) {
             let x = digitsArea.x + (digitsArea.width - big.width) / 2
@@ -134,11 +135,10 @@ package struct WallView {
     }
 
     /// A tile's name, whole: `Active calls`, `Today's revenue`, `Balance`.
-    static func label(_ path: String, _ metric: Metric?, priceOnly: Bool) -> String {
-        guard let metric else { return path }
+    static func label(_ metric: Metric, priceOnly: Bool) -> String {
         let name = metric.label(priceOnly: priceOnly)
-        switch path.split(separator: ".").first.map(String.init) {
-        case FieldName.activeCalls?: return path == "active_calls.total" ? "Active calls" : "\(name) calls"
+        switch metric.section {
+        case FieldName.activeCalls?: return metric.id == .activeCallsTotal ? "Active calls" : "\(name) calls"
         case Period.today.rawValue?: return "Today's \(name.lowercased())"
         case Period.month.rawValue?: return "This month's \(name.lowercased())"
         default: return name
@@ -147,15 +147,15 @@ package struct WallView {
 
     /// The alert on this tile's metric for the user on screen (active calls also show the
     /// server's silence).
-    private func tileAlert(_ path: String, _ state: DashboardState) -> Severity? {
-        var worst = state.alerts.worst(for: state.current, metricPrefix: path)
-        if path.hasPrefix(FieldName.activeCalls), let server = state.alerts.worst(for: .server(state.current.server)) {
+    private func tileAlert(_ metric: Metric, _ state: DashboardState) -> Severity? {
+        var worst = state.alerts.worst(for: state.current) { $0 == metric.id }
+        if metric.section == FieldName.activeCalls, let server = state.alerts.worst(for: .server(state.current.server)) {
             worst = max(worst ?? server.rule.severity, server.rule.severity)
         }
         return worst
     }
 
-    private func deltaText(_ path: String, _ metric: Metric, _ userState: UserState, _ glyphs: Glyphs) -> (text: String, role: Role)? {
+    private func deltaText(_ metric: Metric, _ userState: UserState, _ glyphs: Glyphs) -> (text: String, role: Role)? {
         guard case .field(let section, let name) = metric.source, let change = userState.diff.delta(section ?? "", name),
               let text = MetricFormat.delta(change, kind: metric.kind) else { return nil }
         let arrow = change > 0 ? glyphs.up : glyphs.down

@@ -80,17 +80,15 @@ package struct SnapshotHistory: Sendable {
     package private(set) var chart = Deque<ChartSample>()
     package private(set) var latest: Snapshot?
 
-    package init(retention: TimeInterval = 3600, capacity: Int = 4096) {
+    /// An hour: the chart's span and what rates are read from.
+    package static let defaultRetention: TimeInterval = 3600
+
+    package init(retention: TimeInterval = defaultRetention, capacity: Int = 4096) {
         self.retention = retention
         self.capacity = capacity
     }
 
     package var count: Int { points.count }
-
-    /// Only the latest answer, nothing kept before it: a user nobody looks at (the exporter).
-    package mutating func replaceLatest(_ snapshot: Snapshot) {
-        latest = snapshot
-    }
 
     package mutating func append(_ snapshot: Snapshot) {
         latest = snapshot

@@ -1,4 +1,4 @@
-import Dashboard
+import Watch
 import Foundation
 import Testing
 

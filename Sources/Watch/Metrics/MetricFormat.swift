@@ -101,6 +101,14 @@ package enum MetricFormat {
         return (change < 0 ? "-" : "+") + body
     }
 
+    /// `42s`, `3m 05s`, `2h 10m`: the age of data at a glance.
+    package static func age(_ seconds: TimeInterval) -> String {
+        let s = max(0, Int(min(seconds, 1e9)))
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return String(format: "%dm %02ds", s / 60, s % 60) }
+        return String(format: "%dh %02dm", s / 3600, (s % 3600) / 60)
+    }
+
     static func grouped(_ digits: String) -> String {
         guard digits.count > 3, digits.allSatisfy(\.isNumber) else { return digits }
         var out = ""

@@ -1,5 +1,6 @@
 import Foundation
 import M4API
+import Watch
 
 /// One metric as shown: label, value and change, formatted once when an answer arrives.
 package struct MetricRow: Sendable, Equatable {
@@ -71,13 +72,5 @@ package struct FormattedSnapshot: Sendable, Equatable {
             result.extras += rows(of: section) { $0.path }
         }
         return result
-    }
-}
-
-extension Metric {
-    /// Rates are computed over the history, so a single answer cannot give them.
-    var needsHistory: Bool {
-        if case .derived(let derivation) = source { return derivation == .callsPerMinute || derivation == .takingsPerHour }
-        return false
     }
 }

@@ -73,7 +73,7 @@ package struct AlertBook: Sendable {
     package mutating func observe(_ key: UserKey, input: MetricInput, activeCallsDrop: ActiveCallsDrop?, now: Date) -> Bool {
         var ring = false
         for (index, rule) in rules.enumerated() where rule.metric != nil && rule.applies(to: key.name) {
-            guard let path = rule.metric, let metric = MetricTable.metric(path) else { continue }
+            guard let metric = rule.metric?.metric else { continue }
             let value = metric.value(input)
             let holds: Bool
             let clear: Bool
@@ -105,7 +105,7 @@ package struct AlertBook: Sendable {
             if case .serverSilent(let intervals) = rule.condition {
                 for (server, facts) in servers.enumerated() {
                     let silent = facts.failingSince.map { now.timeIntervalSince($0) >= intervals * facts.interval } ?? false
-                    let shown = facts.failingSince.map { "no answer for \(TimeText.age(now.timeIntervalSince($0)))" } ?? "answering"
+                    let shown = facts.failingSince.map { "no answer for \(MetricFormat.age(now.timeIntervalSince($0)))" } ?? "answering"
                     ring = step(rule: index, subject: .server(server), holds: silent, clear: !silent, value: shown, now: now) || ring
                 }
                 continue
@@ -155,10 +155,11 @@ package struct AlertBook: Sendable {
         return best
     }
 
-    /// The most severe alert firing for this user on a metric under `prefix` (`today.`).
-    package func worst(for key: UserKey, metricPrefix prefix: String) -> Severity? {
+    /// The most severe alert firing for this user on a metric that `matches` (a panel's
+    /// section, a wall tile's metric).
+    package func worst(for key: UserKey, metrics matches: (MetricID) -> Bool) -> Severity? {
         var best: Severity?
-        for (index, subjects) in statuses where rules[index].metric?.hasPrefix(prefix) == true {
+        for (index, subjects) in statuses where rules[index].metric.map(matches) == true {
             guard subjects[.user(key)]?.isFiring == true else { continue }
             best = max(best ?? rules[index].severity, rules[index].severity)
         }

@@ -1,5 +1,4 @@
 import Foundation
-import Screen
 
 /// How loud an alert is.
 package enum Severity: String, Sendable, CaseIterable, Comparable {
@@ -7,7 +6,6 @@ package enum Severity: String, Sendable, CaseIterable, Comparable {
 
     /// The word a firing alert carries on screen (colour never carries it alone).
     package var word: String { self == .critical ? "CRIT" : "WARN" }
-    package var role: Role { self == .critical ? .bad : .warning }
 
     package static func < (a: Severity, b: Severity) -> Bool { a == .warning && b == .critical }
 }
@@ -25,15 +23,15 @@ package struct AlertRule: Sendable, Equatable {
     }
 
     package var name: String
-    /// A metric path of the metric table; nil for `serverSilent`.
-    package var metric: String?
+    /// The metric it watches; nil for `serverSilent`.
+    package var metric: MetricID?
     package var condition: Condition
     package var forSeconds: TimeInterval
     package var severity: Severity
     /// User names it applies to; nil: every watched user.
     package var users: [String]?
 
-    package init(name: String, metric: String?, condition: Condition, forSeconds: TimeInterval = 0,
+    package init(name: String, metric: MetricID?, condition: Condition, forSeconds: TimeInterval = 0,
                  severity: Severity = .critical, users: [String]? = nil) {
         self.name = name
         self.metric = metric
@@ -46,24 +44,24 @@ package struct AlertRule: Sendable, Equatable {
     /// Without `[[alerts]]` in the config: active calls falling to zero from 5 or more, a server
     /// that does not answer for 3 intervals, and selling at a loss for 5 minutes.
     package static let builtIns: [AlertRule] = [
-        AlertRule(name: "active calls fell to zero", metric: "active_calls.total", condition: .fellToZero(from: 5),
+        AlertRule(name: "active calls fell to zero", metric: .activeCallsTotal, condition: .fellToZero(from: 5),
                   severity: .critical),
         AlertRule(name: "server not answering", metric: nil, condition: .serverSilent(intervals: 3), severity: .critical),
-        AlertRule(name: "selling at a loss", metric: "today.margin", condition: .below(0), forSeconds: 300, severity: .warning),
+        AlertRule(name: "selling at a loss", metric: .todayMargin, condition: .below(0), forSeconds: 300, severity: .warning),
     ]
 
     /// The rule in a few words, for the help screen, the log and the README.
     package var summary: String {
         switch condition {
-        case .below(let limit): return "\(metric ?? "?") below \(limit)" + forText
-        case .above(let limit): return "\(metric ?? "?") above \(limit)" + forText
-        case .fellToZero(let from): return "\(metric ?? "?") falls to 0 from \(from) or more" + forText
+        case .below(let limit): return "\(metric?.path ?? "?") below \(limit)" + forText
+        case .above(let limit): return "\(metric?.path ?? "?") above \(limit)" + forText
+        case .fellToZero(let from): return "\(metric?.path ?? "?") falls to 0 from \(from) or more" + forText
         case .serverSilent(let intervals): return "no answer from a server for \(MetricFormat.count(Decimal(intervals))) intervals"
         }
     }
 
     private var forText: String {
-        forSeconds > 0 ? " for \(TimeText.age(forSeconds))" : ""
+        forSeconds > 0 ? " for \(MetricFormat.age(forSeconds))" : ""
     }
 
     package func applies(to user: String) -> Bool {

@@ -1,1 +1,0 @@
-../../../../Sources/Dashboard/Metrics/MetricFormat.swift

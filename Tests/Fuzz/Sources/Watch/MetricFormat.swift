@@ -1,0 +1,1 @@
+../../../../Sources/Watch/Metrics/MetricFormat.swift

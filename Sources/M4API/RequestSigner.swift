@@ -3,7 +3,7 @@ import Foundation
 
 /// The `hash` parameter: SHA1 hex of the hashed parameter values followed by the API secret.
 /// For `quickstats_get` the only hashed value is `u`, and it is left out for the admin.
-/// (`../shared/M4_API_NOTES.md` has the rules per method.)
+/// (docs/m4-api.md has the rules per method.)
 package struct RequestSigner: Sendable, Equatable {
     package var adminName: String
     /// The server has "Disable hash checking" on: send no hash at all.

@@ -15,7 +15,7 @@ package enum FleetEvent: Sendable {
 }
 
 /// What whoever drives the fleet must do after an update.
-package enum FleetEffect: Sendable, Equatable {
+package enum FleetEffect: Sendable, Hashable {
     case fetch(UserKey)
     case fetchUserList(server: Int)
     /// An alert fired (or reminds): ring the bell, where there is one.

@@ -84,7 +84,7 @@ struct FleetSeriesTests {
         #expect(metrics[#"m4_poll_errors_total{server="prod",user="admin",kind="transport"}"#] == "0", "counters start at 0")
         #expect(metrics[#"m4_exporter_build_info{version="9.9.9"}"#] == "1.0")
         #expect(metrics[#"m4_users_watched{server="prod"}"#] == "2.0")
-        // Exactly DESIGN.md's names for an admin's answer, and nothing that is not a gauge but
+        // Exactly the contract's names (docs/metrics.md) for an admin's answer, and nothing that is not a gauge but
         // the error counter.
         let expected: Set<String> = ["m4_up", "m4_active_calls", "m4_active_calls_answered", "m4_today_calls", "m4_today_duration_seconds",
                                      "m4_today_revenue", "m4_today_self_cost", "m4_today_profit", "m4_today_margin_ratio",

@@ -1,6 +1,6 @@
 import Watch
 import Foundation
-import History
+@testable import History
 import M4API
 import Testing
 
@@ -27,6 +27,24 @@ struct HistoryStoreTests {
                                                 StatField(name: "revenue", text: revenue), StatField(name: "margin", text: "54")]),
             StatSection(name: "active_calls", fields: [StatField(name: "total", text: "\(active)"), StatField(name: "answered_calls", text: "\(active)")]),
         ], fields: [StatField(name: "extra", text: "kept as sent")])
+    }
+
+    /// Schema v1's order of a row's values, frozen: files written since the first release read
+    /// with it. A later metric is appended after these, never among them.
+    static let storedV1 = ["today.calls", "today.duration", "today.revenue", "today.self_cost", "today.profit", "today.margin",
+                           "today.price", "today.acd", "month.calls", "month.duration", "month.revenue", "month.self_cost",
+                           "month.profit", "month.margin", "month.price", "month.acd", "active_calls.total",
+                           "active_calls.answered_calls", "active_calls.ringing", "balance"]
+
+    @Test("History follows the metric table: v1's order frozen, later metrics after it by version, a migration per version")
+    func storedOrderFollowsTheTable() {
+        let order = HistoryStore.storedOrder
+        #expect(Array(order.prefix(Self.storedV1.count)).map(\.path) == Self.storedV1)
+        let versions = order.map { MetricTable[$0].storedSince ?? 0 }
+        #expect(versions == versions.sorted(), "each metric after every metric of an older version")
+        #expect(Set(order) == Set(MetricTable.all.filter { $0.storedSince != nil }.compactMap(\.id)), "every stored metric has its place")
+        #expect(HistoryStore.schemaVersion == versions.max())
+        #expect(HistoryStore.migrator.migrations.count == HistoryStore.schemaVersion, "one migration per version of the table")
     }
 
     @Test("Snapshots and failures go in and come back: exact decimals, the raw answer, owner-only files")

@@ -68,9 +68,8 @@ final class LiveController {
     private let history: HistorySetup
     /// Told of every fleet event after the state has taken it in: the history store.
     private let sinks: [any FleetSink]
-    private let view: DashboardView
-    private let overviewView: OverviewView
-    private let wallView: WallView
+    /// Every screen's view, by its name.
+    private let views: [ScreenMode: any ScreenKind]
     private let themes: [String: Theme]
     private let background: TerminalBackground
     private let logger = Logger(label: "m4top.live")
@@ -91,9 +90,7 @@ final class LiveController {
         let cycle = themes.isEmpty ? [Theme.builtinDefault] : themes
         self.themes = Dictionary(cycle.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let glyphs: Glyphs = terminal.isUTF8 ? .unicode : .ascii
-        self.view = DashboardView(glyphs: glyphs, timeZone: .current)
-        self.overviewView = OverviewView(glyphs: glyphs, timeZone: .current)
-        self.wallView = WallView(glyphs: glyphs, timeZone: .current)
+        self.views = Dictionary(uniqueKeysWithValues: Screens.all.map { ($0.mode, $0.init(glyphs: glyphs, timeZone: .current)) })
         var state = DashboardState(servers: targets.map(\.setup), interval: settings.interval, overviewInterval: settings.overviewInterval,
                                    start: settings.startScreen, themeNames: cycle.map(\.name))
         state.width = terminal.width
@@ -162,7 +159,7 @@ final class LiveController {
             // Starting a poll shows nothing new (`fetching…` waits 0.3 s; the next tick or the
             // answer draws): one frame less per poll.
             return
-        case .fetched(let key, _, _) where key != state.current || state.screen == .overview:
+        case .fetched(let key, _, _) where key != state.current || !Screens.kind(state.screen).followsCurrentUser:
             // Answers for rows off screen (a fleet gives 15 a second) are drawn by the next
             // one-second tick, all together: not one frame per answer.
             return
@@ -175,11 +172,8 @@ final class LiveController {
     }
 
     private func draw() {
-        switch state.screen {
-        case .overview: terminal.draw(overviewView.render(state))
-        case .wall: terminal.draw(wallView.render(state))
-        case .dashboard: terminal.draw(view.render(state))
-        }
+        guard let view = views[state.screen] else { return }
+        terminal.draw(view.render(state))
     }
 
     private func perform(_ effects: [Effect]) {

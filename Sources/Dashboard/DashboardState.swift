@@ -3,11 +3,6 @@ import Foundation
 import M4API
 import Watch
 
-/// Which screen is up.
-package enum ScreenMode: String, Sendable, CaseIterable {
-    case dashboard, overview, wall
-}
-
 /// Active calls over a range longer than the hour kept in memory, from the history store.
 package struct LongChart: Sendable, Equatable {
     package let key: UserKey
@@ -44,7 +39,8 @@ package struct Rotation: Sendable, Equatable {
 package struct DashboardState: Sendable {
     package enum Overlay: Sendable, Equatable {
         case none
-        case help
+        /// `?`: every key of the screen; `scroll` lines from the top.
+        case help(scroll: Int)
         case userList(selection: Int)
         /// `a`: every firing, resolution and acknowledgement; `scroll` lines from the newest.
         case alertLog(scroll: Int)
@@ -146,7 +142,7 @@ package struct DashboardState: Sendable {
                  start: ScreenMode = .dashboard, themeNames: [String] = ["default"], now: Date = Date()) {
         let first = UserKey(server: 0, name: setups.first?.users.first ?? "")
         self.init(fleet: FleetState(servers: setups, interval: interval, overviewInterval: overviewInterval,
-                                    focus: start == .overview ? nil : first, now: now),
+                                    focus: Screens.kind(start).followsCurrentUser ? first : nil, now: now),
                   start: start, themeNames: themeNames)
     }
 

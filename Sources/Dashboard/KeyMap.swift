@@ -9,10 +9,8 @@ package enum Action: Hashable, Sendable {
     /// Jump to user 1 to 9.
     case jumpToUser(Int)
     case openUserList
-    /// `o`: the overview of every watched user, and back.
-    case toggleOverview
-    /// `w`: the wall (big numbers), and back.
-    case toggleWall
+    /// A screen and back (`o` the overview, `w` the wall): the screen declares its key.
+    case toggleScreen(ScreenMode)
     /// `a`: the alert log.
     case openAlertLog
     /// `x`: acknowledge the firing alerts (their bell stops).
@@ -36,8 +34,7 @@ package enum Action: Hashable, Sendable {
         case .previousUser: return "previous-user"
         case .jumpToUser(let number): return "user-\(number)"
         case .openUserList: return "user-list"
-        case .toggleOverview: return "overview"
-        case .toggleWall: return "wall"
+        case .toggleScreen(let mode): return mode.rawValue
         case .openAlertLog: return "alert-log"
         case .acknowledgeAlerts: return "acknowledge"
         case .toggleRotation: return "rotation"
@@ -61,6 +58,8 @@ package enum OverlayAction: String, Hashable, Sendable {
     case up = "list-up"
     case down = "list-down"
     case choose = "list-choose"
+    case pageUp = "page-up"
+    case pageDown = "page-down"
     case acknowledge
     case close
     case quit
@@ -108,7 +107,17 @@ package enum KeyMap {
         }
 
         package var label: String { keysLabel ?? keys.map(\.label).joined(separator: " ") }
+        package var entry: Entry { Entry(keys: keys, label: label, help: help) }
     }
+
+    /// A binding as the help screen sees it, whatever its table's actions.
+    package struct Entry: Sendable {
+        package let keys: [Key]
+        package let label: String
+        package let help: String
+    }
+
+    package static func entries<Target>(_ table: [Binding<Target>]) -> [Entry] { table.map(\.entry) }
 
     package static let main: [Binding<Action>] = [
         Binding([.character("r")], .refresh, help: "refresh now", footer: "r refresh"),
@@ -118,13 +127,12 @@ package enum KeyMap {
         Binding([.character(Character(String(number)))], .jumpToUser(number), help: "jump to user 1-9", keysLabel: "1-9")
     } + [
         Binding([.character("l"), .enter], .openUserList, help: "pick a user from the list"),
-        Binding([.character("o")], .toggleOverview, help: "overview of every watched user, and back", footer: "o overview"),
-        Binding([.character("w")], .toggleWall, help: "wall: big numbers for across the room, and back", footer: "w wall"),
+    ] + Screens.all.compactMap { $0.toggle } + [
         Binding([.character("a")], .openAlertLog, help: "alert log: every firing and resolution"),
         Binding([.character("x")], .acknowledgeAlerts, help: "acknowledge firing alerts (the bell stops)"),
         Binding([.character("R")], .toggleRotation, help: "pause / resume rotation through users"),
-        Binding([.character("[")], .shorterChart, help: "chart range shorter (15m 1h 6h 24h 7d)", keysLabel: "[ ]"),
-        Binding([.character("]")], .longerChart, help: "chart range longer", keysLabel: "[ ]"),
+        Binding([.character("[")], .shorterChart, help: "chart range shorter (15m 1h 6h 24h 7d)"),
+        Binding([.character("]")], .longerChart, help: "chart range longer"),
         Binding([.character("p"), .character(" ")], .togglePause, help: "pause / resume polling", footer: "p pause"),
         Binding([.character("+"), .character("=")], .slower, help: "poll less often (longer interval)", footer: "+/- interval"),
         Binding([.character("-")], .faster, help: "poll more often (shorter interval)"),
@@ -144,8 +152,8 @@ package enum KeyMap {
         Binding([.home, .character("g")], .home, help: "first row"),
         Binding([.end, .character("G")], .end, help: "last row"),
         Binding([.enter], .open, help: "open this user's dashboard", footer: "Enter open"),
-        Binding([.character(">")], .sortNext, help: "sort by the next column", keysLabel: "< >", footer: "<> sort"),
-        Binding([.character("<")], .sortPrevious, help: "sort by the previous column", keysLabel: "< >"),
+        Binding([.character(">")], .sortNext, help: "sort by the next column", footer: "<> sort"),
+        Binding([.character("<")], .sortPrevious, help: "sort by the previous column"),
         Binding([.character("i")], .invertSort, help: "invert the sort"),
         Binding([.character("/")], .startFilter, help: "filter rows by user or server name", footer: "/ filter"),
         Binding([.escape], .clearFilter, help: "clear the filter"),
@@ -169,6 +177,10 @@ package enum KeyMap {
     ]
 
     package static let help: [Binding<OverlayAction>] = [
+        Binding([.up, .character("k")], .up, help: "scroll up"),
+        Binding([.down, .character("j")], .down, help: "scroll down"),
+        Binding([.pageUp], .pageUp, help: "a page up"),
+        Binding([.pageDown, .character(" ")], .pageDown, help: "a page down"),
         Binding([.escape, .character("?"), .function(1), .character("h")], .close, help: "close help"),
         Binding([.character("q"), .control("c")], .quit, help: "quit"),
     ]
@@ -192,23 +204,20 @@ package enum KeyMap {
     /// goes back to the dashboard from here).
     package static var overviewFooterItems: [String] {
         // Room is short at 80 columns: the way back, help and quit; `?` lists the rest.
-        let shared = main.filter { [.toggleOverview, .showHelp, .quit].contains($0.action) }.compactMap { binding in
-            binding.action == .toggleOverview ? "o dashboard" : binding.footer
-        }
-        return footerItems(overview) + shared
-    }
-
-    /// The help screen's lines on the overview: its keys first, then the dashboard's.
-    package static var overviewHelpLines: [(keys: String, text: String)] {
-        helpLines(overview) + helpLines(main.filter { Set(overview.flatMap(\.keys)).isDisjoint(with: $0.keys) })
+        let back = main.filter { $0.action == .toggleScreen(.overview) }.map { "\($0.label) dashboard" }
+        return footerItems(overview) + back + footerItems(main.filter { [.showHelp, .quit].contains($0.action) })
     }
 
     /// Lines of the help screen: keys, then what they do; bindings that share a label (1-9)
     /// are one line.
     package static func helpLines<Target>(_ table: [Binding<Target>] = main) -> [(keys: String, text: String)] {
+        helpLines(entries(table))
+    }
+
+    package static func helpLines(_ entries: [Entry]) -> [(keys: String, text: String)] {
         var lines: [(keys: String, text: String)] = []
-        for binding in table where !lines.contains(where: { $0.keys == binding.label && $0.text == binding.help }) {
-            lines.append((binding.label, binding.help))
+        for entry in entries where !lines.contains(where: { $0.keys == entry.label && $0.text == entry.help }) {
+            lines.append((entry.label, entry.help))
         }
         return lines
     }

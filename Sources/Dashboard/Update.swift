@@ -130,11 +130,17 @@ package enum DashboardUpdate {
 
     static func handle(_ key: Key, _ state: inout DashboardState) -> [Effect] {
         switch state.overlay {
-        case .help:
+        case .help(let scroll):
+            let page = HelpOverlay.listRows(height: state.height)
+            let last = max(0, HelpOverlay.lines(state).count - page)
             switch KeyMap.action(for: key, in: KeyMap.help) {
             case .quit: return [.quit(status: quitStatus)]
             case .close: state.overlay = .none
-            case .up, .down, .choose, .acknowledge, nil: break
+            case .up: state.overlay = .help(scroll: max(0, scroll - 1))
+            case .down: state.overlay = .help(scroll: min(last, scroll + 1))
+            case .pageUp: state.overlay = .help(scroll: max(0, scroll - page))
+            case .pageDown: state.overlay = .help(scroll: min(last, scroll + page))
+            case .choose, .acknowledge, nil: break
             }
             return []
         case .alertLog(let scroll):
@@ -144,7 +150,7 @@ package enum DashboardUpdate {
             case .down: state.overlay = .alertLog(scroll: max(0, scroll - 1))
             case .acknowledge: state.alerts.acknowledgeAll(now: state.now)
             case .close: state.overlay = .none
-            case .choose, nil: break
+            case .choose, .pageUp, .pageDown, nil: break
             }
             return []
         case .userList(let selection):
@@ -156,14 +162,11 @@ package enum DashboardUpdate {
                 state.overlay = .none
                 return switchUser(&state, to: selection)
             case .close: state.overlay = .none
-            case .acknowledge, nil: break
+            case .acknowledge, .pageUp, .pageDown, nil: break
             }
             return []
         case .none:
-            if state.screen == .overview {
-                if state.overview.editingFilter { return OverviewNavigation.editFilter(key, &state) }
-                if let action = KeyMap.action(for: key, in: KeyMap.overview) { return performOverview(action, &state) }
-            }
+            if let effects = Screens.kind(state.screen).handle(key, &state) { return effects }
             guard let action = KeyMap.action(for: key, in: KeyMap.main) else { return [] }
             return perform(action, &state)
         }
@@ -182,10 +185,8 @@ package enum DashboardUpdate {
             return switchUser(&state, to: number - 1)
         case .openUserList:
             state.overlay = .userList(selection: state.currentIndex)
-        case .toggleOverview:
-            return show(state.screen == .overview ? .dashboard : .overview, &state)
-        case .toggleWall:
-            return show(state.screen == .wall ? .dashboard : .wall, &state)
+        case .toggleScreen(let mode):
+            return show(state.screen == mode ? .dashboard : mode, &state)
         case .openAlertLog:
             state.overlay = .alertLog(scroll: 0)
         case .acknowledgeAlerts:
@@ -212,7 +213,7 @@ package enum DashboardUpdate {
             state.themeIndex = (state.themeIndex + 1) % state.themeNames.count
             return [.applyTheme(state.themeName)]
         case .showHelp:
-            state.overlay = .help
+            state.overlay = .help(scroll: 0)
         case .redraw:
             return [.repaint]
         case .suspend:
@@ -223,44 +224,29 @@ package enum DashboardUpdate {
         return []
     }
 
-    static func performOverview(_ action: OverviewAction, _ state: inout DashboardState) -> [Effect] {
-        switch action {
-        case .open:
-            guard let selection = state.overview.selection, state.fleet.contains(selection) else { return [] }
-            state.current = selection
-            return show(.dashboard, &state)
-        case .refreshAll:
-            for server in state.servers.indices where state.servers[server].listsAllUsers {
-                state.scheduler.wantUserList(server: server, now: state.now)
-            }
-            if let selection = state.overview.selection { state.scheduler.refresh(selection, now: state.now) }
-            return startDue(&state)
-        default:
-            OverviewNavigation.perform(action, &state)
-            return []
-        }
-    }
-
-    /// The dashboard and the wall poll their user every interval; the overview polls everyone
-    /// alike.
-    static func show(_ screen: ScreenMode, _ state: inout DashboardState) -> [Effect] {
+    /// A screen that follows the user on screen (the dashboard, the wall) polls it every
+    /// interval; one that does not (the overview) polls everyone alike.
+    package static func show(_ screen: ScreenMode, _ state: inout DashboardState) -> [Effect] {
         state.screen = screen
         if state.rotation.isOn && !state.rotation.paused { state.rotation.nextAt = state.now.addingTimeInterval(state.rotation.period) }
-        if screen == .overview {
-            state.overview.selection = state.current
+        let kind = Screens.kind(screen)
+        if kind.followsCurrentUser {
+            state.scheduler.setFocus(state.current, now: state.now)
+        } else {
             state.scheduler.setFocus(nil, now: state.now)
             compactHistories(&state)
-            OverviewNavigation.keepSelectionVisible(&state)
-        } else {
-            state.scheduler.setFocus(state.current, now: state.now)
         }
+        kind.appear(&state)
         return startDue(&state)
     }
+
+    /// Does the screen up show one user (its charts, its rotation)?
+    static func followsCurrentUser(_ state: DashboardState) -> Bool { Screens.kind(state.screen).followsCurrentUser }
 
     /// A range longer than memory: ask the shell to read it (once a minute at most; the reply
     /// marks it loaded, and a request in flight is not repeated before then).
     static func longChartIfNeeded(_ state: inout DashboardState) -> [Effect] {
-        guard state.screen != .overview, state.needsLongChart else { return [] }
+        guard followsCurrentUser(state), state.needsLongChart else { return [] }
         // Marked as loading (empty, now) so that ticks do not ask again while the read runs.
         let pending = state.longChart.map { $0.key == state.current && $0.window == state.chartWindow } ?? false
         if !pending { state.longChart = LongChart(key: state.current, window: state.chartWindow, samples: [], loadedAt: state.now) }
@@ -269,7 +255,7 @@ package enum DashboardUpdate {
 
     /// `--rotate`: on the dashboard and the wall, the next user when the period is up.
     static func rotate(_ state: inout DashboardState) -> [Effect] {
-        guard state.rotation.isOn, !state.rotation.paused, state.screen != .overview, state.fleet.count > 1 else { return [] }
+        guard state.rotation.isOn, !state.rotation.paused, followsCurrentUser(state), state.fleet.count > 1 else { return [] }
         guard let next = state.rotation.nextAt else {
             state.rotation.nextAt = state.now.addingTimeInterval(state.rotation.period)
             return []
@@ -284,9 +270,8 @@ package enum DashboardUpdate {
     static func switchUser(_ state: inout DashboardState, to index: Int) -> [Effect] {
         guard state.fleet.indices.contains(index), state.fleet[index] != state.current else { return [] }
         state.current = state.fleet[index]
-        if state.screen == .overview {
-            state.overview.selection = state.current
-            OverviewNavigation.keepSelectionVisible(&state)
+        guard followsCurrentUser(state) else {
+            Screens.kind(state.screen).appear(&state)
             return []
         }
         state.scheduler.setFocus(state.current, now: state.now)

@@ -166,7 +166,7 @@ struct UpdateTests {
     func overlays() {
         var state = started()
         _ = U.update(&state, .key(.character("?")))
-        #expect(state.overlay == .help)
+        #expect(state.overlay == .help(scroll: 0))
         #expect(U.update(&state, .key(.character("r"))) == [], "r does nothing under help")
         _ = U.update(&state, .key(.escape))
         #expect(state.overlay == .none)

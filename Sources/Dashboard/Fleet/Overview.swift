@@ -173,13 +173,10 @@ extension DashboardState {
 
 /// Moving, sorting and filtering on the overview.
 package enum OverviewNavigation {
-    /// Rows the list has at this terminal height (header 3 rows, status and footer 2).
-    package static func listRows(height: Int) -> Int { max(1, height - 5) }
-
     static func perform(_ action: OverviewAction, _ state: inout DashboardState) {
         let lines = state.overviewLines
         let users = lines.compactMap(\.userKey)
-        let page = max(1, listRows(height: state.height) - 1)
+        let page = max(1, OverviewView.listRows(height: state.height) - 1)
         let position = state.overview.selection.flatMap { users.firstIndex(of: $0) } ?? 0
         func select(_ index: Int) {
             guard !users.isEmpty else { return }
@@ -246,7 +243,7 @@ package enum OverviewNavigation {
         } else if state.overview.selection == nil {
             state.overview.selection = users.first
         }
-        let rows = listRows(height: state.height)
+        let rows = OverviewView.listRows(height: state.height)
         var top = min(state.overview.top, max(0, lines.count - rows))
         if let selection = state.overview.selection, let line = lines.firstIndex(of: .user(selection)) {
             // Show the server's line too when the cursor reaches the top of a group.

@@ -56,10 +56,10 @@ enum AlertLogOverlay {
 
 /// The overlays every screen can show, drawn over it.
 enum Overlays {
-    static func draw(_ state: DashboardState, help: [(keys: String, text: String)], in screen: Rect, on canvas: inout Canvas, _ context: PanelContext) {
+    static func draw(_ state: DashboardState, in screen: Rect, on canvas: inout Canvas, _ context: PanelContext) {
         switch state.overlay {
         case .none: break
-        case .help: HelpOverlay.draw(help + alertHelp(state), in: screen, on: &canvas, context)
+        case .help(let scroll): HelpOverlay.draw(HelpOverlay.lines(state), scroll: scroll, in: screen, on: &canvas, context)
         case .userList(let selection): UserListOverlay.draw(state, selection: selection, in: screen, on: &canvas, context)
         case .alertLog(let scroll): AlertLogOverlay.draw(state, scroll: scroll, in: screen, on: &canvas, context)
         }

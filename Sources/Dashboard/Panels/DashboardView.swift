@@ -50,14 +50,9 @@ package struct DashboardView {
     static let placeholderRows = 6
 
     package let context: PanelContext
+    package init(context: PanelContext) { self.context = context }
 
-    package init(glyphs: Glyphs = .unicode, timeZone: TimeZone = .current) {
-        context = PanelContext(glyphs: glyphs, time: TimeText(timeZone: timeZone))
-    }
-
-    package func render(_ state: DashboardState) -> Canvas {
-        var (canvas, screen, fits) = context.canvas(for: state, minimumWidth: Self.minimumWidth, minimumHeight: Self.minimumHeight)
-        guard fits else { return canvas }
+    package func draw(_ state: DashboardState, in screen: Rect, on canvas: inout Canvas) {
         let formatted = state.currentFormatted
         let periodRows = formatted.map { f in Period.allCases.map { f.periods[$0]?.count ?? 0 }.max() ?? 0 } ?? Self.placeholderRows
         let layout = DashboardLayout(screen, periodRows: periodRows)
@@ -68,9 +63,13 @@ package struct DashboardView {
         ActiveCallsPanel.draw(state, in: layout.activeCalls, on: &canvas, context)
         StatusLine.draw(state, in: layout.status, on: &canvas, context)
         Footer.draw(KeyMap.footerItems(KeyMap.main), in: layout.footer, on: &canvas)
-        Overlays.draw(state, help: KeyMap.helpLines(), in: screen, on: &canvas, context)
-        return canvas
     }
+}
+
+/// The dashboard as a screen: one user's panels, the common keys only.
+extension DashboardView: ScreenKind {
+    package static let mode = ScreenMode(named: "dashboard")
+    package static let followsCurrentUser = true
 }
 
 /// Clock times and ages as the screen writes them.

@@ -18,18 +18,19 @@ import Screen
 package struct OverviewView {
     package static let minimumWidth = 40
     package static let minimumHeight = 10
+    /// The layout's rows: title, sort line and column titles on top; status and footer below.
+    static let headerRows = 3
+    static let bottomRows = 2
+
+    /// Rows the list has at this terminal height.
+    package static func listRows(height: Int) -> Int { max(1, height - headerRows - bottomRows) }
 
     package let context: PanelContext
+    package init(context: PanelContext) { self.context = context }
 
-    package init(glyphs: Glyphs = .unicode, timeZone: TimeZone = .current) {
-        context = PanelContext(glyphs: glyphs, time: TimeText(timeZone: timeZone))
-    }
-
-    package func render(_ state: DashboardState) -> Canvas {
-        var (canvas, screen, fits) = context.canvas(for: state, minimumWidth: Self.minimumWidth, minimumHeight: Self.minimumHeight)
-        guard fits else { return canvas }
-        let (top, rest) = screen.splitTop(3)
-        let (list, bottom) = rest.splitBottom(2)
+    package func draw(_ state: DashboardState, in screen: Rect, on canvas: inout Canvas) {
+        let (top, rest) = screen.splitTop(Self.headerRows)
+        let (list, bottom) = rest.splitBottom(Self.bottomRows)
         let columns = OverviewColumn.fitting(state.width)
         let lines = state.overviewLines
         drawHeader(state, lines: lines, in: top, on: &canvas)
@@ -43,8 +44,6 @@ package struct OverviewView {
         }
         drawStatus(state, in: bottom.row(0), on: &canvas)
         Footer.draw(KeyMap.overviewFooterItems, in: bottom.row(1), on: &canvas)
-        Overlays.draw(state, help: KeyMap.overviewHelpLines, in: screen, on: &canvas, context)
-        return canvas
     }
 
     // MARK: Header
@@ -247,5 +246,41 @@ package struct OverviewView {
         if let demo = state.demoNotice {
             canvas.put(" " + CharacterWidth.truncate(demo, to: row.width - 2, ellipsis: context.glyphs.ellipsis), in: row, role: .muted)
         }
+    }
+}
+
+/// The overview as a screen: every user alike, a cursor, sorting and a filter of its own.
+extension OverviewView: ScreenKind {
+    package static let mode = ScreenMode(named: "overview")
+    package static let followsCurrentUser = false
+    package static var toggle: KeyMap.Binding<Action>? {
+        KeyMap.Binding([.character("o")], .toggleScreen(.overview), help: "overview of every watched user, and back", footer: "o overview")
+    }
+    package static var ownKeys: [KeyMap.Entry] { KeyMap.entries(KeyMap.overview) }
+
+    package static func handle(_ key: Key, _ state: inout DashboardState) -> [Effect]? {
+        if state.overview.editingFilter { return OverviewNavigation.editFilter(key, &state) }
+        guard let action = KeyMap.action(for: key, in: KeyMap.overview) else { return nil }
+        switch action {
+        case .open:
+            guard let selection = state.overview.selection, state.fleet.contains(selection) else { return [] }
+            state.current = selection
+            return DashboardUpdate.show(.dashboard, &state)
+        case .refreshAll:
+            for server in state.servers.indices where state.servers[server].listsAllUsers {
+                state.scheduler.wantUserList(server: server, now: state.now)
+            }
+            if let selection = state.overview.selection { state.scheduler.refresh(selection, now: state.now) }
+            return FleetUpdate.startDue(&state.fleetState).map(Effect.init)
+        default:
+            OverviewNavigation.perform(action, &state)
+            return []
+        }
+    }
+
+    /// The cursor goes to the user on screen.
+    package static func appear(_ state: inout DashboardState) {
+        state.overview.selection = state.current
+        OverviewNavigation.keepSelectionVisible(&state)
     }
 }

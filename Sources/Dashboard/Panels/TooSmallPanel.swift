@@ -12,17 +12,3 @@ enum TooSmallPanel {
         }
     }
 }
-
-extension PanelContext {
-    /// Every view starts here: a blank canvas the size of the terminal, and whether the view
-    /// fits. When it does not, the canvas already says the size this view needs.
-    func canvas(for state: DashboardState, minimumWidth: Int, minimumHeight: Int) -> (canvas: Canvas, screen: Rect, fits: Bool) {
-        var canvas = Canvas(width: state.width, height: state.height, asciiOnly: glyphs.isASCII)
-        let screen = Rect(x: 0, y: 0, width: state.width, height: state.height)
-        guard state.width >= minimumWidth, state.height >= minimumHeight else {
-            TooSmallPanel.draw(state, minimumWidth: minimumWidth, minimumHeight: minimumHeight, in: screen, on: &canvas)
-            return (canvas, screen, false)
-        }
-        return (canvas, screen, true)
-    }
-}

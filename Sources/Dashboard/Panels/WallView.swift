@@ -14,14 +14,9 @@ package struct WallView {
     static let chartMinimumRows = 6
 
     package let context: PanelContext
+    package init(context: PanelContext) { self.context = context }
 
-    package init(glyphs: Glyphs = .unicode, timeZone: TimeZone = .current) {
-        context = PanelContext(glyphs: glyphs, time: TimeText(timeZone: timeZone))
-    }
-
-    package func render(_ state: DashboardState) -> Canvas {
-        var (canvas, screen, fits) = context.canvas(for: state, minimumWidth: Self.minimumWidth, minimumHeight: Self.minimumHeight)
-        guard fits else { return canvas }
+    package func draw(_ state: DashboardState, in screen: Rect, on canvas: inout Canvas) {
         let (top, rest) = screen.splitTop(1)
         let (body, bottom) = rest.splitBottom(2)
         drawHeader(state, in: top, on: &canvas)
@@ -39,8 +34,6 @@ package struct WallView {
         }
         StatusLine.draw(state, in: bottom.row(0), on: &canvas, context)
         Footer.draw(KeyMap.footerItems(KeyMap.main), in: bottom.row(1), on: &canvas)
-        Overlays.draw(state, help: KeyMap.helpLines(), in: screen, on: &canvas, context)
-        return canvas
     }
 
     // MARK: Layout
@@ -195,5 +188,14 @@ package struct WallView {
     private func clockLabel(_ date: Date, window: TimeInterval) -> String {
         let clock = context.time.clock(date)
         return window > 86_400 ? String(clock.prefix(5)) + " " + context.time.weekday(date) : String(clock.prefix(5))
+    }
+}
+
+/// The wall as a screen: the user on screen's numbers in big digits, the common keys only.
+extension WallView: ScreenKind {
+    package static let mode = ScreenMode(named: "wall")
+    package static let followsCurrentUser = true
+    package static var toggle: KeyMap.Binding<Action>? {
+        KeyMap.Binding([.character("w")], .toggleScreen(.wall), help: "wall: big numbers for across the room, and back", footer: "w wall")
     }
 }

@@ -44,8 +44,6 @@ struct DashboardLayout: Equatable {
 /// Draws a `DashboardState` into a `Canvas`. Pure: the same state gives the same cells. Each
 /// part is a panel of its own (Panels/), given its rectangle of the screen.
 package struct DashboardView {
-    package static let minimumWidth = 60
-    package static let minimumHeight = 18
     /// Rows a period panel reserves before the first answer arrives.
     static let placeholderRows = 6
 
@@ -69,6 +67,7 @@ package struct DashboardView {
 /// The dashboard as a screen: one user's panels, the common keys only.
 extension DashboardView: ScreenKind {
     package static let mode = ScreenMode(named: "dashboard")
+    package static let minimumWidth = 60, minimumHeight = 18
     package static let followsCurrentUser = true
 }
 

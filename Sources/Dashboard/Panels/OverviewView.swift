@@ -16,8 +16,6 @@ import Screen
 ///   alice         live       4s       3          51       12.40           11,987.60
 /// ```
 package struct OverviewView {
-    package static let minimumWidth = 40
-    package static let minimumHeight = 10
     /// The layout's rows: title, sort line and column titles on top; status and footer below.
     static let headerRows = 3
     static let bottomRows = 2
@@ -252,10 +250,9 @@ package struct OverviewView {
 /// The overview as a screen: every user alike, a cursor, sorting and a filter of its own.
 extension OverviewView: ScreenKind {
     package static let mode = ScreenMode(named: "overview")
+    package static let minimumWidth = 40, minimumHeight = 10
     package static let followsCurrentUser = false
-    package static var toggle: KeyMap.Binding<Action>? {
-        KeyMap.Binding([.character("o")], .toggleScreen(.overview), help: "overview of every watched user, and back", footer: "o overview")
-    }
+    package static let toggle: KeyMap.Binding<Action>? = KeyMap.Binding([.character("o")], .toggleScreen(.overview), help: "overview of every watched user, and back", footer: "o overview")
     package static var ownKeys: [KeyMap.Entry] { KeyMap.entries(KeyMap.overview) }
 
     package static func handle(_ key: Key, _ state: inout DashboardState) -> [Effect]? {

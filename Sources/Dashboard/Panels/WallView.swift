@@ -7,9 +7,6 @@ import Screen
 /// them, where room allows, a wide chart of active calls with a time axis. Read from across a
 /// room: every tile says its name, its value, its change, and its alert in a word.
 package struct WallView {
-    /// Below this the wall falls back to normal-size numbers in its tiles.
-    package static let minimumWidth = 40
-    package static let minimumHeight = 12
     /// The chart appears from this many rows of room under the tiles.
     static let chartMinimumRows = 6
 
@@ -194,8 +191,8 @@ package struct WallView {
 /// The wall as a screen: the user on screen's numbers in big digits, the common keys only.
 extension WallView: ScreenKind {
     package static let mode = ScreenMode(named: "wall")
+    /// Below this the wall falls back to normal-size numbers in its tiles.
+    package static let minimumWidth = 40, minimumHeight = 12
     package static let followsCurrentUser = true
-    package static var toggle: KeyMap.Binding<Action>? {
-        KeyMap.Binding([.character("w")], .toggleScreen(.wall), help: "wall: big numbers for across the room, and back", footer: "w wall")
-    }
+    package static let toggle: KeyMap.Binding<Action>? = KeyMap.Binding([.character("w")], .toggleScreen(.wall), help: "wall: big numbers for across the room, and back", footer: "w wall")
 }

@@ -73,8 +73,7 @@ package struct ConfigFile: Sendable {
     package let isPrivate: Bool
     let document: TOMLDocument
 
-    static let profileKeys = ["url", "users", "admin_name", "method", "secret_file", "secret_command", "secret",
-                              "interval", "timeout", "theme", "insecure", "no_hash", "timezone", "max_in_flight", "max_rate"]
+    static let profileKeys = ProfileKey.table.map(\.name)
     static let globalKeys = ["default_profile", "watch", "overview_interval", "bell", "rotate", "wall", "history", "history_days", "[[alerts]]", "[profiles.NAME]"]
     static let alertKeys = ["name", "metric", "below", "above", "for", "severity", "users"]
     /// Limits of the per-server budget: past these a setting is a typo, not a policy.
@@ -236,83 +235,10 @@ package struct ConfigFile: Sendable {
                                 document: TOMLDocument) throws(ConfigError) -> ProfileConfig {
         var profile = ProfileConfig()
         for (key, value) in entries {
-            let name = prefix + key
-            func string() throws(ConfigError) -> String {
-                guard case .string(let text) = value else { throw typeError(document, name, value, "a string") }
-                return text
+            guard let entry = ProfileKey.table.first(where: { $0.name == key }) else {
+                throw ConfigError("\(document.location(ofKey: key)): unknown key '\(TerminalSafeText.excerpt(prefix + key))' (known: \(profileKeys.joined(separator: ", ")), \(globalKeys.joined(separator: ", ")))")
             }
-            func number(_ wanted: String = "a number of seconds") throws(ConfigError) -> Double {
-                switch value {
-                case .integer(let n): return Double(n)
-                case .float(let n): return n
-                default: throw typeError(document, name, value, wanted)
-                }
-            }
-            func flag() throws(ConfigError) -> Bool {
-                guard case .boolean(let on) = value else { throw typeError(document, name, value, "true or false") }
-                return on
-            }
-            func timeZone() throws(ConfigError) -> String {
-                let zone = try string()
-                guard TimeZone(identifier: zone) != nil else {
-                    throw ConfigError("\(document.location(ofKey: key)): key '\(name)': unknown time zone '\(TerminalSafeText.excerpt(zone))' (use a name like Europe/Vilnius or UTC)")
-                }
-                return zone
-            }
-            switch key {
-            case "url": profile.url = try string()
-            case "users":
-                switch value {
-                case .string("all"): profile.allUsers = true
-                case .string(let one): profile.users = [one]
-                case .array(let list):
-                    var users: [String] = []
-                    for item in list {
-                        guard case .string(let user) = item, !user.isEmpty else {
-                            throw typeError(document, name, value, "a list of user names")
-                        }
-                        users.append(user)
-                    }
-                    guard !users.isEmpty else { throw ConfigError("\(document.location(ofKey: key)): key '\(name)': the list is empty") }
-                    profile.users = users
-                default: throw typeError(document, name, value, "a list of user names")
-                }
-            case "admin_name": profile.adminName = try string()
-            case "method":
-                let method = try string().lowercased()
-                guard method == "post" || method == "get" else {
-                    throw ConfigError("\(document.location(ofKey: key)): key '\(name)': must be \"post\" or \"get\", not \"\(TerminalSafeText.excerpt(method))\"")
-                }
-                profile.method = method
-            case "secret_file": profile.secretFile = try string()
-            case "secret_command": profile.secretCommand = try string()
-            case "secret": profile.secret = try string()
-            case "interval":
-                let seconds = try number()
-                guard seconds >= 1 else { throw ConfigError("\(document.location(ofKey: key)): key '\(name)': must be at least 1 second") }
-                profile.interval = seconds
-            case "timeout":
-                let seconds = try number()
-                guard seconds > 0 else { throw ConfigError("\(document.location(ofKey: key)): key '\(name)': must be more than 0 seconds") }
-                profile.timeout = seconds
-            case "theme": profile.theme = try string()
-            case "insecure": profile.insecure = try flag()
-            case "no_hash": profile.noHash = try flag()
-            case "timezone": profile.timeZone = try timeZone()
-            case "max_in_flight":
-                guard case .integer(let count) = value, (1...maxInFlightLimit).contains(count) else {
-                    throw ConfigError("\(document.location(ofKey: key)): key '\(name)': must be a whole number of requests, 1-\(maxInFlightLimit)")
-                }
-                profile.maxInFlight = count
-            case "max_rate":
-                let rate = try number("a number of requests per second")
-                guard rate > 0, rate <= maxRateLimit else {
-                    throw ConfigError("\(document.location(ofKey: key)): key '\(name)': must be more than 0 and at most \(Int(maxRateLimit)) requests per second")
-                }
-                profile.maxRate = rate
-            default:
-                throw ConfigError("\(document.location(ofKey: key)): unknown key '\(TerminalSafeText.excerpt(name))' (known: \(profileKeys.joined(separator: ", ")), \(globalKeys.joined(separator: ", ")))")
-            }
+            try entry.read(ConfigValue(document: document, key: key, name: prefix + key, value: value), &profile)
         }
         return profile
     }
@@ -395,28 +321,7 @@ extension ProfileConfig {
     /// This profile's keys, falling back to `base` for those it does not set.
     func merged(over base: ProfileConfig) -> ProfileConfig {
         var result = self
-        result.url = url ?? base.url
-        // `users = "all"` and a list replace each other: the profile's choice wins.
-        if users == nil && allUsers == nil {
-            result.users = base.users
-            result.allUsers = base.allUsers
-        }
-        result.maxInFlight = maxInFlight ?? base.maxInFlight
-        result.maxRate = maxRate ?? base.maxRate
-        result.timeZone = timeZone ?? base.timeZone
-        result.adminName = adminName ?? base.adminName
-        result.method = method ?? base.method
-        // A profile that names any secret source replaces the base's secret entirely.
-        if secretFile == nil && secretCommand == nil && secret == nil {
-            result.secretFile = base.secretFile
-            result.secretCommand = base.secretCommand
-            result.secret = base.secret
-        }
-        result.interval = interval ?? base.interval
-        result.timeout = timeout ?? base.timeout
-        result.theme = theme ?? base.theme
-        result.insecure = insecure ?? base.insecure
-        result.noHash = noHash ?? base.noHash
+        for key in ProfileKey.table { key.inherit(&result, self, base) }
         return result
     }
 }

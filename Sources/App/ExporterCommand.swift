@@ -110,7 +110,7 @@ struct ExporterRun {
                                historyRetention: 0)
         state.alerts = AlertBook(rules: [], bell: false)
         series.noteWatched(state)
-        return FleetPoller(state: state, clients: targets.map(\.client), sinks: [series])
+        return FleetPoller(state: state, clients: targets.map(\.client), sinks: Sinks.exporter(series: series))
     }
 
     func makeProber() -> Prober {

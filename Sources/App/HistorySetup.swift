@@ -44,7 +44,7 @@ struct HistorySetup: Sendable {
             guard !ok.isEmpty || latest != nil else { continue }
             let points = ok.map { row in
                 HistoryPoint(time: row.time, todayCalls: row.metrics[.todayCalls], todayDuration: row.metrics[.todayDuration],
-                             todayTakings: row.metrics[.todayRevenue] ?? row.metrics[.todayPrice])
+                             todayRevenue: row.metrics[.todayRevenue] ?? row.metrics[.todayPrice])
             }
             let chart = ok.compactMap { row in
                 row.metrics[.activeCallsTotal].map { ChartSample(time: row.time.timeIntervalSince1970, level: NSDecimalNumber(decimal: $0).doubleValue) }

@@ -66,7 +66,7 @@ final class LiveController {
     private let terminal: Terminal
     private let targets: [ServerTarget]
     private let history: HistorySetup
-    /// Told of every fleet event after the state has taken it in: the history store.
+    /// Told of every fleet event after the state has taken it in (`Sinks`).
     private let sinks: [any FleetSink]
     /// Every screen's view, by its name.
     private let views: [ScreenMode: any ScreenKind]
@@ -83,7 +83,7 @@ final class LiveController {
     init(settings: RunSettings, targets: [ServerTarget], terminal: Terminal, themes: [Theme], background: TerminalBackground,
          history: HistorySetup) {
         self.history = history
-        self.sinks = history.recorder.map { [HistorySink(recorder: $0, serverNames: history.serverNames)] } ?? []
+        self.sinks = Sinks.live(history: history)
         self.terminal = terminal
         self.background = background
         self.targets = targets

@@ -114,8 +114,8 @@ package struct QuickStats: Sendable, Equatable {
 
     package func calls(_ period: Period) -> Decimal? { section(period)?.number(FieldName.calls) }
     package func duration(_ period: Period) -> Decimal? { section(period)?.number(FieldName.duration) }
-    /// Money taken in a period: an admin's `revenue`, or a simple user's `price`.
-    package func takings(_ period: Period) -> Decimal? {
+    /// Revenue in a period: an admin's `revenue`, or a simple user's `price` (what they pay). One word for both in code: revenue.
+    package func revenue(_ period: Period) -> Decimal? {
         section(period).flatMap { $0.number(FieldName.revenue) ?? $0.number(FieldName.price) }
     }
     /// True when the answer is a simple user's: it names the money `price`, not `revenue`.

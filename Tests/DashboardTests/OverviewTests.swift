@@ -48,7 +48,7 @@ struct OverviewTests {
         let state = fleet()
         #expect(state.overviewLines == [.fleetTotal, .server(0), .user(prodAdmin), .user(alice), .user(bob), .server(1), .user(labAdmin), .user(dave)])
         #expect(state.fleetTotal(.active) == 15, "13 + 2: alice's calls are inside prod's 13")
-        #expect(state.fleetTotal(.takings) == Decimal(string: "56.5"))
+        #expect(state.fleetTotal(.revenue) == Decimal(string: "56.5"))
         #expect(state.fleetTotal(.profit) == Decimal(string: "19.6"))
         #expect(state.fleetTotal(.margin) == Decimal(string: "19.6")! / Decimal(string: "56.5")! * 100)
         #expect(state.fleetTotal(.activeDelta) == 3)
@@ -118,8 +118,8 @@ struct OverviewTests {
     func columns() {
         #expect(OverviewColumn.fitting(200) == OverviewColumn.allCases)
         let narrow = OverviewColumn.fitting(80)
-        #expect(narrow == [.user, .state, .age, .active, .activeDelta, .calls, .takings, .margin])
-        #expect(OverviewColumn.fitting(41) == [.user, .state, .active, .takings])
+        #expect(narrow == [.user, .state, .age, .active, .activeDelta, .calls, .revenue, .margin])
+        #expect(OverviewColumn.fitting(41) == [.user, .state, .active, .revenue])
         #expect(OverviewColumn.fitting(40) == [.user, .state, .active])
         #expect(OverviewColumn.fitting(100).contains(.balance) && !OverviewColumn.fitting(100).contains(.callsPerMinute))
     }

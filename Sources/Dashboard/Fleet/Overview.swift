@@ -100,9 +100,9 @@ extension DashboardState {
         let admins = servers.indices.map { UserKey(server: $0, name: servers[$0].adminName) }
         switch column {
         case .margin:
-            guard let revenue = fleetTotal(.takings), let profit = fleetTotal(.profit), revenue != 0 else { return nil }
+            guard let revenue = fleetTotal(.revenue), let profit = fleetTotal(.profit), revenue != 0 else { return nil }
             return profit / revenue * 100
-        case .active, .activeDelta, .calls, .takings, .profit, .callsPerMinute:
+        case .active, .activeDelta, .calls, .revenue, .profit, .callsPerMinute:
             let values = admins.compactMap { value(column, of: $0) }
             return values.isEmpty ? nil : values.reduce(0, +)
         case .user, .state, .age, .balance:

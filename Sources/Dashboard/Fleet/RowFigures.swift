@@ -4,12 +4,12 @@ import Watch
 
 /// The overview's columns, in screen order (left to right).
 package enum OverviewColumn: String, Sendable, CaseIterable {
-    case user, state, age, active, activeDelta, calls, takings, profit, margin, balance, callsPerMinute
+    case user, state, age, active, activeDelta, calls, revenue, profit, margin, balance, callsPerMinute
 
     /// One column as a row of the overview's table: its title, the cells it takes (the user
     /// column takes what is left, within limits), which columns stay when the screen is narrow
     /// (lower first: who, whether to trust the row, the outage signal and the money come before
-    /// the rest), and the metric its numbers are (`takings` is revenue, or a simple user's price).
+    /// the rest), and the metric its numbers are (`revenue` is a simple user's price for them).
     package struct Spec: Sendable {
         package let title: String
         package let width: Int
@@ -25,7 +25,7 @@ package enum OverviewColumn: String, Sendable, CaseIterable {
         case .active: return Spec(title: "ACTIVE", width: 6, keepPriority: 2, metric: .activeCallsTotal)
         case .activeDelta: return Spec(title: "Δ", width: 4, keepPriority: 5, metric: nil)
         case .calls: return Spec(title: "CALLS", width: 7, keepPriority: 6, metric: .todayCalls)
-        case .takings: return Spec(title: "REVENUE", width: 11, keepPriority: 3, metric: .todayRevenue)
+        case .revenue: return Spec(title: "REVENUE", width: 11, keepPriority: 3, metric: .todayRevenue)
         case .profit: return Spec(title: "PROFIT", width: 11, keepPriority: 9, metric: .todayProfit)
         case .margin: return Spec(title: "MARGIN", width: 7, keepPriority: 7, metric: .todayMargin)
         case .balance: return Spec(title: "BALANCE", width: 11, keepPriority: 8, metric: .balance)
@@ -72,7 +72,7 @@ package struct RowFigures: Sendable, Equatable {
     package var texts: [OverviewColumn: String] = [:]
     /// Columns whose number changed with this answer (they flash).
     package var changed: Set<OverviewColumn> = []
-    /// A simple user's answer: `takings` is the price they pay.
+    /// A simple user's answer: `revenue` is the price they pay.
     package var priceOnly = false
 
     package init() {}
@@ -82,7 +82,7 @@ package struct RowFigures: Sendable, Equatable {
         let input = MetricInput(stats: stats, trends: trends)
         for column in OverviewColumn.allCases {
             guard var id = column.metric else { continue }
-            if column == .takings && priceOnly { id = .todayPrice }
+            if column == .revenue && priceOnly { id = .todayPrice }
             let metric = id.metric
             guard let value = metric.value(input) else { continue }
             values[column] = value

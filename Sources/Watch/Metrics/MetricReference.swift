@@ -76,7 +76,7 @@ package enum MetricReference {
             return "\(metric.label) \(when)".trimmingCharacters(in: .whitespaces)
         case .derived(.acd(let period)): return "Average call duration \(period == .today ? "today" : "this month"): duration / calls"
         case .derived(.callsPerMinute): return "Calls per minute over the last 5 minutes (needs two answers; not stored)"
-        case .derived(.takingsPerHour): return "Revenue (a simple user's price) per hour over the last 5 minutes (needs two answers)"
+        case .derived(.revenuePerHour): return "Revenue (a simple user's price) per hour over the last 5 minutes (needs two answers)"
         case .derived(.ringing): return "Calls ringing now: total - answered_calls"
         case .staleness: return "Seconds since the last successful answer (known to m4top, not the server)"
         }

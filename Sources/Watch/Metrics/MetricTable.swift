@@ -75,7 +75,7 @@ package struct Metric: Sendable, Equatable {
     }
 
     package enum Derivation: Sendable, Equatable {
-        case acd(Period), callsPerMinute, takingsPerHour, ringing
+        case acd(Period), callsPerMinute, revenuePerHour, ringing
     }
 
     /// Nil for a server element the table does not describe (`Metric.unknown`).
@@ -115,13 +115,6 @@ package struct Metric: Sendable, Equatable {
         self.storedSince = storedSince
     }
 
-    /// The key inside its section in `--once` JSON: the server's element name. Derived metrics
-    /// are not printed there (the JSON keeps what the server sent).
-    package var jsonKey: String? {
-        if case .field(_, let name) = source { return name }
-        return nil
-    }
-
     package var isDerived: Bool {
         if case .field = source { return false }
         return true
@@ -130,7 +123,7 @@ package struct Metric: Sendable, Equatable {
     /// A rate: it takes a history of answers, not one answer (not stored, not checkable, not
     /// shown before a second answer). The one definition of "needs history".
     package var needsHistory: Bool {
-        if case .derived(let derivation) = source { return derivation == .callsPerMinute || derivation == .takingsPerHour }
+        if case .derived(let derivation) = source { return derivation == .callsPerMinute || derivation == .revenuePerHour }
         return false
     }
 
@@ -139,7 +132,7 @@ package struct Metric: Sendable, Equatable {
         switch source {
         case .field(let section, _): return section
         case .derived(.acd(let period)): return period.rawValue
-        case .derived(.callsPerMinute), .derived(.takingsPerHour): return Period.today.rawValue
+        case .derived(.callsPerMinute), .derived(.revenuePerHour): return Period.today.rawValue
         case .derived(.ringing): return FieldName.activeCalls
         case .staleness: return nil
         }
@@ -157,7 +150,7 @@ package struct Metric: Sendable, Equatable {
             switch derivation {
             case .acd(let period): return input.stats?.acd(period)
             case .callsPerMinute: return input.trends?.callsPerMinute
-            case .takingsPerHour: return input.trends?.revenuePerHour
+            case .revenuePerHour: return input.trends?.revenuePerHour
             case .ringing: return input.stats?.activeRinging
             }
         case .staleness:
@@ -206,7 +199,7 @@ package enum MetricTable {
                 Metric(.todayCallsPerMinute, label: "Calls/min", kind: .rate, polarity: .neutral, source: .derived(.callsPerMinute),
                        storedSince: nil),
                 Metric(.todayRevenuePerHour, label: "Revenue/h", priceOnlyLabel: "Price/h", kind: .money, polarity: .neutral,
-                       source: .derived(.takingsPerHour), storedSince: nil),
+                       source: .derived(.revenuePerHour), storedSince: nil),
             ]
         }
         return metrics

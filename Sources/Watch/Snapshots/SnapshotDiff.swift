@@ -94,7 +94,7 @@ package struct Trends: Sendable, Equatable {
         if let a = first.todayCalls, let b = last.todayCalls {
             trends.callsPerMinute = (b - a) * 60 / elapsed
         }
-        if let a = first.todayTakings, let b = last.todayTakings {
+        if let a = first.todayRevenue, let b = last.todayRevenue {
             trends.revenuePerHour = (b - a) * 3600 / elapsed
         }
         return trends

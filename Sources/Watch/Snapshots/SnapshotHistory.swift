@@ -20,20 +20,20 @@ package struct HistoryPoint: Sendable, Equatable {
     package let todayCalls: Decimal?
     package let todayDuration: Decimal?
     /// Revenue, or a simple user's price.
-    package let todayTakings: Decimal?
+    package let todayRevenue: Decimal?
 
-    package init(time: Date, todayCalls: Decimal?, todayDuration: Decimal?, todayTakings: Decimal?) {
+    package init(time: Date, todayCalls: Decimal?, todayDuration: Decimal?, todayRevenue: Decimal?) {
         self.time = time
         self.todayCalls = todayCalls
         self.todayDuration = todayDuration
-        self.todayTakings = todayTakings
+        self.todayRevenue = todayRevenue
     }
 
     package init(_ snapshot: Snapshot) {
         time = snapshot.time
         todayCalls = snapshot.stats.calls(.today)
         todayDuration = snapshot.stats.duration(.today)
-        todayTakings = snapshot.stats.takings(.today)
+        todayRevenue = snapshot.stats.revenue(.today)
     }
 
     /// Today's counters fell from `earlier` to this point: midnight passed in between.

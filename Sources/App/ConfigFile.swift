@@ -128,10 +128,10 @@ package struct ConfigFile: Sendable {
         var profiles: [String: ProfileConfig] = [:]
         var baseEntries: [(String, TOMLDocument.Value)] = []
         for (key, value) in document.root {
+            let entry = ConfigValue(document: document, key: key, name: key, value: value)
             switch key {
             case "default_profile":
-                guard case .string(let name) = value else { throw Self.typeError(document, key, value, "a string") }
-                defaultProfile = name
+                defaultProfile = try entry.string()
             case "watch":
                 guard case .array(let list) = value else { throw Self.typeError(document, key, value, "a list of profile names") }
                 for item in list {
@@ -139,14 +139,9 @@ package struct ConfigFile: Sendable {
                     if !watch.contains(name) { watch.append(name) }
                 }
             case "overview_interval":
-                let seconds: Double
-                switch value {
-                case .integer(let n): seconds = Double(n)
-                case .float(let n): seconds = n
-                default: throw Self.typeError(document, key, value, "a number of seconds")
-                }
+                let seconds = try entry.number()
                 guard Limits.interval.contains(seconds) else {
-                    throw ConfigError("\(document.location(ofKey: key)): key 'overview_interval': must be \(Limits.describe(Limits.interval)) seconds, not \(seconds)")
+                    throw entry.error("must be \(Limits.describe(Limits.interval)) seconds, not \(seconds)")
                 }
                 overviewInterval = seconds
             case "history":
@@ -158,17 +153,11 @@ package struct ConfigFile: Sendable {
                 }
                 historyDays = days
             case "bell":
-                guard case .boolean(let on) = value else { throw Self.typeError(document, key, value, "true or false") }
-                bell = on
+                bell = try entry.flag()
             case "rotate":
-                let seconds: Double
-                switch value {
-                case .integer(let n): seconds = Double(n)
-                case .float(let n): seconds = n
-                default: throw Self.typeError(document, key, value, "a number of seconds")
-                }
+                let seconds = try entry.number()
                 guard seconds == 0 || Limits.interval.contains(seconds) else {
-                    throw ConfigError("\(document.location(ofKey: key)): key 'rotate': must be 0 (off) or 1-86400 seconds, not \(seconds)")
+                    throw entry.error("must be 0 (off) or 1-86400 seconds, not \(seconds)")
                 }
                 rotate = seconds
             case "wall":

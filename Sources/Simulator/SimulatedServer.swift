@@ -108,13 +108,7 @@ package actor SimulatedServer {
             log.outcome = kind.rawValue
             return (.xml(AnswerXML.error(kind.rawValue, wrapper: settings.errorWrapper)), log)
         }
-        for (fault, reply) in [(Fault.stall, SimulatedReply.stall), (.drop, .drop), (.html502, .html502), (.notXML, .notXML)]
-        where faults.isOn(fault) {
-            log.outcome = "fault \(fault.rawValue)"
-            return (reply, log)
-        }
-        if !settings.apiEnabled || faults.isOn(.apiDisabled) { return fail(.apiDisabled) }
-        if method == .get && !settings.getEnabled { return fail(.getDisabled) }
+        if let early = gate(method, outcome: "", log: &log) { return early }
         let isAdmin = user == settings.adminName
         guard !user.isEmpty, isAdmin || settings.users.contains(user) else { return fail(.badLogin) }
         if settings.hashChecking {
@@ -136,6 +130,28 @@ package actor SimulatedServer {
         return (.xml(xml), log)
     }
 
+    /// What stops a request of either method before its user is looked at: a fault on the
+    /// board, the API switched off, GET not allowed. The reply, with its log's outcome after
+    /// `outcome` (the method's prefix); nil when the request goes on.
+    private func gate(_ method: RequestMethod, outcome prefix: String, log: inout ReplyLog) -> (SimulatedReply, ReplyLog)? {
+        for (fault, reply) in [(Fault.stall, SimulatedReply.stall), (.drop, .drop), (.html502, .html502), (.notXML, .notXML)]
+        where faults.isOn(fault) {
+            log.outcome = prefix + "fault \(fault.rawValue)"
+            return (reply, log)
+        }
+        let refusal: APIErrorKind?
+        if !settings.apiEnabled || faults.isOn(.apiDisabled) {
+            refusal = .apiDisabled
+        } else if method == .get && !settings.getEnabled {
+            refusal = .getDisabled
+        } else {
+            refusal = nil
+        }
+        guard let refusal else { return nil }
+        log.outcome = prefix + refusal.rawValue
+        return (.xml(AnswerXML.error(refusal.rawValue, wrapper: settings.errorWrapper)), log)
+    }
+
     /// `users_get`: the same switches as quickstats_get, then the hash of `u` and `user_id`
     /// (the admin's name included), then the permission: only the admin may list users.
     package func answerUsers(method: RequestMethod, parameters: [String: String]) -> (SimulatedReply, ReplyLog) {
@@ -146,13 +162,7 @@ package actor SimulatedServer {
             log.outcome = "users_get " + kind.rawValue
             return (.xml(AnswerXML.error(kind.rawValue, wrapper: settings.errorWrapper)), log)
         }
-        for (fault, reply) in [(Fault.stall, SimulatedReply.stall), (.drop, .drop), (.html502, .html502), (.notXML, .notXML)]
-        where faults.isOn(fault) {
-            log.outcome = "users_get fault \(fault.rawValue)"
-            return (reply, log)
-        }
-        if !settings.apiEnabled || faults.isOn(.apiDisabled) { return fail(.apiDisabled) }
-        if method == .get && !settings.getEnabled { return fail(.getDisabled) }
+        if let early = gate(method, outcome: "users_get ", log: &log) { return early }
         let isAdmin = user == settings.adminName
         guard !user.isEmpty, isAdmin || settings.users.contains(user) else { return fail(.accessDenied) }
         if settings.hashChecking {

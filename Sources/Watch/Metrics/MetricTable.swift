@@ -95,26 +95,6 @@ package struct Metric: Sendable, Equatable {
     /// (it needs a history or a clock, not one answer).
     package let storedSince: Int?
 
-    init(_ id: MetricID, label: String, priceOnlyLabel: String? = nil, kind: MetricKind, polarity: Polarity, source: Source,
-         exporterName: String? = nil, about: String? = nil, storedSince: Int?) {
-        self.init(id: id, path: id.path, label: label, priceOnlyLabel: priceOnlyLabel, kind: kind, polarity: polarity,
-                  source: source, exporterName: exporterName, about: about, storedSince: storedSince)
-    }
-
-    private init(id: MetricID?, path: String, label: String, priceOnlyLabel: String?, kind: MetricKind, polarity: Polarity,
-                 source: Source, exporterName: String?, about: String?, storedSince: Int?) {
-        self.id = id
-        self.path = path
-        self.label = label
-        self.priceOnlyLabel = priceOnlyLabel
-        self.kind = kind
-        self.polarity = polarity
-        self.source = source
-        self.exporterName = exporterName
-        self.about = about
-        self.storedSince = storedSince
-    }
-
     package var isDerived: Bool {
         if case .field = source { return false }
         return true
@@ -162,6 +142,15 @@ package struct Metric: Sendable, Equatable {
     package static func unknown(section: String?, name: String) -> Metric {
         Metric(id: nil, path: section.map { "\($0).\(name)" } ?? name, label: name, priceOnlyLabel: nil, kind: .text,
                polarity: .neutral, source: .field(section: section, name: name), exporterName: nil, about: nil, storedSince: nil)
+    }
+}
+
+extension Metric {
+    /// A table entry: its path is its ID's. (In an extension, so the memberwise init stays.)
+    init(_ id: MetricID, label: String, priceOnlyLabel: String? = nil, kind: MetricKind, polarity: Polarity, source: Source,
+         exporterName: String? = nil, about: String? = nil, storedSince: Int?) {
+        self.init(id: id, path: id.path, label: label, priceOnlyLabel: priceOnlyLabel, kind: kind, polarity: polarity,
+                  source: source, exporterName: exporterName, about: about, storedSince: storedSince)
     }
 }
 

@@ -178,7 +178,7 @@ package struct PollingOptions: ParsableArguments {
 
 /// What the terminal shows: the dashboard's own flags.
 package struct ScreenOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Screen to start on: dashboard, overview or wall (default: overview for several servers or --all-users).", valueName: "screen"))
+    @Option(name: .long, help: ArgumentHelp("Screen to start on: \(ScreenMode.names) (default: overview for several servers or --all-users).", valueName: "screen"))
     package var start: ScreenMode?
 
     @Flag(name: .long, help: "Start on the wall (big numbers); the same as --start wall.")

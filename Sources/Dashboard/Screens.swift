@@ -17,6 +17,11 @@ package struct ScreenMode: RawRepresentable, Hashable, Sendable, CaseIterable, C
     init(named name: String) { rawValue = name }
 
     package static var allCases: [ScreenMode] { Screens.all.map { $0.mode } }
+    /// `dashboard, overview or wall`, for help texts.
+    package static var names: String {
+        let names = allCases.map(\.rawValue)
+        return names.dropLast().joined(separator: ", ") + (names.count > 1 ? " or " : "") + (names.last ?? "")
+    }
     package var description: String { rawValue }
 
     // The screens code names (a new screen needs none of these).

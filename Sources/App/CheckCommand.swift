@@ -31,14 +31,22 @@ package struct CheckCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A condition that makes the check CRITICAL, e.g. 'active_calls.total<1' (repeatable).", valueName: "PATH<N"))
     package var critical: [String] = []
 
+    @Flag(name: [.customShort("V"), .customLong("version")], help: "Print the plugin's version and exit 3, as monitoring plugins do.")
+    package var showVersion = false
+
     package init() {}
 
     package func validate() throws {
+        if showVersion { return }
         if connection.users.count > 1 { throw ValidationError("check looks at one user: give --user once") }
         if connection.profiles.count > 1 { throw ValidationError("check looks at one server: give --profile once") }
     }
 
     package func run() async throws {
+        if showVersion {
+            print("m4top check \(M4TopVersion.current)")
+            throw ExitRequest(ExitStatus(rawValue: PluginReport.Status.unknown.rawValue))
+        }
         let report = await check()
         print(report.line)
         throw ExitRequest(ExitStatus(rawValue: report.status.rawValue))

@@ -30,9 +30,10 @@ package enum Main {
         } catch {
             let code = M4TopCommand.exitCode(for: error)
             if code == .success {
-                // --help, --version
+                // --help, --version. A plugin's help exits 3 (UNKNOWN), as monitoring-plugins do:
+                // a scheduler that runs it by mistake must not read OK.
                 Console.out(commandType(arguments).fullMessage(for: error))
-                finish(0)
+                finish(arguments.first == CheckCommand.configuration.commandName ? PluginReport.Status.unknown.rawValue : 0)
             }
             let message = M4TopCommand.fullMessage(for: error)
             if wantsJSON(arguments) {
@@ -49,6 +50,9 @@ package enum Main {
         case HistoryCommand.configuration.commandName: return HistoryCommand.self
         case ExporterCommand.configuration.commandName: return ExporterCommand.self
         case CheckCommand.configuration.commandName: return CheckCommand.self
+        // `simulate --secret-file` is its own flag: parsed from the root, the root's connection
+        // flag of the same name took it, and the simulator kept expecting `secret`.
+        case SimulateCommand.configuration.commandName: return SimulateCommand.self
         default: return M4TopCommand.self
         }
     }

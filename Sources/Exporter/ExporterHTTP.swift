@@ -41,6 +41,9 @@ package enum ExporterHTTP {
             }
         }
         router.get("/-/healthy") { _, _ in plain(.ok, "OK\n") }
+        // HEAD answers as GET would, without the body (load balancers and curl -I ask it).
+        router.head("/metrics") { _, _ in Response(status: .ok, headers: [.contentType: metricsContentType]) }
+        router.head("/-/healthy") { _, _ in Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"]) }
         router.get("/") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(string: landingPage(about, usersWithSeries: series.userCount, targets: await prober.targetNames))))

@@ -20,7 +20,9 @@ package final class FleetSeries: FleetSink {
         let labels: [(String, String)]
         var values: [Gauge?]
         let up: Gauge
-        let lastSuccess: Gauge
+        /// Absent until the user's first success: a time that never happened is no series (a 0
+        /// would read as "last answered in 1970").
+        var lastSuccess: Gauge?
         let errors: [FetchError.Kind: Counter]
     }
 
@@ -54,7 +56,10 @@ package final class FleetSeries: FleetSink {
                 switch result {
                 case .success(let stats):
                     update(&series, with: stats)
-                    series.lastSuccess.set(at.timeIntervalSince1970)
+                    let lastSuccess = series.lastSuccess ?? registry.makeGauge(descriptor: .named("m4_last_success_timestamp_seconds", help: Self.lastSuccessHelp),
+                                                                                labels: series.labels)
+                    lastSuccess.set(at.timeIntervalSince1970)
+                    series.lastSuccess = lastSuccess
                     series.up.set(state.servers[key.server].failure == nil ? 1.0 : 0.0)
                 case .failure(let error):
                     series.errors[error.kind]?.increment()
@@ -101,7 +106,7 @@ package final class FleetSeries: FleetSink {
         }
         return UserSeries(labels: labels, values: Array(repeating: nil, count: ExportedMetric.all.count),
                           up: registry.makeGauge(descriptor: .named("m4_up", help: Self.upHelp), labels: labels),
-                          lastSuccess: registry.makeGauge(descriptor: .named("m4_last_success_timestamp_seconds", help: Self.lastSuccessHelp), labels: labels),
+                          lastSuccess: nil,
                           errors: errors)
     }
 
@@ -127,7 +132,7 @@ package final class FleetSeries: FleetSink {
     private func forgetUnwatched(server: Int, state: FleetState, in book: inout Book) {
         let keep = Set(Self.polledUsers(of: state.servers[server]))
         for (key, series) in book.users where key.server == server && !keep.contains(key.name) {
-            for gauge in series.values.compactMap({ $0 }) + [series.up, series.lastSuccess] { registry.unregisterGauge(gauge) }
+            for gauge in series.values.compactMap({ $0 }) + [series.up] + [series.lastSuccess].compactMap({ $0 }) { registry.unregisterGauge(gauge) }
             for counter in series.errors.values { registry.unregisterCounter(counter) }
             book.users[key] = nil
         }

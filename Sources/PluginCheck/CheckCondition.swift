@@ -70,10 +70,20 @@ package struct CheckCondition: Sendable, Equatable {
         comparison == .below ? value < threshold : value > threshold
     }
 
-    /// The Nagios range for performance data: `N:` alerts below N, `~:N` above N.
-    package var nagiosRange: String {
-        let number = PerfData.number(threshold)
-        return comparison == .below ? "\(number):" : "~:\(number)"
+    /// The one Nagios range that alerts exactly when any of `conditions` (one metric, one
+    /// severity) is crossed, per the plugin guidelines' grammar (a range alerts outside
+    /// `start:end`; `@` alerts inside): below L is `L:`, above U is `~:U`, both a band `L:U`.
+    /// Below L and above U with U < L leave no value clear: `@~:` (alert always). Nil: none.
+    package static func nagiosRange(_ conditions: [CheckCondition]) -> String? {
+        let lower = conditions.filter { $0.comparison == .below }.map(\.threshold).max()
+        let upper = conditions.filter { $0.comparison == .above }.map(\.threshold).min()
+        switch (lower, upper) {
+        case (nil, nil): return nil
+        case (let low?, nil): return "\(PerfData.number(low)):"
+        case (nil, let high?): return "~:\(PerfData.number(high))"
+        case (let low?, let high?):
+            return low <= high ? "\(PerfData.number(low)):\(PerfData.number(high))" : "@~:"
+        }
     }
 
     /// "today.margin<10", as written.

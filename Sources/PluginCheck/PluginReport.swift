@@ -88,8 +88,10 @@ package enum PerfData {
         let input = MetricInput(stats: stats)
         return MetricTable.all.filter(CheckCondition.isCheckable).compactMap { metric -> String? in
             guard let value = metric.value(input) else { return nil }
-            let warn = conditions.first { $0.metric == metric && $0.severity == .warning }?.nagiosRange ?? ""
-            let crit = conditions.first { $0.metric == metric && $0.severity == .critical }?.nagiosRange ?? ""
+            func range(_ severity: Severity) -> String {
+                CheckCondition.nagiosRange(conditions.filter { $0.metric == metric && $0.severity == severity }) ?? ""
+            }
+            let warn = range(.warning), crit = range(.critical)
             var item = "\(metric.path)=\(number(value))\(unit(metric.kind));\(warn);\(crit)"
             if let minimum = minimum(metric.kind) { item += ";\(minimum)" }
             while item.hasSuffix(";") { item.removeLast() }

@@ -106,6 +106,12 @@ struct ExporterOverLoopbackTests {
         #expect(try await Self.await(running, "m4_active_calls" + admin, equals: "3.0") == "3.0", "a new value within a round")
         await running.simulator.stop()
         #expect(try await Self.await(running, "m4_up" + admin, equals: "0.0") == "0.0")
+        var head = URLRequest(url: URL(string: running.base + "/metrics")!)
+        head.httpMethod = "HEAD"
+        let (headBody, headResponse) = try await URLSession.shared.data(for: head)
+        #expect((headResponse as? HTTPURLResponse)?.statusCode == 200, "HEAD /metrics answers as GET does")
+        #expect((headResponse as? HTTPURLResponse)?.value(forHTTPHeaderField: "Content-Type") == answer.type)
+        #expect(headBody.isEmpty, "without a body")
         let after = try await running.get("/metrics").body
         #expect(after.contains(#"m4_poll_errors_total{server="sim",user="admin",kind="transport"} "#))
         #expect(!after.contains(#"kind="transport"} 0"#), "the failure is counted")

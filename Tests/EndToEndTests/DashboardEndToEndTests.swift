@@ -225,6 +225,26 @@ struct DashboardEndToEndTests {
         try await pane.expectShellUsable("q after fg")
     }
 
+    @Test("m4top simulate --secret-file: the simulator expects the file's secret, not the default")
+    func simulateSecretFile() async throws {
+        let file = NSTemporaryDirectory() + "m4top-sim-secret-\(UUID().uuidString)"
+        defer { unlink(file) }
+        try "s3cret-from-file\n".write(toFile: file, atomically: true, encoding: .utf8)
+        chmod(file, 0o600)
+        let pane = try TmuxPane()
+        try pane.run("\(Self.bin) simulate --port 0 --secret-file \(file)")
+        let banner = try await pane.waitFor(text: "stop with Ctrl-C")
+        let url = try #require(banner.firstMatch(of: #/quickstats_get at (http://127\.0\.0\.1:\d+/billing)/#)?.1)
+        func client(_ secret: String) throws -> M4Client {
+            M4Client(settings: ConnectionSettings(methodURL: try QuickStatsEndpoint.methodURL(fromBase: String(url))), secret: secret)
+        }
+        let stats = try await client("s3cret-from-file").fetch(user: "admin")
+        #expect(stats.today != nil)
+        await #expect(throws: FetchError.self, "the default secret is refused") { _ = try await client("secret").fetch(user: "admin") }
+        try pane.keys("C-c")
+        try await pane.expectShellUsable("simulate stopped")
+    }
+
     @Test("m4top simulate prints its URL and a ready m4top line, logs requests, stops on Ctrl-C")
     func simulateCommand() async throws {
         let pane = try TmuxPane()

@@ -96,7 +96,7 @@ struct IntegrationsEndToEndTests {
         #expect(config.output.contains("SUCCESS"))
         let rules = try await Integrations.tool(["promtool", "check", "rules", Integrations.deploy + "/prometheus/m4top-rules.yml"])
         #expect(rules.status == 0, "\(rules.output)")
-        #expect(rules.output.contains("SUCCESS: 6 rules found"))
+        #expect(rules.output.contains("SUCCESS: 7 rules found"))
         let tests = try await Integrations.tool(["sh", "-c", "cd '\(Integrations.deploy)/prometheus' && promtool test rules m4top-rules.test.yml"])
         #expect(tests.status == 0, "\(tests.output)")
         #expect(tests.output.contains("SUCCESS"))
@@ -237,6 +237,21 @@ struct IntegrationsEndToEndTests {
         let plain = try await Spawn.runWithStatus(["curl", "-s", "--max-time", "3", base.replacingOccurrences(of: "https", with: "http") + "/metrics"])
         #expect(!plain.output.contains("m4_up"), "no plain HTTP on the TLS port")
         #expect(try await Integrations.terminate(child).status == 0)
+    }
+
+    @Test("check --help, -V and --version exit 3 (UNKNOWN), as monitoring plugins do")
+    func checkHelpAndVersion() async throws {
+        for arguments in [["--help"], ["-h"], ["-V"], ["--version"]] {
+            let result = try await Spawn.runWithStatus([TmuxPane.binary, "check"] + arguments)
+            #expect(result.status == 3, "check \(arguments): exit \(result.status)")
+            if arguments[0].hasPrefix("--h") || arguments[0] == "-h" {
+                #expect(result.output.contains("USAGE: m4top check"), "\(result.output.prefix(200))")
+            } else {
+                #expect(result.output.hasPrefix("m4top check "), "\(result.output.prefix(200))")
+            }
+        }
+        let root = try await Spawn.runWithStatus([TmuxPane.binary, "--help"])
+        #expect(root.status == 0, "the dashboard's own help still exits 0")
     }
 
     @Test("check: OK, WARNING, CRITICAL by thresholds; UNKNOWN for errors, within --timeout plus a second")

@@ -127,6 +127,18 @@ struct FleetSeriesTests {
         #expect(fleet.exposition[#"m4_poll_errors_total{server="prod",user="alice",kind="api"}"#] == "1", "a counter never goes back")
     }
 
+    @Test("A user that never answered has no last-success series (not 0, 'in 1970'), until its first success")
+    func neverAnswered() {
+        var fleet = Harness()
+        fleet.fail("alice", .api(APIError(text: "Access Denied")), at: 1)
+        let alice = #"{server="prod",user="alice"}"#
+        #expect(fleet.exposition["m4_up" + alice] == "0.0")
+        #expect(fleet.exposition[#"m4_poll_errors_total{server="prod",user="alice",kind="api"}"#] == "1")
+        #expect(fleet.exposition["m4_last_success_timestamp_seconds" + alice] == nil)
+        fleet.answer("alice", Answers.simpleUser(activeShown: true), at: 5)
+        #expect(fleet.exposition["m4_last_success_timestamp_seconds" + alice] == "\(Answers.t0.timeIntervalSince1970 + 5)")
+    }
+
     @Test("A server down takes every user's m4_up to 0 at once, not one poll at a time")
     func serverDown() {
         var fleet = Harness()

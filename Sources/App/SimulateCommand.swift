@@ -10,6 +10,8 @@ package struct SimulateCommand: AsyncParsableCommand {
     package static let configuration = CommandConfiguration(
         commandName: "simulate",
         abstract: "Run the embedded M4 simulator (quickstats_get) on a loopback port.",
+        // Parsed on its own (so that its flags are its own): the usage names the program too.
+        usage: "m4top simulate <options>",
         discussion: """
         Control it while running (same port):
           curl -X POST 'http://HOST:PORT/_sim/fault?name=stall&seconds=30'

@@ -252,6 +252,8 @@ struct IntegrationsEndToEndTests {
         }
         let root = try await Spawn.runWithStatus([TmuxPane.binary, "--help"])
         #expect(root.status == 0, "the dashboard's own help still exits 0")
+        let simulate = try await Spawn.runWithStatus([TmuxPane.binary, "simulate", "--help"])
+        #expect(simulate.status == 0 && simulate.output.contains("USAGE: m4top simulate"), "\(simulate.output.prefix(300))")
     }
 
     @Test("check: OK, WARNING, CRITICAL by thresholds; UNKNOWN for errors, within --timeout plus a second")

@@ -140,6 +140,37 @@ struct IntegrationsEndToEndTests {
         #expect(!ended.output.contains(Integrations.secret))
     }
 
+    @Test("The Grafana dashboard provisions from a file (a datasource variable, no __inputs) and draws one line per user with both jobs on")
+    func grafanaProvisioning() throws {
+        let text = try String(contentsOfFile: Integrations.deploy + "/grafana/m4top-dashboard.json", encoding: .utf8)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        // File provisioning cannot fill `__inputs` (Grafana: "Datasource ${DS_PROMETHEUS} was not found").
+        #expect(json["__inputs"] == nil)
+        #expect(!text.contains("${DS_"), "no import-time placeholder anywhere")
+        let variables = (json["templating"] as? [String: Any])?["list"] as? [[String: Any]] ?? []
+        let datasource = variables.first { $0["type"] as? String == "datasource" }
+        #expect(datasource?["name"] as? String == "datasource" && datasource?["query"] as? String == "prometheus")
+        // Every datasource reference in panels, targets and variables is that variable.
+        var uids: [String] = []
+        func walk(_ value: Any) {
+            if let object = value as? [String: Any] {
+                if let source = object["datasource"] as? [String: Any], let uid = source["uid"] as? String { uids.append(uid) }
+                object.values.forEach(walk)
+            } else if let list = value as? [Any] {
+                list.forEach(walk)
+            }
+        }
+        walk(json)
+        #expect(!uids.isEmpty && uids.allSatisfy { $0 == "${datasource}" }, "\(Set(uids))")
+        // A user polled by /metrics and probed by /probe has each gauge twice (two jobs):
+        // every panel folds them into one line per user.
+        let panels = json["panels"] as? [[String: Any]] ?? []
+        let expressions = panels.flatMap { ($0["targets"] as? [[String: Any]] ?? []).compactMap { $0["expr"] as? String } }
+        for expression in expressions where !expression.contains("m4_poll_errors_total") {
+            #expect(expression.contains("max without (job, instance) (m4_"), "\(expression)")
+        }
+    }
+
     @Test("A real Prometheus scrapes the exporter: it finds the simulator's active calls, then m4_up 0 when the simulator stops")
     func realPrometheus() async throws {
         let simulator = try await Integrations.simulator(activeCalls: 7)

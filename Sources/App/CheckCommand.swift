@@ -31,6 +31,15 @@ package struct CheckCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A condition that makes the check CRITICAL, e.g. 'active_calls.total<1' (repeatable).", valueName: "PATH<N"))
     package var critical: [String] = []
 
+    /// What a server that cannot be reached is: UNKNOWN by the plugin guidelines, or CRITICAL as
+    /// check_http and check_tcp say for a refused port (for NOCs that do not page on UNKNOWN).
+    package enum Unreachable: String, Sendable, CaseIterable, ExpressibleByArgument {
+        case unknown, critical
+    }
+
+    @Option(name: .long, help: ArgumentHelp("A server that cannot be reached (refused, no answer in time, TLS failure): unknown (the default) or critical.", valueName: "unknown|critical"))
+    package var unreachable: Unreachable = .unknown
+
     @Flag(name: [.customShort("V"), .customLong("version")], help: "Print the plugin's version and exit 3, as monitoring plugins do.")
     package var showVersion = false
 
@@ -91,10 +100,16 @@ package struct CheckCommand: AsyncParsableCommand {
             return .evaluate(stats, conditions: rules, subject: subject)
         case .failure(let error):
             let kind = error.kind == .api ? "the server answered" : "\(error.kind.rawValue) error"
-            return .unknown("\(kind): \(error.message)", subject: subject)
+            return unreached("\(kind): \(error.message)", subject: subject, isUnreachable: error.kind == .transport)
         case nil:
-            return .unknown("no answer within \(MetricFormat.count(Decimal(server.timeout))) s (timeout)", subject: subject)
+            return unreached("no answer within \(MetricFormat.count(Decimal(server.timeout))) s (timeout)", subject: subject, isUnreachable: true)
         }
+    }
+
+    /// A failure before any answer: UNKNOWN, or CRITICAL for an unreachable server when asked.
+    func unreached(_ message: String, subject: String, isUnreachable: Bool) -> PluginReport {
+        guard isUnreachable, unreachable == .critical else { return .unknown(message, subject: subject) }
+        return .critical(message, subject: subject)
     }
 
     /// The fetch, or nil when it outlives `seconds` (the client's own timeout should end it

@@ -49,10 +49,19 @@ package struct PluginReport: Sendable, Equatable {
 
     /// A failure before any answer: transport, API, configuration, time.
     package static func unknown(_ message: String, subject: String? = nil) -> PluginReport {
+        failure(.unknown, message, subject: subject)
+    }
+
+    /// A server that cannot be reached, under `--unreachable critical`.
+    package static func critical(_ message: String, subject: String? = nil) -> PluginReport {
+        failure(.critical, message, subject: subject)
+    }
+
+    private static func failure(_ status: Status, _ message: String, subject: String?) -> PluginReport {
         // One line, and no `|` (what follows it would be read as performance data).
         let oneLine = message.split(whereSeparator: \.isNewline).joined(separator: " ").replacingOccurrences(of: "|", with: "/")
         let clean = TerminalSafeText.clean(oneLine)
-        return PluginReport(status: .unknown, line: "M4 UNKNOWN - " + (subject.map { "\($0): " } ?? "") + clean)
+        return PluginReport(status: status, line: "M4 \(status.word) - " + (subject.map { "\($0): " } ?? "") + clean)
     }
 
     /// The OK line's words: what a person on call wants first.

@@ -335,5 +335,18 @@ struct IntegrationsEndToEndTests {
         #expect(slow.status == 3)
         #expect(slow.output.hasPrefix("M4 UNKNOWN - admin: transport error: no answer within 1 s"), "\(slow.output)")
         #expect(took < 2, "never longer than --timeout plus a second: took \(took) s")
+        // --unreachable critical: a server that does not answer pages like check_http's refused port.
+        let paged = try await check(["--timeout", "1", "--unreachable", "critical"])
+        #expect(paged.status == 2, "\(paged.output)")
+        #expect(paged.output.hasPrefix("M4 CRITICAL - admin: transport error: no answer within 1 s"), "\(paged.output)")
+        await simulator.server.clearFaults()
+        // An API refusal is not "unreachable": still UNKNOWN under --unreachable critical.
+        let refused = try await check(["--unreachable", "critical"], secret: "wrong")
+        #expect(refused.status == 3 && refused.output.hasPrefix("M4 UNKNOWN - admin: the server answered: Incorrect hash"), "\(refused.output)")
+        let closed = try await Spawn.runWithStatus(["env", "M4TOP_SECRET=x", TmuxPane.binary, "check", "--url", "http://127.0.0.1:\(ClosedPort().port)/billing",
+                                                    "--unreachable", "critical"])
+        #expect(closed.status == 2 && closed.output.hasPrefix("M4 CRITICAL - admin: transport error: "), "\(closed.output)")
+        let bad = try await check(["--unreachable", "sometimes"])
+        #expect(bad.status == 3, "a bad value is UNKNOWN: \(bad.output)")
     }
 }

@@ -38,10 +38,11 @@ struct HTTPExchange: Sendable {
 
     let insecureTLS: Bool
     private let tlsContext: NIOSSLContext?
-    private let pool = ConnectionPool()
+    private let pool: ConnectionPool
 
-    init(insecureTLS: Bool) throws {
+    init(insecureTLS: Bool, keepAlive: TimeAmount = ConnectionPool.defaultIdleLimit) throws {
         self.insecureTLS = insecureTLS
+        pool = ConnectionPool(idleLimit: keepAlive)
         var tls = TLSConfiguration.makeClientConfiguration()
         if insecureTLS { tls.certificateVerification = .none }
         tlsContext = try NIOSSLContext(configuration: tls)
@@ -173,7 +174,12 @@ final class ConnectionPool: Sendable {
     }
 
     static let maxIdlePerOrigin = 4
-    static let idleLimit = TimeAmount.seconds(3)
+    static let defaultIdleLimit = TimeAmount.seconds(3)
+    let idleLimit: TimeAmount
+
+    init(idleLimit: TimeAmount = defaultIdleLimit) {
+        self.idleLimit = idleLimit
+    }
 
     private let idle = NIOLockedValueBox<[String: [Idle]]>([:])
 
@@ -185,7 +191,7 @@ final class ConnectionPool: Sendable {
             var list = pools[origin] ?? []
             defer { pools[origin] = list.isEmpty ? nil : list }
             while let last = list.popLast() {
-                if last.channel.isActive && now - last.since < Self.idleLimit { return last.channel }
+                if last.channel.isActive && now - last.since < idleLimit { return last.channel }
                 stale.append(last.channel)
             }
             return nil
@@ -199,7 +205,7 @@ final class ConnectionPool: Sendable {
         var dropped: [any Channel] = []
         idle.withLockedValue { pools in
             var list = (pools[origin] ?? []).filter { entry in
-                let keep = entry.channel.isActive && now - entry.since < Self.idleLimit
+                let keep = entry.channel.isActive && now - entry.since < idleLimit
                 if !keep { dropped.append(entry.channel) }
                 return keep
             }

@@ -20,6 +20,9 @@ package struct ConnectionSettings: Sendable, Equatable {
     /// The same for `users_get`, whose answer grows with the server's users (about 350 bytes
     /// each): room for 20,000 users.
     package var maxUserListBytes = 8 << 20
+    /// A kept-alive connection idle this long is not used again (a server's own keep-alive
+    /// timeout is often 5 s: close ours first).
+    package var keepAliveSeconds: Double = 3
 
     package init(methodURL: URL, method: RequestMethod = .post, signer: RequestSigner = RequestSigner(),
                 timeoutSeconds: Double = 10, insecureTLS: Bool = false, maxBodyBytes: Int = 1 << 20) {
@@ -46,7 +49,7 @@ package final class M4Client: Sendable {
         self.secret = secret
         self.logger = logger
         // A TLS context that cannot be made (no system roots) is reported on the first fetch.
-        self.exchange = try? HTTPExchange(insecureTLS: settings.insecureTLS)
+        self.exchange = try? HTTPExchange(insecureTLS: settings.insecureTLS, keepAlive: .milliseconds(Int64(settings.keepAliveSeconds * 1000)))
     }
 
     /// The request that `fetch` sends for `user` (the hash included).

@@ -33,7 +33,11 @@ package enum ExporterHTTP {
         router.get("/probe") { request, _ in
             let query = request.uri.queryParameters
             do throws(Prober.BadRequest) {
-                let outcome = try await prober.probe(target: query["target"].map(String.init), user: query["user"].map(String.init))
+                // As blackbox_exporter: Prometheus's scrape timeout, less a margin, is the deadline.
+                let header = request.headers.first { $0.name.canonicalName == "x-prometheus-scrape-timeout-seconds" }?.value
+                let deadline = Prober.deadline(scrapeTimeoutHeader: header)
+                let outcome = try await prober.probe(target: query["target"].map(String.init), user: query["user"].map(String.init),
+                                                     deadline: deadline)
                 return Response(status: .ok, headers: [.contentType: metricsContentType],
                                 body: .init(byteBuffer: ByteBuffer(bytes: Prober.exposition(outcome))))
             } catch {

@@ -1,6 +1,7 @@
 import Foundation
 import M4API
 import Prometheus
+import Synchronization
 import TextSafety
 
 /// `GET /probe?target=PROFILE&user=USER`, blackbox_exporter style: one fetch for one user,
@@ -65,15 +66,28 @@ package actor Prober {
 
     package var targetNames: [String] { targets.keys.sorted() }
 
-    /// Checks the query, then answers from the cache or with one fetch.
-    package func probe(target: String?, user: String?) async throws(BadRequest) -> Outcome {
+    /// What blackbox_exporter leaves of Prometheus's scrape timeout for the answer to travel:
+    /// the probe gives up this long before Prometheus would.
+    package static let scrapeTimeoutMargin: TimeInterval = 0.5
+
+    /// The probe's deadline from Prometheus's `X-Prometheus-Scrape-Timeout-Seconds` header, or
+    /// nil without one (the profile's own timeout then bounds the fetch).
+    package static func deadline(scrapeTimeoutHeader: String?) -> TimeInterval? {
+        guard let text = scrapeTimeoutHeader, let seconds = Double(text), seconds.isFinite, seconds > 0 else { return nil }
+        return max(0.1, seconds - scrapeTimeoutMargin)
+    }
+
+    /// Checks the query, then answers from the cache or with one fetch. With a `deadline` (in
+    /// seconds) a fetch still running then is answered as a timeout; it goes on, bounded by the
+    /// profile's timeout, and its answer serves the next scrape.
+    package func probe(target: String?, user: String?, deadline: TimeInterval? = nil) async throws(BadRequest) -> Outcome {
         let (profile, name) = try validate(target: target, user: user)
         let key = Key(target: profile.label, user: name)
         switch cache[key] {
         case .done(let outcome) where now().timeIntervalSince(outcome.fetchedAt) < profile.interval:
             return Outcome(result: outcome.result, fetchedAt: outcome.fetchedAt, duration: outcome.duration, cached: true)
         case .inFlight(let task):
-            let outcome = await task.value
+            let outcome = await Self.outcome(of: task, within: deadline, now: now)
             return Outcome(result: outcome.result, fetchedAt: outcome.fetchedAt, duration: outcome.duration, cached: true)
         default:
             break
@@ -83,13 +97,48 @@ package actor Prober {
             let started = clock()
             let result = await profile.fetch(name)
             let ended = clock()
-            return Outcome(result: result, fetchedAt: ended, duration: ended.timeIntervalSince(started), cached: false)
+            let outcome = Outcome(result: result, fetchedAt: ended, duration: ended.timeIntervalSince(started), cached: false)
+            self.finished(key, outcome)
+            return outcome
         }
         cache[key] = .inFlight(task)
-        let outcome = await task.value
+        return await Self.outcome(of: task, within: deadline, now: now)
+    }
+
+    private func finished(_ key: Key, _ outcome: Outcome) {
         cache[key] = .done(outcome)
         trim()
-        return outcome
+    }
+
+    /// The fetch's outcome, or a timeout when `seconds` pass first (the fetch is not cancelled).
+    static func outcome(of task: Task<Outcome, Never>, within seconds: TimeInterval?, now: @escaping @Sendable () -> Date) async -> Outcome {
+        guard let seconds else { return await task.value }
+        let started = now()
+        return await withCheckedContinuation { continuation in
+            let first = FirstOutcome(continuation)
+            Task { first.resume(await task.value) }
+            Task {
+                try? await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
+                first.resume(Outcome(result: .failure(.transport(.timedOut(seconds: seconds))), fetchedAt: now(),
+                                     duration: now().timeIntervalSince(started), cached: false))
+            }
+        }
+    }
+
+    /// Resumes a waiting probe once, with whichever comes first: the answer or the deadline.
+    private final class FirstOutcome: Sendable {
+        private let continuation: Mutex<CheckedContinuation<Outcome, Never>?>
+
+        init(_ continuation: CheckedContinuation<Outcome, Never>) {
+            self.continuation = Mutex(continuation)
+        }
+
+        func resume(_ outcome: Outcome) {
+            continuation.withLock { pending in
+                pending?.resume(returning: outcome)
+                pending = nil
+            }
+        }
     }
 
     private func validate(target: String?, user: String?) throws(BadRequest) -> (Target, String) {

@@ -49,6 +49,28 @@ struct ProberTests {
         #expect(!third.cached && counter.calls == 3)
     }
 
+    @Test("Prometheus's scrape timeout (less half a second) is the probe's deadline; the late answer serves the next scrape")
+    func scrapeTimeout() async throws {
+        #expect(Prober.deadline(scrapeTimeoutHeader: "2") == 1.5)
+        #expect(Prober.deadline(scrapeTimeoutHeader: "0.3") == 0.1, "never below a tenth of a second")
+        #expect(Prober.deadline(scrapeTimeoutHeader: nil) == nil && Prober.deadline(scrapeTimeoutHeader: "soon") == nil)
+        #expect(Prober.deadline(scrapeTimeoutHeader: "-1") == nil && Prober.deadline(scrapeTimeoutHeader: "inf") == nil)
+        let counter = FetchCounter(delayNanoseconds: 4_000_000_000)
+        let prober = Prober(targets: [Prober.Target(label: "prod", adminName: "admin", interval: 10) { await counter.fetch($0) }])
+        let started = Date()
+        let late = try await prober.probe(target: "prod", user: "alice", deadline: 0.3)
+        let took = Date().timeIntervalSince(started)
+        guard case .failure(.transport(.timedOut)) = late.result else {
+            Issue.record("expected a timeout, got \(late.result)")
+            return
+        }
+        #expect(took < 2.5, "answered at its deadline, not when the fetch ended (4 s): \(took) s")
+        try await Task.sleep(nanoseconds: 4_200_000_000)
+        let next = try await prober.probe(target: "prod", user: "alice", deadline: 0.3)
+        #expect(next.result.isSuccess && next.cached, "the fetch went on and its answer serves the next scrape")
+        #expect(counter.calls == 1)
+    }
+
     @Test("Concurrent probes of one user share one request")
     func coalescing() async throws {
         let counter = FetchCounter(delayNanoseconds: 200_000_000), clock = ManualClock()

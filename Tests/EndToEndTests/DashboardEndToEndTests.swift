@@ -152,7 +152,9 @@ struct DashboardEndToEndTests {
         defer { unlink(log) }
         try pane.run("SWIFT_BACKTRACE=enable=yes,interactive=no M4TOP_DEBUG_CRASH=1.5 M4TOP_SECRET=secret \(Self.bin) --url \(sim.url) 2>\(log); echo exit-status=$?")
         try await pane.waitFor(text: "1.45")
-        try await pane.waitFor(text: "exit-status=", timeout: 30)
+        // The status the shell prints (digits), not the typed `echo exit-status=$?`: the
+        // backtracer has finished writing once the program has exited.
+        try await pane.waitFor("the program's exit status", timeout: 30) { $0.range(of: #"exit-status=[0-9]+"#, options: .regularExpression) != nil }
         try await pane.expectShellUsable("after a trap")
         let stderr = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         #expect(stderr.contains("M4TOP_DEBUG_CRASH"), "the fatal error's message")

@@ -13,7 +13,9 @@ struct KeepAliveTests {
     /// A kept connection stays usable for a minute here: on a machine loaded by the other
     /// suites a task can wait seconds between two requests, and the 3 s default would then
     /// (rightly) open a new connection and fail a count that is about reuse, not idleness.
-    static func client(_ baseURL: String, timeout: Double = 5) throws -> M4Client {
+    /// A generous timeout too: these tests are about which connection carries a request; on a
+    /// machine busy with the parallel suites an answer has taken more than 5 s (CI saw it).
+    static func client(_ baseURL: String, timeout: Double = 30) throws -> M4Client {
         var settings = ConnectionSettings(methodURL: try QuickStatsEndpoint.methodURL(fromBase: baseURL), timeoutSeconds: timeout)
         settings.keepAliveSeconds = 60
         return M4Client(settings: settings, secret: "secret")
@@ -42,7 +44,7 @@ struct KeepAliveTests {
     func idleLimit() async throws {
         let server = try KeepAliveServer(body: Self.answer)
         defer { server.stop() }
-        var settings = ConnectionSettings(methodURL: try QuickStatsEndpoint.methodURL(fromBase: server.baseURL), timeoutSeconds: 5)
+        var settings = ConnectionSettings(methodURL: try QuickStatsEndpoint.methodURL(fromBase: server.baseURL), timeoutSeconds: 30)
         settings.keepAliveSeconds = 0.2
         _ = try await Self.fetch(M4Client(settings: settings, secret: "secret"), times: 3, pause: 500_000_000)
         #expect(server.requests == 3)

@@ -142,9 +142,6 @@ package struct FleetState: Sendable {
         userStates[key]?.lastSuccess.map { now.timeIntervalSince($0) }
     }
 
-    /// The wait before the next try after `failures` failures in a row.
-    package func backoff(failures: Int) -> TimeInterval { scheduler.backoff(failures: failures) }
-
     /// When the poll timer should fire next, or nil when only an answer or a key can start one.
     package var nextPollDue: Date? { scheduler.nextWake(now: now) }
 }

@@ -33,7 +33,7 @@ package struct MetricInput: Sendable {
 /// A metric of the table, by name: what alerts, wall tiles, overview columns, `check`, the
 /// exporter and the history store use. Text from a config file or a flag becomes one of these
 /// at the boundary (`init(path:)`), so a typo is an error there, never a blank cell later.
-package enum MetricID: String, Sendable, Hashable, CaseIterable, Comparable {
+package enum MetricID: String, Sendable, Hashable, CaseIterable {
     case todayCalls = "today.calls", todayDuration = "today.duration", todayRevenue = "today.revenue"
     case todaySelfCost = "today.self_cost", todayProfit = "today.profit", todayMargin = "today.margin"
     case todayPrice = "today.price", todayACD = "today.acd"
@@ -51,11 +51,6 @@ package enum MetricID: String, Sendable, Hashable, CaseIterable, Comparable {
 
     /// The metric named by a path, or nil for a path the table lacks.
     package init?(path: String) { self.init(rawValue: path) }
-
-    /// Table order.
-    package static func < (a: MetricID, b: MetricID) -> Bool {
-        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
-    }
 
     /// What the table says of it.
     package var metric: Metric { MetricTable[self] }

@@ -20,6 +20,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        // The exporter's --web.config.file: the Prometheus exporter-toolkit's YAML, bcrypt passwords.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.0.0"),
     ],
     targets: [
         // ncursesw as a system library; the shim exposes macros Swift cannot import.
@@ -73,7 +76,11 @@ let package = Package(
         .target(name: "Exporter", dependencies: [
             "M4API", "Watch", "TextSafety",
             .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -101,7 +108,11 @@ let package = Package(
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Watch", "M4API", "Screen", "TestSupport"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "M4API", "TestSupport", "TextSafety"]),
         .testTarget(name: "HistoryTests", dependencies: ["History", "Watch", "M4API", "TestSupport"]),
-        .testTarget(name: "ExporterTests", dependencies: ["Exporter", "PluginCheck", "Watch", "M4API", "Simulator", "TestSupport"]),
+        .testTarget(name: "ExporterTests", dependencies: [
+            "Exporter", "PluginCheck", "Watch", "M4API", "Simulator", "TestSupport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+        ]),
         .testTarget(name: "AppTests", dependencies: [
             "App", "Curses", "Watch", "Dashboard", "Exporter", "History", "M4API", "Screen", "Simulator", "TestSupport", "TextSafety",
             .product(name: "Hummingbird", package: "hummingbird"),

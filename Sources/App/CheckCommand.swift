@@ -23,7 +23,14 @@ package struct CheckCommand: AsyncParsableCommand {
         """
     )
 
-    @OptionGroup package var connection: ConnectionOptions
+    @OptionGroup package var server: ServerOptions
+
+    // Arrays only so that a second --user or --profile is refused, not silently taken.
+    @Option(name: .customLong("user"), help: ArgumentHelp("The user to check (default: the profile's first user, else admin).", valueName: "name"))
+    package var users: [String] = []
+
+    @Option(name: .customLong("profile"), help: ArgumentHelp("The profile (server) from the config file to check; needed when the config watches several.", valueName: "name"))
+    package var profiles: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("A condition that makes the check WARNING, e.g. 'today.margin<10' (repeatable).", valueName: "PATH<N"))
     package var warning: [String] = []
@@ -47,8 +54,8 @@ package struct CheckCommand: AsyncParsableCommand {
 
     package func validate() throws {
         if showVersion { return }
-        if connection.users.count > 1 { throw ValidationError("check looks at one user: give --user once") }
-        if connection.profiles.count > 1 { throw ValidationError("check looks at one server: give --profile once") }
+        if users.count > 1 { throw ValidationError("check looks at one user: give --user once") }
+        if profiles.count > 1 { throw ValidationError("check looks at one server: give --profile once") }
     }
 
     package func run() async throws {
@@ -71,7 +78,7 @@ package struct CheckCommand: AsyncParsableCommand {
         }
         let settings: RunSettings
         do throws(ConfigError) {
-            settings = try SettingsResolver.resolve(connection.flags, environment: ProcessInfo.processInfo.environment)
+            settings = try SettingsResolver.resolve(server.flags(users: users, profiles: profiles), environment: ProcessInfo.processInfo.environment)
         } catch {
             return .unknown(error.message)
         }
@@ -83,7 +90,7 @@ package struct CheckCommand: AsyncParsableCommand {
             return .unknown("the config watches \(named.map(\.name).joined(separator: ", ")): name one server with --profile")
         }
         guard let server = settings.servers.first else { return .unknown("no server configured") }
-        let user = connection.users.first ?? (server.allUsers || server.users.isEmpty ? server.adminName : server.users[0])
+        let user = users.first ?? (server.allUsers || server.users.isEmpty ? server.adminName : server.users[0])
         let subject = (server.name.isEmpty ? "" : "\(server.name) ") + user
         let rules = conditions.isEmpty ? CheckCondition.fromRules(settings.alertRules ?? [], user: user) : conditions
 

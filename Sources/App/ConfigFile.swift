@@ -69,8 +69,8 @@ package struct ConfigFile: Sendable {
     package let history: String?
     /// `history_days`: how long minute rows are kept.
     package let historyDays: Int?
-    /// Owner-only (0600 or stricter): required before a `secret` written in the file is used.
-    package let isPrivate: Bool
+    /// Why the file may not hold `secret` (see SecretFilePermissions), nil when it may.
+    package let secretProblem: String?
     let document: TOMLDocument
 
     static let profileKeys = ProfileKey.table.map(\.name)
@@ -109,13 +109,13 @@ package struct ConfigFile: Sendable {
         } catch {
             throw ConfigError("\(error.path):\(error.line): invalid TOML: \(error.reason)")
         }
-        return try ConfigFile(document: document, isPrivate: FileAccess.isOwnerOnly(path))
+        return try ConfigFile(document: document, secretProblem: FileAccess.secretProblem(path))
     }
 
-    init(document: TOMLDocument, isPrivate: Bool) throws(ConfigError) {
+    init(document: TOMLDocument, secretProblem: String?) throws(ConfigError) {
         self.document = document
         self.path = document.path
-        self.isPrivate = isPrivate
+        self.secretProblem = secretProblem
         var defaultProfile: String?
         var watch: [String] = []
         var overviewInterval: Double?

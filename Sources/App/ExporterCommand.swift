@@ -16,8 +16,10 @@ package struct ExporterCommand: AsyncParsableCommand {
         usage: "m4top exporter [--listen HOST:PORT] [--config PATH] [--profile NAME ...] [<options>]",
         discussion: """
         Listens on 127.0.0.1:\(ListenAddress.defaultPort) by default. Any other address serves a carrier's revenue over a \
-        network: give --tls-cert and --tls-key, or say --insecure-listen. Servers, users, secrets and budgets come from \
-        the config file's profiles (watch = [...], users = "all", max_in_flight, max_rate), as for the overview.
+        network: give --tls-cert and --tls-key, or a --web.config.file with TLS or basic_auth_users (the Prometheus \
+        exporter-toolkit's format, as node_exporter reads it), or say --insecure-listen. Servers, users, secrets and \
+        budgets come from the config file's profiles (watch = [...], users = "all", max_in_flight, max_rate), as for the \
+        overview.
 
         SIGTERM drains open requests and exits 0.
         """
@@ -35,6 +37,11 @@ package struct ExporterCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("PEM private key for --tls-cert.", valueName: "path"))
     package var tlsKey: String?
 
+    @Option(name: .customLong("web.config.file"),
+            help: ArgumentHelp("Prometheus exporter-toolkit web config (YAML): tls_server_config, basic_auth_users with bcrypt hashes, http_server_config.headers.",
+                               valueName: "path"))
+    package var webConfigFile: String?
+
     @Flag(name: .long, help: "Serve plain HTTP on an address other than loopback (only behind a network you trust).")
     package var insecureListen = false
 
@@ -45,13 +52,36 @@ package struct ExporterCommand: AsyncParsableCommand {
 
     package func validate() throws {
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
-        let address = try listenAddress
-        if !address.isLoopback && tlsCert == nil && !insecureListen {
-            throw ValidationError("""
+        if tlsCert != nil && webConfigFile != nil {
+            throw ValidationError("give --tls-cert/--tls-key or --web.config.file (its tls_server_config), not both")
+        }
+        _ = try listenAddress
+    }
+
+    /// The HTTP face's settings: the web config (or the TLS flags alone), checked against the
+    /// listen policy and the secret-file rules for private keys.
+    func webSettings(address: ListenAddress) throws(ConfigError) -> WebConfig {
+        var web = WebConfig()
+        if let webConfigFile {
+            do throws(WebConfig.Invalid) { web = try WebConfig.load(path: webConfigFile) } catch { throw ConfigError(error.description) }
+            if web.holdsPrivateKey, let problem = FileAccess.secretProblem(webConfigFile) {
+                throw ConfigError("--web.config.file \(webConfigFile) holds a private key (tls_server_config.key) and is refused: \(problem)")
+            }
+        } else if let tlsCert, let tlsKey {
+            web.tls = ServerTLS(certificate: .file(tlsCert), privateKey: .file(tlsKey))
+        }
+        if let keyFile = web.tls?.privateKeyFile, access(keyFile, F_OK) == 0, let problem = FileAccess.secretProblem(keyFile) {
+            let flag = webConfigFile.map { "--web.config.file \($0): key_file" } ?? "--tls-key"
+            throw ConfigError("\(flag) \(keyFile) is refused: \(problem)")
+        }
+        if !address.isLoopback && web.tls == nil && web.basicAuthUsers.isEmpty && !insecureListen {
+            throw ConfigError("""
             --listen \(address) is not loopback, and these numbers are a carrier's revenue: serve HTTPS with \
-            --tls-cert and --tls-key, or pass --insecure-listen to serve plain HTTP anyway
+            --tls-cert and --tls-key, or give a --web.config.file with TLS or basic_auth_users, or pass --insecure-listen \
+            to serve plain HTTP anyway
             """)
         }
+        return web
     }
 
     /// Without --url, --config or a config file there is no server to export: say so rather
@@ -76,8 +106,9 @@ package struct ExporterCommand: AsyncParsableCommand {
         let settings: RunSettings
         let targets: [ServerTarget]
         let address = try listenAddress
-        let tls = tlsCert.map { ExporterHTTP.TLSFiles(certificate: $0, privateKey: tlsKey ?? "") }
+        let web: WebConfig
         do throws(ConfigError) {
+            web = try webSettings(address: address)
             settings = try SettingsResolver.resolve(flags, environment: environment)
             if settings.isAutomaticDemo { throw ConfigError(Self.nothingConfigured(environment)) }
             targets = try await ServerTarget.openAll(settings.servers)
@@ -86,7 +117,7 @@ package struct ExporterCommand: AsyncParsableCommand {
             throw ExitRequest(.usage)
         }
         if let demo = targets.first(where: \.isDemo) { Console.error(DemoNotice.text(automatic: demo.automaticDemo)) }
-        let status = await ExporterRun(settings: settings, targets: targets).serve(address: address, tls: tls)
+        let status = await ExporterRun(settings: settings, targets: targets).serve(address: address, web: web)
         for target in targets { await target.close() }
         throw ExitRequest(status)
     }
@@ -123,16 +154,16 @@ struct ExporterRun {
     }
 
     /// Serves until SIGTERM or SIGINT; the exit status.
-    func serve(address: ListenAddress, tls: ExporterHTTP.TLSFiles?) async -> ExitStatus {
+    func serve(address: ListenAddress, web: WebConfig) async -> ExitStatus {
         let series = FleetSeries(serverLabels: serverLabels, version: M4TopVersion.current)
         let poller = makePoller(series: series)
         let about = ExporterHTTP.About(version: M4TopVersion.current, servers: serverLabels, pollInterval: settings.overviewInterval)
-        let router = ExporterHTTP.router(series: series, prober: makeProber(), about: about)
-        let scheme = tls == nil ? "http" : "https"
+        let router = ExporterHTTP.router(series: series, prober: makeProber(), about: about, web: web)
+        let scheme = web.tls == nil ? "http" : "https"
         let users = targets.map { $0.settings.allUsers ? "all users" : "\($0.settings.users.count) user\($0.settings.users.count == 1 ? "" : "s")" }
         let application: any Service
         do {
-            application = try ExporterHTTP.application(router: router, address: address, tls: tls, logger: logger) { port in
+            application = try ExporterHTTP.application(router: router, address: address, tls: web.tls, logger: logger) { port in
                 let bound = ListenAddress(host: address.host, port: port)
                 Console.error("m4top exporter: serving \(scheme)://\(bound)/metrics for \(zip(serverLabels, users).map { "\($0) (\($1))" }.joined(separator: ", "))")
             }

@@ -2,13 +2,6 @@ import Foundation
 
 /// File checks for secrets and config: who may read it, and why it cannot be read.
 enum FileAccess {
-    /// True when group and others have no access bits (0600, 0400, 0700...).
-    static func isOwnerOnly(_ path: String) -> Bool {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return false }
-        return info.st_mode & 0o077 == 0
-    }
-
     static func mode(_ path: String) -> String? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }

@@ -84,16 +84,12 @@ package struct M4TopCommand: AsyncParsableCommand {
 extension OneShotOutput.Format: ExpressibleByArgument {}
 extension ScreenMode: ExpressibleByArgument {}
 
-/// Which server and user, and how to reach it: shared by the dashboard, `--once`, `exporter`
-/// and `check`.
-package struct ConnectionOptions: ParsableArguments {
+/// How to reach a server: shared by the dashboard, `--once`, `exporter` and `check`.
+package struct ServerOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("GUI base URL, e.g. https://pbx.example.com/billing.", valueName: "url"))
     package var url: String?
 
-    @Option(name: .customLong("user"), help: ArgumentHelp("A user to show (repeatable; the first is shown first). Default: admin.", valueName: "name"))
-    package var users: [String] = []
-
-    @Option(name: .long, help: ArgumentHelp("File holding the API secret (mode 0600).", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("File holding the API secret (mode 0600, or 0640 with a group you are in).", valueName: "path"))
     package var secretFile: String?
 
     @Option(name: .long, help: ArgumentHelp("The user whose name is left out of the hash (default: admin).", valueName: "name"))
@@ -114,9 +110,6 @@ package struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Config file (default: $XDG_CONFIG_HOME/m4top/config.toml).", valueName: "path"))
     package var config: String?
 
-    @Option(name: .customLong("profile"), help: ArgumentHelp("Profile (server) from the config file; repeat to watch several at once (default: the config's watch list).", valueName: "name"))
-    package var profiles: [String] = []
-
     @Flag(name: .long, help: "Run against the embedded simulator on a free loopback port.")
     package var demo = false
 
@@ -127,10 +120,10 @@ package struct ConnectionOptions: ParsableArguments {
             throw ValidationError("--timeout must be more than 0 seconds and at most \(Int(Limits.timeout.upperBound))")
         }
         if demo && url != nil { throw ValidationError("--demo and --url exclude each other") }
-        if url != nil && profiles.count > 1 { throw ValidationError("--url names one server: it cannot be combined with several --profile") }
     }
 
-    var flags: ConnectionFlags {
+    /// The flags with these users and profiles.
+    func flags(users: [String], profiles: [String]) -> ConnectionFlags {
         var flags = ConnectionFlags()
         flags.url = url
         flags.users = users
@@ -145,6 +138,26 @@ package struct ConnectionOptions: ParsableArguments {
         flags.demo = demo
         return flags
     }
+}
+
+/// Which servers and users, and how to reach them: the dashboard, `--once` and `exporter`
+/// watch several (`check` names one of each, with its own help).
+package struct ConnectionOptions: ParsableArguments {
+    @OptionGroup package var server: ServerOptions
+
+    @Option(name: .customLong("user"), help: ArgumentHelp("A user to show (repeatable; the first is shown first). Default: admin.", valueName: "name"))
+    package var users: [String] = []
+
+    @Option(name: .customLong("profile"), help: ArgumentHelp("Profile (server) from the config file; repeat to watch several at once (default: the config's watch list).", valueName: "name"))
+    package var profiles: [String] = []
+
+    package init() {}
+
+    package func validate() throws {
+        if server.url != nil && profiles.count > 1 { throw ValidationError("--url names one server: it cannot be combined with several --profile") }
+    }
+
+    var flags: ConnectionFlags { server.flags(users: users, profiles: profiles) }
 }
 
 /// How often, and whom: shared by the dashboard and `exporter`.

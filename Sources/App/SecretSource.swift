@@ -22,8 +22,8 @@ enum SecretSource {
             return try runSecretCommand(command, origin: "\(configPath): key 'secret_command'")
         }
         if let secret = profile.secret {
-            guard config?.isPrivate == true else {
-                throw ConfigError("\(configPath): key 'secret': the file holds a secret but others can read it (mode \(FileAccess.mode(configPath) ?? "?")); run chmod 600 \(configPath), or use secret_file")
+            if let problem = config.map({ $0.secretProblem }) ?? "its permissions are unknown" {
+                throw ConfigError("\(configPath): key 'secret': the file holds a secret, but \(problem); or use secret_file")
             }
             guard !secret.isEmpty else { throw ConfigError("\(configPath): key 'secret' is empty") }
             return secret
@@ -36,8 +36,8 @@ enum SecretSource {
         guard access(path, R_OK) == 0, FileAccess.isRegularFile(path) else {
             throw ConfigError("\(origin): cannot read secret file \(path) (\(FileAccess.reason(for: path)))")
         }
-        guard FileAccess.isOwnerOnly(path) else {
-            throw ConfigError("\(origin): secret file \(path) can be read by others (mode \(FileAccess.mode(path) ?? "?")); run chmod 600 \(path)")
+        if let problem = FileAccess.secretProblem(path) {
+            throw ConfigError("\(origin): secret file \(path) is refused: \(problem)")
         }
         let data: Data
         do {

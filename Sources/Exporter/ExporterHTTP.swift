@@ -24,8 +24,11 @@ package enum ExporterHTTP {
         }
     }
 
-    package static func router(series: FleetSeries, prober: Prober, about: About) -> Router<BasicRequestContext> {
+    package static func router(series: FleetSeries, prober: Prober, about: About, web: WebConfig = WebConfig()) -> Router<BasicRequestContext> {
         let router = Router()
+        // Before every route: the web config's headers, then its basic auth (a 401 carries the headers too).
+        if !web.headers.isEmpty { router.add(middleware: ResponseHeaders(headers: web.headers)) }
+        if !web.basicAuthUsers.isEmpty { router.add(middleware: BasicAuth(users: web.basicAuthUsers)) }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: metricsContentType],
                      body: .init(byteBuffer: ByteBuffer(bytes: series.exposition())))
@@ -59,55 +62,22 @@ package enum ExporterHTTP {
         Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    /// A PEM certificate chain and private key for HTTPS.
-    package struct TLSFiles: Sendable, Equatable {
-        package let certificate: String
-        package let privateKey: String
-
-        package init(certificate: String, privateKey: String) {
-            self.certificate = certificate
-            self.privateKey = privateKey
-        }
-
-        /// Loads both files now, so that a bad file is a startup error naming it.
-        package func serverBuilder() throws(TLSLoadError) -> HTTPServerBuilder {
-            let chain: [NIOSSLCertificateSource]
-            do {
-                chain = try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) }
-            } catch {
-                throw TLSLoadError(description: "--tls-cert \(certificate): not a readable PEM certificate (\(error))")
-            }
-            guard !chain.isEmpty else { throw TLSLoadError(description: "--tls-cert \(certificate): no certificate in the file") }
-            let key: NIOSSLPrivateKey
-            do {
-                key = try NIOSSLPrivateKey(file: privateKey, format: .pem)
-            } catch {
-                throw TLSLoadError(description: "--tls-key \(privateKey): not a readable PEM private key (\(error))")
-            }
-            let configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
-            do {
-                return try .tls(.http1(), tlsConfiguration: configuration)
-            } catch {
-                throw TLSLoadError(description: "--tls-cert/--tls-key: \(error)")
-            }
-        }
-    }
-
-    package struct TLSLoadError: Error, Sendable, CustomStringConvertible {
-        package let description: String
-    }
-
     /// The application, not yet running; `onListening` gets the bound port (for port 0).
-    package static func application(router: Router<BasicRequestContext>, address: ListenAddress, tls: TLSFiles?, logger: Logger,
-                                    onListening: @escaping @Sendable (Int) async -> Void) throws(TLSLoadError) -> Application<RouterResponder<BasicRequestContext>> {
+    package static func application(router: Router<BasicRequestContext>, address: ListenAddress, tls: ServerTLS?, logger: Logger,
+                                    onListening: @escaping @Sendable (Int) async -> Void) throws(ServerTLS.LoadError) -> Application<RouterResponder<BasicRequestContext>> {
         Application(
             router: router,
-            server: try tls?.serverBuilder() ?? .http1(),
+            server: try tls?.serverBuilder(http: http1) ?? .http1(configuration: http1),
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "m4top-exporter"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? address.port) },
             logger: logger
         )
     }
+
+    /// A connection that sends nothing for this long is closed (Prometheus keeps its own alive
+    /// by scraping; a client that opens and waits only holds a file descriptor).
+    package static let idleTimeout: TimeAmount = .seconds(60)
+    static var http1: HTTP1Channel.Configuration { .init(idleTimeout: idleTimeout) }
 
     static func landingPage(_ about: About, usersWithSeries: Int, targets: [String]) -> String {
         let example = targets.first.map(html) ?? "PROFILE"
@@ -132,5 +102,18 @@ package enum ExporterHTTP {
     static func html(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}
+
+/// Fixed response headers from the web config (`http_server_config.headers`).
+struct ResponseHeaders<Context: RequestContext>: RouterMiddleware {
+    let headers: [(name: String, value: String)]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        for (name, value) in headers {
+            if let field = HTTPFields.Element.Name(name) { response.headers[field] = value }
+        }
+        return response
     }
 }

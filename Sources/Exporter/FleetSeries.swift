@@ -88,9 +88,9 @@ package final class FleetSeries: FleetSink {
         }
     }
 
-    /// The text exposition format (version 0.0.4), ready to send.
+    /// The text exposition format (version 0.0.4), ready to send, in a stable order.
     package func exposition() -> [UInt8] {
-        registry.emitToBuffer()
+        ExpositionOrder.sorted(registry.emitToBuffer())
     }
 
     /// How many users have series (for the landing page and the bench).

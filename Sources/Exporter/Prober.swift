@@ -200,7 +200,7 @@ package actor Prober {
             registry.makeGauge(descriptor: .named("m4_probe_error_info", help: "1, labelled with the kind of the probe's failure: api, transport or response."),
                                labels: [("kind", error.kind.rawValue)]).set(1.0)
         }
-        return registry.emitToBuffer()
+        return ExpositionOrder.sorted(registry.emitToBuffer())
     }
 }
 

@@ -79,8 +79,8 @@ struct ConfigAndSecretsTests {
         flags.url = "http://h/billing"
         flags.secretFile = dir.write("open.secret", "topsecret-value\n", mode: 0o644)
         let open = message(flags)
-        #expect(open?.contains("can be read by others (mode 644)") == true)
-        #expect(open?.contains("chmod 600") == true)
+        #expect(open?.contains("secret file \(flags.secretFile!) is refused: mode 0644, others can read it") == true, "\(open ?? "")")
+        #expect(open?.contains("Allowed: 0600 or 0400 owned by you, or 0640/0440 with a group you are in") == true)
         #expect(open?.contains("topsecret-value") == false)
         flags.secretFile = dir.path + "/missing.secret"
         #expect(message(flags)?.contains("no such file") == true)
@@ -109,6 +109,50 @@ struct ConfigAndSecretsTests {
         let text = message(flags)
         #expect(text?.contains("\(config): key 'secret'") == true)
         #expect(text?.contains("abc") == false)
+    }
+
+    @Test("Secret permissions: owner-only or group-readable by a group of the reader; each wrong bit or owner named",
+          arguments: [
+              // (mode, owner, group, what the message must say; nil when accepted)
+              (0o600, 1000, 54320, nil), (0o400, 1000, 54320, nil), (0o640, 1000, 54320, nil), (0o440, 1000, 54320, nil),
+              (0o640, 0, 54320, nil),  // root:ssl-cert style, read through the group
+              (0o640, 1000, 54321, "group gid 54321 can read it and you are not in that group"),
+              (0o644, 1000, 54320, "others can read it"),
+              (0o602, 1000, 54320, "others can write it"),
+              (0o660, 1000, 54320, "can write it"),
+              (0o670, 1000, 54320, "can write it, execute it"),
+              (0o600, 1001, 54320, "it is owned by"),
+              (0o666, 1001, 54321, "it is owned by"),
+          ] as [(Int, Int, Int, String?)])
+    func secretPermissions(mode: Int, owner: Int, group: Int, wanted: String?) {
+        let reader = SecretFilePermissions.Reader(user: 1000, groups: [54320, 1000])
+        let problem = SecretFilePermissions(mode: mode_t(mode), owner: uid_t(owner), group: gid_t(group)).problem(for: reader)
+        if let wanted {
+            #expect(problem?.contains(wanted) == true, "\(String(mode, radix: 8)): \(problem ?? "accepted")")
+            #expect(problem?.hasPrefix("mode 0\(String(mode, radix: 8))") == true)
+            #expect(problem?.contains("Allowed: 0600 or 0400 owned by you, or 0640/0440 with a group you are in") == true)
+        } else {
+            #expect(problem == nil, "\(String(mode, radix: 8)) is allowed")
+        }
+        // Every fault at once is listed, not only the first.
+        let all = SecretFilePermissions(mode: 0o677, owner: 1001, group: 54321).problem(for: reader) ?? ""
+        #expect(all.contains("owned by") && all.contains("others can read it, write it, execute it")
+                && all.contains("can write it, execute it") && all.contains("you are not in that group"), "\(all)")
+    }
+
+    @Test("A real 0640 secret file in one of the reader's groups is read; 0640 in a group it is not in is refused")
+    func groupReadableSecretFile() throws {
+        var flags = ConnectionFlags()
+        flags.url = "http://h/billing"
+        let file = dir.write("shared.secret", "group-secret\n", mode: 0o640)
+        #expect(chown(file, geteuid(), getegid()) == 0)
+        flags.secretFile = file
+        #expect(try resolve(flags).servers[0].secret == "group-secret")
+        // A group this process is not in: a high gid no one uses (root may chown to it).
+        let stranger: gid_t = 54_321
+        guard chown(file, geteuid(), stranger) == 0 else { return }  // not root: cannot give the file away
+        let refused = message(flags) ?? ""
+        #expect(refused.contains("group gid 54321 can read it and you are not in that group"), "\(refused)")
     }
 
     @Test("secret_command runs and its first line is the secret")

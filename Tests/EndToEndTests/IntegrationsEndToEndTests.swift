@@ -80,6 +80,57 @@ enum Integrations {
         return try await Spawn.runWithStatus(["sh", "-c", "exec \"$0\" \"$@\" < '\(file)'"] + arguments)
     }
 
+    /// A real Prometheus scraping every second, on a free port, its data in a folder of its own.
+    struct Prometheus {
+        let child: Spawn.Child
+        let port: Int
+        let dir: String
+
+        static func start(scrapeConfigs: String, files: [String: String] = [:]) async throws -> Prometheus {
+            // Free now (bound, read, released when the ClosedPort goes): Prometheus cannot take port 0.
+            let port = ClosedPort().port
+            let dir = NSTemporaryDirectory() + "m4top-prometheus-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
+            for (name, text) in files { try text.write(toFile: dir + "/" + name, atomically: true, encoding: .utf8) }
+            try """
+            global:
+              scrape_interval: 1s
+              evaluation_interval: 1s
+            scrape_configs:
+            \(scrapeConfigs)
+            """.write(toFile: dir + "/prometheus.yml", atomically: true, encoding: .utf8)
+            let child = try Spawn.start(["prometheus", "--config.file=\(dir)/prometheus.yml", "--storage.tsdb.path=\(dir)/data",
+                                         "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn"])
+            return Prometheus(child: child, port: port, dir: dir)
+        }
+
+        func stop() {
+            kill(child.pid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(child.pid, &status, 0)
+            _ = child.finish(status)
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+
+        /// The query's single value, once Prometheus has the wanted one (or the last seen).
+        func query(_ promQL: String, until wanted: String, seconds: Double) async -> String? {
+            let url = "http://127.0.0.1:\(port)/api/v1/query?query=" + promQL.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let end = Date().addingTimeInterval(seconds)
+            var last: String?
+            while Date() < end {
+                if let body = try? await Integrations.get(url).body,
+                   let json = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
+                   let data = json["data"] as? [String: Any], let result = data["result"] as? [[String: Any]],
+                   let value = result.first?["value"] as? [Any], let text = value.last as? String {
+                    last = text
+                    if text == wanted { return text }
+                }
+                try? await Task.sleep(nanoseconds: 250_000_000)
+            }
+            return last
+        }
+    }
+
     /// Every `m4_…` name a text mentions.
     static func metricNames(in text: String) -> Set<String> {
         let regex = try! NSRegularExpression(pattern: "\\bm4_[a-z_]+")
@@ -176,41 +227,15 @@ struct IntegrationsEndToEndTests {
         let simulator = try await Integrations.simulator(activeCalls: 7)
         let (exporter, base) = try await Integrations.exporter(["--url", simulator.baseURL, "--user", "admin", "--overview-interval", "1",
                                                                 "--interval", "1"])
-        // Free now (bound, read, released when the ClosedPort goes): Prometheus cannot take port 0.
-        let port = ClosedPort().port
-        let dir = NSTemporaryDirectory() + "m4top-prometheus-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let exporterAddress = base.replacingOccurrences(of: "http://", with: "")
-        try """
-        global:
-          scrape_interval: 1s
-          evaluation_interval: 1s
-        scrape_configs:
+        let prometheus = try await Integrations.Prometheus.start(scrapeConfigs: """
           - job_name: m4top
             static_configs:
               - targets: ["\(exporterAddress)"]
-        """.write(toFile: dir + "/prometheus.yml", atomically: true, encoding: .utf8)
-        let prometheus = try Spawn.start(["prometheus", "--config.file=\(dir)/prometheus.yml", "--storage.tsdb.path=\(dir)/data",
-                                          "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn"])
-        defer { kill(prometheus.pid, SIGKILL); var status: Int32 = 0; waitpid(prometheus.pid, &status, 0); _ = prometheus.finish(status) }
-
-        /// The query's single value, once Prometheus has one.
+        """)
+        defer { prometheus.stop() }
         func query(_ promQL: String, until wanted: String, seconds: Double) async -> String? {
-            let url = "http://127.0.0.1:\(port)/api/v1/query?query=" + promQL.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
-            let end = Date().addingTimeInterval(seconds)
-            var last: String?
-            while Date() < end {
-                if let body = try? await Integrations.get(url).body,
-                   let json = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
-                   let data = json["data"] as? [String: Any], let result = data["result"] as? [[String: Any]],
-                   let value = result.first?["value"] as? [Any], let text = value.last as? String {
-                    last = text
-                    if text == wanted { return text }
-                }
-                try? await Task.sleep(nanoseconds: 250_000_000)
-            }
-            return last
+            await prometheus.query(promQL, until: wanted, seconds: seconds)
         }
 
         let active = await query(#"m4_active_calls{job="m4top",server="127.0.0.1",user="admin"}"#, until: "7", seconds: 40)
@@ -221,6 +246,71 @@ struct IntegrationsEndToEndTests {
         #expect(await query(#"m4_poll_errors_total{user="admin",kind="transport"} > 0"#, until: "1", seconds: 10) != nil)
         let ended = try await Integrations.terminate(exporter)
         #expect(ended.status == 0, "\(ended.output)")
+    }
+
+    @Test("--web.config.file: a real Prometheus scrapes over HTTPS (verified against the certificate) with basic auth from an htpasswd bcrypt hash; a wrong password is up 0")
+    func realPrometheusWithWebConfig() async throws {
+        let dir = NSTemporaryDirectory() + "m4top-web-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let made = try await Spawn.runWithStatus(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                                                  "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem"])
+        #expect(made.status == 0)
+        chmod(dir + "/key.pem", 0o600)
+        // Apache's htpasswd makes the hash ($2y$, cost 10), as an operator would.
+        let hashed = try await Spawn.runWithStatus(["htpasswd", "-nbBC", "10", "prom", "scrape: secret"])
+        let hash = String(hashed.output.split(separator: "\n")[0].dropFirst("prom:".count))
+        #expect(hash.hasPrefix("$2y$10$"), "\(hashed.output)")
+        try """
+        # exporter-toolkit format, paths relative to this file
+        tls_server_config:
+          cert_file: cert.pem
+          key_file: key.pem
+        http_server_config:
+          headers:
+            X-Content-Type-Options: nosniff
+        basic_auth_users:
+          prom: \(hash)
+        """.write(toFile: dir + "/web.yml", atomically: true, encoding: .utf8)
+
+        let simulator = try await Integrations.simulator(activeCalls: 9)
+        defer { Task { await simulator.stop() } }
+        let (exporter, base) = try await Integrations.exporter(["--url", simulator.baseURL, "--user", "admin", "--overview-interval", "1",
+                                                                "--interval", "1", "--web.config.file", dir + "/web.yml"])
+        #expect(base.hasPrefix("https://"))
+        let anonymous = try await Spawn.runWithStatus(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", dir + "/cert.pem", base + "/metrics"])
+        #expect(anonymous.output == "401", "no password, no numbers")
+        let headers = try await Spawn.runWithStatus(["curl", "-s", "-D", "-", "-o", "/dev/null", "--cacert", dir + "/cert.pem",
+                                                     "-u", "prom:scrape: secret", base + "/metrics"])
+        #expect(headers.output.hasPrefix("HTTP/1.1 200"), "\(headers.output)")
+        #expect(headers.output.lowercased().contains("x-content-type-options: nosniff"))
+
+        let address = base.replacingOccurrences(of: "https://", with: "")
+        let prometheus = try await Integrations.Prometheus.start(scrapeConfigs: """
+          - job_name: m4top
+            scheme: https
+            tls_config:
+              ca_file: \(dir)/cert.pem
+            basic_auth:
+              username: prom
+              password: "scrape: secret"
+            static_configs:
+              - targets: ["\(address)"]
+          - job_name: wrong
+            scheme: https
+            tls_config:
+              ca_file: \(dir)/cert.pem
+            basic_auth:
+              username: prom
+              password: guessed
+            static_configs:
+              - targets: ["\(address)"]
+        """)
+        defer { prometheus.stop() }
+        #expect(await prometheus.query(#"m4_active_calls{job="m4top",user="admin"}"#, until: "9", seconds: 40) == "9")
+        #expect(await prometheus.query(#"up{job="wrong"}"#, until: "0", seconds: 10) == "0", "a wrong password scrapes nothing")
+        #expect(await prometheus.query(#"count(m4_up{job="wrong"})"#, until: "none", seconds: 2) == nil)
+        #expect(try await Integrations.terminate(exporter).status == 0)
     }
 
     @Test("SIGTERM drains: a probe in flight is answered, then the exporter exits 0")
@@ -250,7 +340,7 @@ struct IntegrationsEndToEndTests {
         let badKey = try await Spawn.runWithStatus(["env", "M4TOP_SECRET=x", TmuxPane.binary, "exporter", "--url", "http://127.0.0.1:9/billing",
                                                     "--listen", "0.0.0.0:0", "--tls-cert", "/nonexistent/cert.pem", "--tls-key", "/nonexistent/key.pem"])
         #expect(badKey.status == 2)
-        #expect(badKey.output.contains("--tls-cert /nonexistent/cert.pem: not a readable PEM certificate"), "\(badKey.output)")
+        #expect(badKey.output.contains("--tls-cert /nonexistent/cert.pem: cannot read the certificate (no such file)"), "\(badKey.output)")
 
         let dir = NSTemporaryDirectory() + "m4top-tls-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -258,6 +348,12 @@ struct IntegrationsEndToEndTests {
         let made = try await Spawn.runWithStatus(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
                                                   "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem"])
         #expect(made.status == 0)
+        chmod(dir + "/key.pem", 0o644)
+        let openKey = try await Spawn.runWithStatus(["env", "M4TOP_SECRET=x", TmuxPane.binary, "exporter", "--url", "http://127.0.0.1:9/billing",
+                                                     "--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem"])
+        #expect(openKey.status == 2)
+        #expect(openKey.output.contains("--tls-key \(dir)/key.pem is refused: mode 0644, others can read it"), "\(openKey.output)")
+        chmod(dir + "/key.pem", 0o640)
         let simulator = try await Integrations.simulator()
         defer { Task { await simulator.stop() } }
         let (child, base) = try await Integrations.exporter(["--url", simulator.baseURL, "--user", "admin", "--overview-interval", "1",
@@ -265,8 +361,9 @@ struct IntegrationsEndToEndTests {
         #expect(base.hasPrefix("https://"))
         let https = try await Spawn.runWithStatus(["curl", "-sk", base + "/-/healthy"])
         #expect(https.output == "OK\n")
-        let plain = try await Spawn.runWithStatus(["curl", "-s", "--max-time", "3", base.replacingOccurrences(of: "https", with: "http") + "/metrics"])
-        #expect(!plain.output.contains("m4_up"), "no plain HTTP on the TLS port")
+        let plain = try await Spawn.runWithStatus(["curl", "-s", "-w", " %{http_code}", "--max-time", "3",
+                                                   base.replacingOccurrences(of: "https", with: "http") + "/metrics"])
+        #expect(plain.output == "This port serves HTTPS: use https:// instead of http://.\n 400", "plain HTTP on the TLS port is told so")
         #expect(try await Integrations.terminate(child).status == 0)
     }
 
@@ -277,12 +374,20 @@ struct IntegrationsEndToEndTests {
             #expect(result.status == 3, "check \(arguments): exit \(result.status)")
             if arguments[0].hasPrefix("--h") || arguments[0] == "-h" {
                 #expect(result.output.contains("USAGE: m4top check"), "\(result.output.prefix(200))")
+                // One user and one server per check: the help must not offer more.
+                let flat = result.output.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+                #expect(flat.contains("--user <name> The user to check"), "\(flat)")
+                #expect(flat.contains("--profile <name> The profile (server) from the config file to check"), "\(flat)")
+                #expect(!flat.contains("repeatable; the first") && !flat.contains("repeat to watch"), "\(flat)")
             } else {
                 #expect(result.output.hasPrefix("m4top check "), "\(result.output.prefix(200))")
             }
         }
         let root = try await Spawn.runWithStatus([TmuxPane.binary, "--help"])
         #expect(root.status == 0, "the dashboard's own help still exits 0")
+        #expect(root.output.contains("repeatable; the first is shown first"), "the dashboard watches several users")
+        let twice = try await Spawn.runWithStatus([TmuxPane.binary, "check", "--user", "a", "--user", "b"])
+        #expect(twice.status == 3 && twice.output.contains("give --user once"), "\(twice.output)")
         let simulate = try await Spawn.runWithStatus([TmuxPane.binary, "simulate", "--help"])
         #expect(simulate.status == 0 && simulate.output.contains("USAGE: m4top simulate"), "\(simulate.output.prefix(300))")
     }

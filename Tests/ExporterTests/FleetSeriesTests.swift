@@ -190,3 +190,54 @@ struct FleetSeriesTests {
         #expect(text.split(separator: "\n").allSatisfy { $0.hasPrefix("#") || $0.hasPrefix("m4_") })
     }
 }
+
+@Suite("Exporter: the exposition in a stable order")
+struct ExpositionOrderTests {
+    @Test("Families by name, series by labels, HELP then TYPE, a histogram's _bucket/_sum/_count kept with it")
+    func order() {
+        let shuffled = """
+        # HELP m4_up 1 when up.
+        # TYPE m4_up gauge
+        m4_up{server="prod",user="bob"} 1.0
+        m4_up{server="prod",user="alice"} 0.0
+        # TYPE lat histogram
+        # HELP lat Latency.
+        lat_bucket{le="1"} 2
+        lat_sum 3.5
+        lat_count 2
+        # HELP m4_active_calls Calls now.
+        # TYPE m4_active_calls gauge
+        m4_active_calls{server="prod",user="bob"} 4.0
+
+        """
+        let sorted = String(decoding: ExpositionOrder.sorted(Array(shuffled.utf8)), as: UTF8.self)
+        #expect(sorted == """
+        # HELP lat Latency.
+        # TYPE lat histogram
+        lat_bucket{le="1"} 2
+        lat_count 2
+        lat_sum 3.5
+        # HELP m4_active_calls Calls now.
+        # TYPE m4_active_calls gauge
+        m4_active_calls{server="prod",user="bob"} 4.0
+        # HELP m4_up 1 when up.
+        # TYPE m4_up gauge
+        m4_up{server="prod",user="alice"} 0.0
+        m4_up{server="prod",user="bob"} 1.0
+
+        """)
+    }
+
+    @Test("A fleet's /metrics lists its families in name order and its users in label order")
+    func fleetIsSorted() {
+        var fleet = FleetSeriesTests.Harness(users: ["zoe", "admin", "mia", "bob"])
+        for user in ["zoe", "admin", "mia", "bob"] { fleet.answer(user, Answers.seed) }
+        let lines = String(decoding: fleet.series.exposition(), as: UTF8.self).split(separator: "\n")
+        let families = lines.filter { $0.hasPrefix("# TYPE ") }.map { $0.split(separator: " ")[2] }
+        #expect(families.count > 10)
+        #expect(families == families.sorted(), "\(families)")
+        let ups = lines.filter { $0.hasPrefix("m4_up{") }
+        #expect(ups.map { $0.contains("user=\"admin\"") } == [true, false, false, false], "\(ups)")
+        #expect(ups == ups.sorted())
+    }
+}

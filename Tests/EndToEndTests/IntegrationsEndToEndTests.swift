@@ -367,6 +367,143 @@ struct IntegrationsEndToEndTests {
         #expect(try await Integrations.terminate(child).status == 0)
     }
 
+    @Test("Every Prometheus job the docs show passes promtool check config as it is written")
+    func docsScrapeConfigs() async throws {
+        let docs = try String(contentsOfFile: Integrations.repository + "/docs/integrations.md", encoding: .utf8)
+        // Each ```yaml block that holds a job: the full scrape config, or one job to paste under scrape_configs.
+        let blocks = docs.components(separatedBy: "```yaml\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
+            .filter { $0.contains("job_name:") }
+        #expect(blocks.count >= 2, "the scrape config and the HTTPS job with basic auth")
+        let dir = NSTemporaryDirectory() + "m4top-docs-prom-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for (index, block) in blocks.enumerated() {
+            // Files the example names must exist for promtool; made empty here.
+            var text = block
+            for path in ["/etc/prometheus/m4top-exporter.crt", "/etc/prometheus/m4top-exporter.password"] where text.contains(path) {
+                let local = dir + "/" + (path as NSString).lastPathComponent
+                FileManager.default.createFile(atPath: local, contents: Data("x\n".utf8))
+                text = text.replacingOccurrences(of: path, with: local)
+            }
+            let config = text.hasPrefix("scrape_configs:") ? text : "scrape_configs:\n" + text
+            try config.write(toFile: "\(dir)/\(index).yml", atomically: true, encoding: .utf8)
+            let checked = try await Integrations.tool(["promtool", "check", "config", "--syntax-only", "\(dir)/\(index).yml"])
+            #expect(checked.status == 0, "\(config)\n\(checked.output)")
+        }
+    }
+
+    /// A deploy file without its leading comment lines: what the docs must show verbatim.
+    static func body(of file: String) throws -> String {
+        try String(contentsOfFile: Integrations.deploy + "/" + file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            .drop { $0.hasPrefix("#") || $0.hasPrefix("//") }.joined(separator: "\n")
+    }
+
+    @Test("The docs' Nagios command and Icinga CheckCommand are the deploy files; nagios4 -v and icinga2 daemon -C accept them, and the Nagios command line, run as Nagios runs it, checks the simulator")
+    func nagiosAndIcinga() async throws {
+        let docs = try String(contentsOfFile: Integrations.repository + "/docs/integrations.md", encoding: .utf8)
+        let nagios = try Self.body(of: "nagios/m4top.cfg"), icinga = try Self.body(of: "icinga2/m4top.conf")
+        #expect(docs.contains(nagios), "docs/integrations.md shows deploy/nagios/m4top.cfg as it is")
+        #expect(docs.contains(icinga), "docs/integrations.md shows deploy/icinga2/m4top.conf as it is")
+
+        let dir = NSTemporaryDirectory() + "m4top-nagios-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir + "/results", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        chmod(dir, 0o755)
+        // The smallest site around the deploy file: a period, a contact, the template, the host.
+        let objects = """
+        define timeperiod {
+          timeperiod_name 24x7
+          alias 24x7
+        \(["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"].map { "  \($0) 00:00-24:00" }.joined(separator: "\n"))
+        }
+        define command {
+          command_name notify-none
+          command_line /bin/true
+        }
+        define contact {
+          contact_name noc
+          host_notifications_enabled 0
+          service_notifications_enabled 0
+          host_notification_period 24x7
+          service_notification_period 24x7
+          host_notification_options n
+          service_notification_options n
+          host_notification_commands notify-none
+          service_notification_commands notify-none
+        }
+        define service {
+          name generic-service
+          register 0
+          max_check_attempts 3
+          check_interval 5
+          retry_interval 1
+          check_period 24x7
+          notification_period 24x7
+          contacts noc
+        }
+        define host {
+          host_name pbx-prod
+          address 127.0.0.1
+          max_check_attempts 3
+          check_period 24x7
+          notification_period 24x7
+          contacts noc
+        }
+
+        """
+        try objects.write(toFile: dir + "/objects.cfg", atomically: true, encoding: .utf8)
+        let user = String(cString: getpwuid(geteuid()).pointee.pw_name), group = String(cString: getgrgid(getegid()).pointee.gr_name)
+        try """
+        log_file=\(dir)/nagios.log
+        cfg_file=\(dir)/objects.cfg
+        cfg_file=\(Integrations.deploy)/nagios/m4top.cfg
+        check_result_path=\(dir)/results
+        lock_file=\(dir)/nagios.lock
+        temp_file=\(dir)/nagios.tmp
+        status_file=\(dir)/status.dat
+        nagios_user=\(user)
+        nagios_group=\(group)
+        illegal_macro_output_chars=`~$&|'"<>
+
+        """.write(toFile: dir + "/nagios.cfg", atomically: true, encoding: .utf8)
+        for file in ["objects.cfg", "nagios.cfg"] { chmod(dir + "/" + file, 0o644) }
+        let verified = try await Spawn.runWithStatus(["nagios4", "-v", dir + "/nagios.cfg"])
+        #expect(verified.status == 0 && verified.output.contains("Things look okay"), "\(verified.output.suffix(800))")
+
+        // The service's command line with its $ARGn$, through /bin/sh as Nagios runs a line with quotes.
+        func directive(_ name: String) -> String {
+            nagios.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix(name + " ") }
+                .map { $0.trimmingCharacters(in: .whitespaces).dropFirst(name.count).trimmingCharacters(in: .whitespaces) } ?? ""
+        }
+        let simulator = try await Integrations.simulator(activeCalls: 7)
+        defer { Task { await simulator.stop() } }
+        _ = FileManager.default.createFile(atPath: dir + "/m4.secret", contents: Data((Integrations.secret + "\n").utf8), attributes: [.posixPermissions: 0o640])
+        let config = dir + "/config.toml"
+        try "[profiles.prod]\nurl = \"\(simulator.baseURL)\"\nsecret_file = \"\(dir)/m4.secret\"\n".write(toFile: config, atomically: true, encoding: .utf8)
+        var line = directive("command_line")
+        for (index, argument) in directive("check_command").split(separator: "!").dropFirst().enumerated() {
+            line = line.replacingOccurrences(of: "$ARG\(index + 1)$", with: String(argument))
+        }
+        line = line.replacingOccurrences(of: "/usr/local/bin/m4top", with: TmuxPane.binary).replacingOccurrences(of: "/etc/m4top/config.toml", with: config)
+        #expect(!line.contains("$"), "every macro filled: \(line)")
+        let ran = try await Spawn.runWithStatus(["env", "-u", "M4TOP_SECRET", "/bin/sh", "-c", line])
+        #expect(ran.status == 0, "\(line)\n\(ran.output)")
+        #expect(ran.output.hasPrefix("M4 OK - prod admin: 7 active calls"), "\(ran.output)")
+        #expect(ran.output.contains("active_calls.total=7;;1:;0"), "the --critical threshold reached the perfdata: \(ran.output)")
+
+        try """
+        include <itl>
+        include "\(Integrations.deploy)/icinga2/m4top.conf"
+        object Host "pbx-prod" {
+          check_command = "dummy"
+          vars.m4_profile = "prod"
+        }
+
+        """.write(toFile: dir + "/icinga2.conf", atomically: true, encoding: .utf8)
+        let icingaCheck = try await Spawn.runWithStatus(["icinga2", "daemon", "-C", "-c", dir + "/icinga2.conf"])
+        #expect(icingaCheck.status == 0 && icingaCheck.output.contains("Instantiated 1 Service"), "\(icingaCheck.output.suffix(800))")
+    }
+
     @Test("check --help, -V and --version exit 3 (UNKNOWN), as monitoring plugins do")
     func checkHelpAndVersion() async throws {
         for arguments in [["--help"], ["-h"], ["-V"], ["--version"]] {

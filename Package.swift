@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(name: "WatchTests", dependencies: ["Watch", "M4API", "TestSupport"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Watch", "M4API", "Screen", "TestSupport"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "M4API", "TestSupport", "TextSafety"]),
-        .testTarget(name: "HistoryTests", dependencies: ["History", "Watch", "M4API", "TestSupport"]),
+        .testTarget(name: "HistoryTests", dependencies: ["History", "Watch", "M4API", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ExporterTests", dependencies: [
             "Exporter", "PluginCheck", "Watch", "M4API", "Simulator", "TestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),

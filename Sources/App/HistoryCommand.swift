@@ -64,6 +64,9 @@ package struct HistoryCommand: AsyncParsableCommand {
                 let store = try HistoryStore.open(path: path).store
                 snapshots = try store.snapshots(server: server, user: user, since: since.flatMap { Self.parseWhen($0, now: now) },
                                                 until: until.flatMap { Self.parseWhen($0, now: now) })
+                if store.damagedRows > 0 {
+                    Console.error("m4top history: skipped \(store.damagedRows) damaged row\(store.damagedRows == 1 ? "" : "s") in \(path) (a value of the wrong type)")
+                }
             } catch {
                 Console.error("m4top history: \(error.message)")
                 throw ExitRequest(.transport)

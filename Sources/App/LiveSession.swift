@@ -212,7 +212,18 @@ final class LiveController {
             guard !others.isEmpty else { return }
             let rest = HistorySetup.seeds(store, wanted: others, window: window, now: Date())
             await MainActor.run { self?.dispatch(.historyLoaded(rest)) }
+            let damaged = store.damagedRows
+            guard damaged > 0 else { return }
+            await MainActor.run { self?.sayDamagedRows(damaged, path: store.path) }
         }
+    }
+
+    /// Said once: rows of the store that could not be read (edited by hand or by a tool).
+    private func sayDamagedRows(_ count: Int, path: String) {
+        let text = "history: skipped \(count) damaged row\(count == 1 ? "" : "s") in \(path) (a value of the wrong type)"
+        logger.warning("\(text)")
+        state.notice = (text, Date().addingTimeInterval(30))
+        dispatch(.tick(Date()))
     }
 
     /// Users asked of the store already (at start, or when a user list brought them).

@@ -76,6 +76,11 @@ package struct HistoryError: Error, Sendable, CustomStringConvertible {
 package final class HistoryStore: Sendable {
     package let path: String
     private let pool: DatabasePool
+    private let damaged = DamagedRows()
+
+    /// Rows skipped by reads since the store was opened because a value had the wrong type
+    /// (a BLOB for text, text for a time): someone edited the file. Never a trap.
+    package var damagedRows: Int { damaged.count }
 
     /// Waits this long for another process's write before giving up on one batch.
     package static let busySeconds: TimeInterval = 5
@@ -229,15 +234,19 @@ package final class HistoryStore: Sendable {
                                             arguments: [cutoff])
                 var minutes: [String: MinuteRow] = [:]
                 for row in rows {
-                    let server: String = row["server"], user: String = row["user"], time: Double = row["time"]
+                    guard let server: String = damaged.check({ try row.decode(forColumn: "server") }),
+                          let user: String = damaged.check({ try row.decode(forColumn: "user") }),
+                          let time: Double = damaged.check({ try row.decode(forColumn: "time") }) else { continue }
                     let minute = Int((time / 60).rounded(.down))
                     let key = "\(server)\u{0}\(user)\u{0}\(minute)"
-                    minutes[key, default: MinuteRow(server: server, user: user, minute: minute)].add(Self.decode(row["metrics"]))
+                    minutes[key, default: MinuteRow(server: server, user: user, minute: minute)].add(Self.decode(damaged.check { try row.decode(String?.self, forColumn: "metrics") } ?? nil))
                 }
                 for minute in minutes.values {
                     try minute.merge(into: db)
                 }
                 try db.execute(sql: "DELETE FROM snapshot WHERE time < ?", arguments: [cutoff])
+                // A time that is not a number (edited by hand) would never age out.
+                try db.execute(sql: "DELETE FROM snapshot WHERE typeof(time) NOT IN ('integer', 'real')")
                 try db.execute(sql: "DELETE FROM minute WHERE minute < ?", arguments: [Int(oldest / 60)])
             }
         } catch {
@@ -260,20 +269,26 @@ package final class HistoryStore: Sendable {
             return try pool.read { db in
                 let minuteRows = try Row.fetchAll(db, sql: "SELECT server, user, minute, last, active_max FROM minute WHERE \(filter)minute * 60 >= ? AND minute * 60 <= ?",
                                                   arguments: StatementArguments(arguments + [lower, upper]))
-                var result = minuteRows.map { row -> StoredSnapshot in
-                    var snapshot = StoredSnapshot(server: row["server"], user: row["user"],
-                                                  time: Date(timeIntervalSince1970: Double(row["minute"] as Int) * 60), ok: true,
-                                                  metrics: Self.decode(row["last"]))
-                    snapshot.isMinute = true
-                    snapshot.activePeak = (row["active_max"] as String?).flatMap { Decimal(string: $0) }
-                    return snapshot
+                var result = minuteRows.compactMap { row in
+                    damaged.check { () throws -> StoredSnapshot in
+                        var snapshot = StoredSnapshot(server: try row.decode(forColumn: "server"), user: try row.decode(forColumn: "user"),
+                                                      time: Date(timeIntervalSince1970: Double(try row.decode(Int.self, forColumn: "minute")) * 60),
+                                                      ok: true, metrics: Self.decode(try row.decode(forColumn: "last")))
+                        snapshot.isMinute = true
+                        snapshot.activePeak = (try row.decode(String?.self, forColumn: "active_max")).flatMap { Decimal(string: $0) }
+                        return snapshot
+                    }
                 }
                 let rows = try Row.fetchAll(db, sql: "SELECT server, user, time, ok, error_kind, metrics\(withRaw ? ", raw" : "") FROM snapshot WHERE \(filter)time >= ? AND time <= ? ORDER BY time",
                                             arguments: StatementArguments(arguments + [lower, upper]))
-                result += rows.map { row in
-                    StoredSnapshot(server: row["server"], user: row["user"], time: Date(timeIntervalSince1970: row["time"]), ok: row["ok"],
-                                   errorKind: row["error_kind"], metrics: Self.decode(row["metrics"]),
-                                   raw: withRaw ? RawAnswer.answer(raw: row["raw"], metrics: Self.decode(row["metrics"])) : nil)
+                result += rows.compactMap { row in
+                    damaged.check { () throws -> StoredSnapshot in
+                        let metrics = Self.decode(try row.decode(String?.self, forColumn: "metrics"))
+                        return StoredSnapshot(server: try row.decode(forColumn: "server"), user: try row.decode(forColumn: "user"),
+                                              time: Date(timeIntervalSince1970: try row.decode(forColumn: "time")), ok: try row.decode(forColumn: "ok"),
+                                              errorKind: try row.decode(forColumn: "error_kind"), metrics: metrics,
+                                              raw: withRaw ? RawAnswer.answer(raw: try row.decode(forColumn: "raw"), metrics: metrics) : nil)
+                    }
                 }
                 return result.sorted { $0.time < $1.time }
             }
@@ -288,8 +303,11 @@ package final class HistoryStore: Sendable {
             return try pool.read { db in
                 guard let row = try Row.fetchOne(db, sql: "SELECT time, metrics, raw FROM snapshot WHERE server = ? AND user = ? AND ok ORDER BY time DESC LIMIT 1",
                                                  arguments: [server, user]),
-                      let stats = RawAnswer.answer(raw: row["raw"], metrics: Self.decode(row["metrics"])) else { return nil }
-                return (Date(timeIntervalSince1970: row["time"]), stats)
+                      let found = damaged.check({ () throws -> (time: Date, stats: QuickStats?) in
+                          (Date(timeIntervalSince1970: try row.decode(forColumn: "time")),
+                           RawAnswer.answer(raw: try row.decode(forColumn: "raw"), metrics: Self.decode(try row.decode(String?.self, forColumn: "metrics"))))
+                      }), let stats = found.stats else { return nil }
+                return (found.time, stats)
             }
         } catch {
             throw HistoryError("cannot read \(path): \(Self.describe(error))")
@@ -388,9 +406,14 @@ struct MinuteRow {
         var row = self
         if let existing = try Row.fetchOne(db, sql: "SELECT first, active_min, active_max FROM minute WHERE server = ? AND user = ? AND minute = ?",
                                            arguments: [server, user, minute]) {
-            row.first = HistoryStore.decode(existing["first"])
-            if let low = (existing["active_min"] as String?).flatMap({ Decimal(string: $0) }) { row.activeMin = min(row.activeMin ?? low, low) }
-            if let high = (existing["active_max"] as String?).flatMap({ Decimal(string: $0) }) { row.activeMax = max(row.activeMax ?? high, high) }
+            // A damaged value is left out of the merge (the new minute's own values stand).
+            row.first = HistoryStore.decode((try? existing.decode(String?.self, forColumn: "first")) ?? nil)
+            if let low = ((try? existing.decode(String?.self, forColumn: "active_min")) ?? nil).flatMap({ Decimal(string: $0) }) {
+                row.activeMin = min(row.activeMin ?? low, low)
+            }
+            if let high = ((try? existing.decode(String?.self, forColumn: "active_max")) ?? nil).flatMap({ Decimal(string: $0) }) {
+                row.activeMax = max(row.activeMax ?? high, high)
+            }
         }
         try db.execute(sql: "INSERT OR REPLACE INTO minute (server, user, minute, first, last, active_min, active_max) VALUES (?, ?, ?, ?, ?, ?, ?)",
                        arguments: [server, user, minute, HistoryStore.encode(row.first), HistoryStore.encode(row.last),
@@ -444,5 +467,23 @@ enum RawAnswer {
         return QuickStats(sections: sections.compactMap { section in
             (section["name"] as? String).map { StatSection(name: $0, fields: fields(section["fields"])) }
         }, fields: fields(object["fields"]))
+    }
+}
+
+/// Counts rows a read skipped because a value had the wrong type.
+final class DamagedRows: @unchecked Sendable {
+    private let lock = NSLock()
+    private var total = 0
+
+    var count: Int { lock.withLock { total } }
+
+    /// The decoded value, or nil (counted) when the row is damaged.
+    func check<Value>(_ decode: () throws -> Value) -> Value? {
+        do {
+            return try decode()
+        } catch {
+            lock.withLock { total += 1 }
+            return nil
+        }
     }
 }

@@ -90,6 +90,8 @@ enum XMLTreeBuilder {
             if elementName.count > limits.nameLength {
                 return stop(parser, "an element name longer than \(limits.nameLength) characters")
             }
+            // Indentation before a first child is layout, not the parent's value.
+            if let parent = stack.indices.last, stack[parent].text.allSatisfy(\.isWhitespace) { stack[parent].text = "" }
             stack.append(XMLNode(name: elementName, text: "", children: []))
         }
 
@@ -103,6 +105,9 @@ enum XMLTreeBuilder {
 
         private func append(_ text: String, _ parser: XMLParser) {
             guard exceeded == nil, !stack.isEmpty else { return }
+            // Whitespace between child elements is layout: an indented list of 20,000 users
+            // would otherwise pile it up as the list's own text, past the value limit.
+            if !stack[stack.count - 1].children.isEmpty && text.allSatisfy(\.isWhitespace) { return }
             stack[stack.count - 1].text += text
             if stack[stack.count - 1].text.utf8.count > limits.valueBytes {
                 stop(parser, "a value longer than \(limits.valueBytes / 1024) KiB")

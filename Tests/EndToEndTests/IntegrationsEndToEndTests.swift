@@ -382,7 +382,7 @@ struct IntegrationsEndToEndTests {
             var text = block
             for path in ["/etc/prometheus/m4top-exporter.crt", "/etc/prometheus/m4top-exporter.password"] where text.contains(path) {
                 let local = dir + "/" + (path as NSString).lastPathComponent
-                FileManager.default.createFile(atPath: local, contents: Data("x\n".utf8))
+                _ = FileManager.default.createFile(atPath: local, contents: Data("x\n".utf8))
                 text = text.replacingOccurrences(of: path, with: local)
             }
             let config = text.hasPrefix("scrape_configs:") ? text : "scrape_configs:\n" + text
@@ -522,7 +522,8 @@ struct IntegrationsEndToEndTests {
         }
         let root = try await Spawn.runWithStatus([TmuxPane.binary, "--help"])
         #expect(root.status == 0, "the dashboard's own help still exits 0")
-        #expect(root.output.contains("repeatable; the first is shown first"), "the dashboard watches several users")
+        #expect(root.output.split(whereSeparator: \.isWhitespace).joined(separator: " ").contains("repeatable; the first is shown first"),
+                "the dashboard watches several users")
         let twice = try await Spawn.runWithStatus([TmuxPane.binary, "check", "--user", "a", "--user", "b"])
         #expect(twice.status == 3 && twice.output.contains("give --user once"), "\(twice.output)")
         let simulate = try await Spawn.runWithStatus([TmuxPane.binary, "simulate", "--help"])

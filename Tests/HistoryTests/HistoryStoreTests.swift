@@ -1,5 +1,6 @@
 import Watch
 import Foundation
+import GRDB
 @testable import History
 import M4API
 import Testing
@@ -106,6 +107,38 @@ struct HistoryStoreTests {
         try store.write([.answer(answer(calls: 1, active: 1), server: "prod", user: "admin", at: start.addingTimeInterval(86_400 * 3))])
         try store.prune(now: start.addingTimeInterval(86_400 * 8 + 1), days: 7)
         #expect(try store.counts() == (snapshots: 0, minutes: 1), "the first day's minutes are gone after 7 days")
+    }
+
+    @Test("A row with a value of the wrong type (a BLOB for text, text for a time or a flag) is skipped and counted, never a trap")
+    func damagedRows() throws {
+        let folder = StoreFolder()
+        let store = try HistoryStore.open(path: folder.file).store
+        let start = Date(timeIntervalSince1970: 1_794_999_960)
+        try store.write((0..<8).map { .answer(answer(calls: $0, active: 1), server: "prod", user: "admin", at: start.addingTimeInterval(Double($0) * 20)) })
+        try store.prune(now: start.addingTimeInterval(86_400 + 90), days: 7)  // the first minutes become minute rows
+        try store.write((0..<6).map { .answer(answer(calls: 10 + $0, active: 2), server: "prod", user: "admin", at: start.addingTimeInterval(86_400 + Double($0) * 5)) })
+        let before = try store.snapshots()
+        // As a person with sqlite3 might leave it.
+        let queue = try DatabaseQueue(path: folder.file)
+        try queue.write { db in
+            let ids = try Int64.fetchAll(db, sql: "SELECT rowid FROM snapshot ORDER BY time")
+            try db.execute(sql: "UPDATE snapshot SET metrics = x'ff00' WHERE rowid = ?", arguments: [ids[0]])
+            try db.execute(sql: "UPDATE snapshot SET time = 'noon' WHERE rowid = ?", arguments: [ids[1]])
+            try db.execute(sql: "UPDATE snapshot SET user = x'ff' WHERE rowid = ?", arguments: [ids[2]])
+            try db.execute(sql: "UPDATE snapshot SET raw = 42 WHERE rowid = ?", arguments: [ids[ids.count - 1]])  // the latest row
+            try db.execute(sql: "UPDATE minute SET last = x'ff' WHERE minute = (SELECT min(minute) FROM minute)")
+        }
+        try queue.close()
+        let after = try store.snapshots()
+        // A time that is text is outside every time range (SQLite orders text after numbers); the
+        // other three cannot be decoded and are counted.
+        #expect(after.count == before.count - 4, "the damaged rows left out, the rest read")
+        #expect(store.damagedRows == 3)
+        #expect(try store.latestAnswer(server: "prod", user: "admin") == nil, "the latest row is damaged: no answer, no trap")
+        #expect(store.damagedRows == 4)
+        #expect(try store.snapshots(server: "prod").count == before.count - 4)
+        try store.prune(now: start.addingTimeInterval(86_400 * 2 + 90), days: 7)  // merges over the damaged rows
+        #expect(try store.counts().snapshots == 0, "a row whose time is not a number goes at the next prune")
     }
 
     @Test("Two stores on one file write at once: every row arrives, no database-is-locked")

@@ -161,6 +161,20 @@ struct UserListOverLoopbackTests {
         #expect(requests.total == 2 && requests.perUser["users_get"] == 1 && requests.perUser["user0001"] == 1)
     }
 
+    @Test("Big indented lists are taken whole: the whitespace between <user> elements is not a value", arguments: [600, 1_000, 20_000])
+    func bigIndentedLists(users: Int) async throws {
+        var settings = SimulatorSettings()
+        settings.makeFleet(count: users)
+        let running = try await RunningSimulator.start(SimulatedServer(settings: settings, seed: 4))
+        defer { Task { await running.stop() } }
+        var client = try client(running)
+        client = M4Client(settings: ConnectionSettings(methodURL: client.settings.methodURL, method: .post, signer: RequestSigner(adminName: "admin"),
+                                                       timeoutSeconds: 30), secret: "secret")
+        let list = try await client.fetchUsers()
+        #expect(list.count == users + 1)
+        #expect(list.last?.username == String(format: "user%04d", users))
+    }
+
     @Test("Refusals in plain words: wrong secret, a simple user, no permission, API off, GET off")
     func refusals() async throws {
         var settings = SimulatorSettings()

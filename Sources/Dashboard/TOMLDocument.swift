@@ -45,9 +45,18 @@ package struct TOMLDocument: Sendable {
     package let root: [(String, Value)]
     private let lines: [Substring]
 
+    /// Parts in one dotted key or table header (`a.b.c` is 3). m4top's deepest key has 3; a
+    /// key of thousands of parts makes the parser and the walk over its tables recurse until the
+    /// stack runs out, so it is refused before either runs.
+    package static let maximumKeyParts = 32
+
     package init(path: String, text: String) throws(ParseError) {
         self.path = path
         self.lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if let (line, parts) = Self.deepestKey(lines, over: Self.maximumKeyParts) {
+            throw ParseError(path: path, line: line, column: 1,
+                             reason: "a key of \(parts) dotted parts (at most \(Self.maximumKeyParts))")
+        }
         do {
             let table = try TOMLTable(string: text)
             self.root = Self.entries(of: table)
@@ -95,6 +104,30 @@ package struct TOMLDocument: Sendable {
             if rest.hasPrefix("=") { return "\(path):\(number + 1)" }
         }
         return path
+    }
+
+    /// The first line whose key or `[table]` header has more than `limit` dotted parts, and its
+    /// count. Quoted parts may hold dots; lines inside multi-line strings are skipped.
+    static func deepestKey(_ lines: [Substring], over limit: Int) -> (line: Int, parts: Int)? {
+        var inMultiline = false
+        for (index, line) in lines.enumerated() {
+            let delimiters = line.components(separatedBy: "\"\"\"").count - 1 + line.components(separatedBy: "'''").count - 1
+            defer { if delimiters % 2 == 1 { inMultiline.toggle() } }
+            if inMultiline { continue }
+            var parts = 1
+            var quote: Character?
+            scan: for character in line.drop(while: { $0 == " " || $0 == "\t" || $0 == "[" }) {
+                switch character {
+                case "\"", "'":
+                    if quote == nil { quote = character } else if quote == character { quote = nil }
+                case "." where quote == nil: parts += 1
+                case "=", "]", "#": if quote == nil { break scan }
+                default: break
+                }
+            }
+            if parts > limit { return (index + 1, parts) }
+        }
+        return nil
     }
 
     /// `file:line` for a key, or just the file when the line cannot be found.

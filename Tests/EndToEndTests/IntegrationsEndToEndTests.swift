@@ -504,6 +504,23 @@ struct IntegrationsEndToEndTests {
         #expect(icingaCheck.status == 0 && icingaCheck.output.contains("Instantiated 1 Service"), "\(icingaCheck.output.suffix(800))")
     }
 
+    @Test("A dotted-key bomb in the config is UNKNOWN for check and exit 2 for --once; in a themes folder --list-themes names it and goes on")
+    func tomlBombs() async throws {
+        let dir = NSTemporaryDirectory() + "m4top-bomb-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir + "/m4top/themes", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let bomb = Array(repeating: "a", count: 30_000).joined(separator: ".") + " = 1\n"
+        _ = FileManager.default.createFile(atPath: dir + "/bomb.toml", contents: Data(bomb.utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: dir + "/m4top/themes/bomb.toml", contents: Data(bomb.utf8), attributes: [.posixPermissions: 0o600])
+        let check = try await Spawn.runWithStatus(["env", "-u", "M4TOP_SECRET", TmuxPane.binary, "check", "--config", dir + "/bomb.toml"])
+        #expect(check.status == 3 && check.output.contains("a key of 30000 dotted parts"), "\(check.status) \(check.output.prefix(300))")
+        let once = try await Spawn.runWithStatus(["env", "-u", "M4TOP_SECRET", TmuxPane.binary, "--once", "--config", dir + "/bomb.toml"])
+        #expect(once.status == 2 && once.output.contains("bomb.toml:1: invalid TOML: a key of 30000 dotted parts"), "\(once.status) \(once.output.prefix(300))")
+        let themes = try await Spawn.runWithStatus(["env", "XDG_CONFIG_HOME=\(dir)", TmuxPane.binary, "--list-themes"])
+        #expect(themes.status == 0 && themes.output.contains("a key of 30000 dotted parts") && themes.output.contains("high-contrast"),
+                "\(themes.status) \(themes.output.prefix(600))")
+    }
+
     @Test("check --help, -V and --version exit 3 (UNKNOWN), as monitoring plugins do")
     func checkHelpAndVersion() async throws {
         for arguments in [["--help"], ["-h"], ["-V"], ["--version"]] {

@@ -109,7 +109,7 @@ let package = Package(
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "M4API", "TestSupport", "TextSafety"]),
         .testTarget(name: "HistoryTests", dependencies: ["History", "Watch", "M4API", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ExporterTests", dependencies: [
-            "Exporter", "PluginCheck", "Watch", "M4API", "Simulator", "TestSupport",
+            "Exporter", "PluginCheck", "Watch", "M4API", "Simulator", "TestSupport", "TextSafety",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
         ]),

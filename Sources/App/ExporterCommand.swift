@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import M4API
 import ServiceLifecycle
+import TextSafety
 
 /// `m4top exporter`: the fleet, headless, as Prometheus metrics. The same scheduler as the
 /// overview polls every watched user within each server's budget; `/metrics` serves what it
@@ -165,7 +166,8 @@ struct ExporterRun {
         do {
             application = try ExporterHTTP.application(router: router, address: address, tls: web.tls, logger: logger) { port in
                 let bound = ListenAddress(host: address.host, port: port)
-                Console.error("m4top exporter: serving \(scheme)://\(bound)/metrics for \(zip(serverLabels, users).map { "\($0) (\($1))" }.joined(separator: ", "))")
+                let servers = zip(serverLabels, users).map { "\(TerminalSafeText.clean($0)) (\($1))" }.joined(separator: ", ")
+                Console.error("m4top exporter: serving \(scheme)://\(bound)/metrics for \(servers)")
             }
         } catch {
             Console.error("m4top exporter: \(error.description)")

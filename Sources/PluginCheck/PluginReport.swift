@@ -25,7 +25,8 @@ package struct PluginReport: Sendable, Equatable {
     package let line: String
 
     /// An answer checked against the conditions. `subject` names the user (and server).
-    package static func evaluate(_ stats: QuickStats, conditions: [CheckCondition], subject: String) -> PluginReport {
+    package static func evaluate(_ stats: QuickStats, conditions: [CheckCondition], subject rawSubject: String) -> PluginReport {
+        let subject = safe(rawSubject)
         var status = Status.ok
         var crossed: [String] = []
         var missing: [String] = []
@@ -43,7 +44,7 @@ package struct PluginReport: Sendable, Equatable {
         if !missing.isEmpty && crossed.isEmpty {
             return PluginReport(status: .unknown, line: "M4 UNKNOWN - \(subject): not in the server's answer: \(Self.unique(missing).joined(separator: ", ")) | \(perf)")
         }
-        let text = crossed.isEmpty ? summary(stats) : crossed.joined(separator: ", ")
+        let text = crossed.isEmpty ? summary(stats) : Self.listed(Self.unique(crossed))
         return PluginReport(status: status, line: "M4 \(status.word) - \(subject): \(text)" + (perf.isEmpty ? "" : " | \(perf)"))
     }
 
@@ -58,10 +59,24 @@ package struct PluginReport: Sendable, Equatable {
     }
 
     private static func failure(_ status: Status, _ message: String, subject: String?) -> PluginReport {
-        // One line, and no `|` (what follows it would be read as performance data).
-        let oneLine = message.split(whereSeparator: \.isNewline).joined(separator: " ").replacingOccurrences(of: "|", with: "/")
-        let clean = TerminalSafeText.clean(oneLine)
-        return PluginReport(status: status, line: "M4 \(status.word) - " + (subject.map { "\($0): " } ?? "") + clean)
+        let oneLine = message.split(whereSeparator: \.isNewline).joined(separator: " ")
+        return PluginReport(status: status, line: "M4 \(status.word) - " + (subject.map { "\(safe($0)): " } ?? "") + safe(oneLine))
+    }
+
+    /// A name or message for the status line: no control characters, bidi overrides or line
+    /// breaks (a newline would forge a second line; ESC would reach the web UI's terminal), and
+    /// no `|` (what follows it is read as performance data).
+    static func safe(_ text: String) -> String {
+        TerminalSafeText.clean(text.replacingOccurrences(of: "|", with: "/"))
+    }
+
+    /// At most this many crossings are named; the rest are counted (10,000 matching rules once
+    /// made a 357 KB line).
+    static let listedCrossings = 8
+
+    static func listed(_ crossed: [String]) -> String {
+        guard crossed.count > listedCrossings else { return crossed.joined(separator: ", ") }
+        return crossed.prefix(listedCrossings).joined(separator: ", ") + " and \(crossed.count - listedCrossings) more"
     }
 
     /// The OK line's words: what a person on call wants first.

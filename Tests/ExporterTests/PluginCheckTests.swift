@@ -3,6 +3,7 @@ import Foundation
 import M4API
 @testable import PluginCheck
 import Testing
+import TextSafety
 
 @Suite("check: conditions, the status line, performance data")
 struct PluginCheckTests {
@@ -86,6 +87,29 @@ struct PluginCheckTests {
         let report = PluginReport.unknown("the server answered: a | b\nc\u{1B}[2J", subject: "prod admin")
         #expect(report.status == .unknown && report.status.rawValue == 3)
         #expect(report.line == "M4 UNKNOWN - prod admin: the server answered: a / b c\u{FFFD}[2J")
+    }
+
+    @Test("A hostile subject cannot reach the terminal, forge a line or inject perfdata", arguments: [
+        "\u{1B}[31mX\u{07}\u{202E}", "prod\nM4 OK - all fine", "x | fake=1;;;0 ",
+    ])
+    func hostileSubject(subject: String) {
+        let conditions = [try! CheckCondition(parsing: "active_calls.total<1", severity: .critical)]
+        for report in [PluginReport.evaluate(Answers.seed, conditions: conditions, subject: subject),
+                       PluginReport.evaluate(Answers.seed, conditions: [], subject: subject),
+                       PluginReport.unknown("refused", subject: subject)] {
+            #expect(!report.line.unicodeScalars.contains(where: TerminalSafeText.isUnsafe), "\(report.line.debugDescription)")
+            #expect(report.line.split(separator: "|").count <= 2, "one perfdata separator at most: \(report.line)")
+            #expect(!report.line.split(separator: "|").dropFirst().joined().contains("fake"), "no injected perfdata: \(report.line)")
+        }
+    }
+
+    @Test("10,000 crossed rules make a short line: the first few named, the rest counted")
+    func manyCrossings() {
+        let conditions = (0..<10_000).map { try! CheckCondition(parsing: "active_calls.total<\($0 + 1)", severity: .warning) }
+        let report = PluginReport.evaluate(Answers.seed, conditions: conditions, subject: "prod admin")
+        #expect(report.status == .warning)
+        #expect(report.line.contains("and 9992 more"), "\(report.line.prefix(400))")
+        #expect(report.line.utf8.count < 1_500, "\(report.line.utf8.count) bytes")
     }
 
     @Test("Perfdata numbers are plain decimals", arguments: [("1.4475", "1.4475"), ("100", "100"), ("-0.5", "-0.5"), ("2.500", "2.5"), ("0", "0")])

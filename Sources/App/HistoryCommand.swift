@@ -61,7 +61,8 @@ package struct HistoryCommand: AsyncParsableCommand {
         var snapshots: [StoredSnapshot] = []
         if FileManager.default.fileExists(atPath: path) {
             do {
-                let store = try HistoryStore.open(path: path).store
+                // Read-only: a broken file is reported, never moved aside or replaced.
+                let store = try HistoryStore.openReadOnly(path: path)
                 snapshots = try store.snapshots(server: server, user: user, since: since.flatMap { Self.parseWhen($0, now: now) },
                                                 until: until.flatMap { Self.parseWhen($0, now: now) })
                 if store.damagedRows > 0 {
@@ -71,6 +72,8 @@ package struct HistoryCommand: AsyncParsableCommand {
                 Console.error("m4top history: \(error.message)")
                 throw ExitRequest(.transport)
             }
+        } else {
+            Console.error("m4top history: no store at \(path) yet: nothing has been recorded")
         }
         let ids = MetricTable.storedMetrics.compactMap(\.id)
         var out = ""

@@ -1,62 +1,81 @@
+import Foundation
+
 /// swift-prometheus writes families and series in dictionary order, which changes from one
 /// process to the next. Scrapes are compared by people (diff, curl | head) and by tests, so
-/// the text is put in a stable order: families by name, series by their label text.
+/// the text is put in a stable order: families by name, HELP then TYPE, series by their text.
+/// Byte ranges and memcmp throughout: 1,000 users are ~25,000 lines on every scrape.
 enum ExpositionOrder {
     static func sorted(_ text: [UInt8]) -> [UInt8] {
-        struct Family {
-            var name: ArraySlice<UInt8>
-            var comments: [ArraySlice<UInt8>] = []
-            var samples: [ArraySlice<UInt8>] = []
-        }
-        var families: [Family] = []
-        for line in text.split(separator: UInt8(ascii: "\n")) {
-            let name = familyName(of: line)
-            // A histogram's x_bucket, x_sum and x_count belong to family x.
-            let sameFamily = families.last.map { family in
-                family.name == name || (line.first != UInt8(ascii: "#") && name.starts(with: family.name + [UInt8(ascii: "_")]))
-            } ?? false
-            if !sameFamily {
-                families.append(Family(name: name))
+        text.withUnsafeBufferPointer { bytes -> [UInt8] in
+            // Lines as ranges of the text.
+            var lines: [Range<Int>] = []
+            lines.reserveCapacity(bytes.count / 40)
+            var start = 0
+            for index in 0..<bytes.count where bytes[index] == UInt8(ascii: "\n") {
+                if index > start { lines.append(start..<index) }
+                start = index + 1
             }
-            if line.first == UInt8(ascii: "#") {
-                families[families.count - 1].comments.append(line)
-            } else {
-                families[families.count - 1].samples.append(line)
+            if start < bytes.count { lines.append(start..<bytes.count) }
+
+            func less(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
+                let order = memcmp(bytes.baseAddress! + a.lowerBound, bytes.baseAddress! + b.lowerBound, min(a.count, b.count))
+                return order != 0 ? order < 0 : a.count < b.count
             }
-        }
-        // A family can be written in two runs only if its samples were split by another's;
-        // merging by name keeps one block per family.
-        var merged: [ArraySlice<UInt8>: Family] = [:]
-        for family in families {
-            merged[family.name, default: Family(name: family.name)].comments += family.comments
-            merged[family.name, default: Family(name: family.name)].samples += family.samples
-        }
-        var output: [UInt8] = []
-        output.reserveCapacity(text.count)
-        for family in merged.values.sorted(by: { $0.name.lexicographicallyPrecedes($1.name) }) {
-            // HELP before TYPE, each once.
-            var seen: Set<ArraySlice<UInt8>> = []
-            for line in family.comments.sorted(by: { $0.lexicographicallyPrecedes($1) }) where seen.insert(line).inserted {
-                output += line
+            func equal(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
+                a.count == b.count && memcmp(bytes.baseAddress! + a.lowerBound, bytes.baseAddress! + b.lowerBound, a.count) == 0
+            }
+            // A family's name, and its lines (comments first, then samples).
+            var families: [(name: Range<Int>, comments: [Range<Int>], samples: [Range<Int>])] = []
+            for line in lines {
+                let isComment = bytes[line.lowerBound] == UInt8(ascii: "#")
+                let name = familyName(of: line, in: bytes)
+                // A histogram's x_bucket, x_sum and x_count belong to family x; a family split in
+                // two runs is joined again.
+                let index = families.lastIndex { family in
+                    equal(family.name, name) || (!isComment && name.count > family.name.count
+                        && bytes[name.lowerBound + family.name.count] == UInt8(ascii: "_")
+                        && equal(family.name, name.lowerBound..<(name.lowerBound + family.name.count)))
+                }
+                let target: Int
+                if let index, index == families.count - 1 || equal(families[index].name, name) {
+                    target = index
+                } else {
+                    families.append((name, [], []))
+                    target = families.count - 1
+                }
+                if isComment { families[target].comments.append(line) } else { families[target].samples.append(line) }
+            }
+            var output: [UInt8] = []
+            output.reserveCapacity(bytes.count)
+            func write(_ line: Range<Int>) {
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[line]))
                 output.append(UInt8(ascii: "\n"))
             }
-            for line in family.samples.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-                output += line
-                output.append(UInt8(ascii: "\n"))
+            for family in families.sorted(by: { less($0.name, $1.name) }) {
+                var previous: Range<Int>?
+                for line in family.comments.sorted(by: less) where previous.map({ !equal($0, line) }) ?? true {
+                    write(line)
+                    previous = line
+                }
+                for line in family.samples.sorted(by: less) { write(line) }
             }
+            return output
         }
-        return output
     }
 
-    /// `# HELP name …`, `# TYPE name …` or `name{labels} value`: the name.
-    static func familyName(of line: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-        var rest = line
-        if rest.first == UInt8(ascii: "#") {
-            // Skip "# HELP " / "# TYPE ".
-            rest = rest.drop { $0 != UInt8(ascii: " ") }.dropFirst()
-            rest = rest.drop { $0 != UInt8(ascii: " ") }.dropFirst()
+    /// `# HELP name …`, `# TYPE name …` or `name{labels} value`: the name's byte range.
+    static func familyName(of line: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>) -> Range<Int> {
+        var start = line.lowerBound
+        if bytes[start] == UInt8(ascii: "#") {
+            // Past "# HELP " or "# TYPE ".
+            var spaces = 0
+            while start < line.upperBound && spaces < 2 {
+                if bytes[start] == UInt8(ascii: " ") { spaces += 1 }
+                start += 1
+            }
         }
-        let end = rest.firstIndex { $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: " ") } ?? rest.endIndex
-        return rest[rest.startIndex..<end]
+        var end = start
+        while end < line.upperBound && bytes[end] != UInt8(ascii: "{") && bytes[end] != UInt8(ascii: " ") { end += 1 }
+        return start..<end
     }
 }

@@ -75,7 +75,8 @@ package struct HistoryError: Error, Sendable, CustomStringConvertible {
 /// resolution for a day, then one row per minute per user, deleted after `days`.
 package final class HistoryStore: Sendable {
     package let path: String
-    private let pool: DatabasePool
+    /// A pool for the live store; a read-only queue for `m4top history`.
+    private let pool: any DatabaseWriter
     private let damaged = DamagedRows()
 
     /// Rows skipped by reads since the store was opened because a value had the wrong type
@@ -87,7 +88,7 @@ package final class HistoryStore: Sendable {
     /// Full resolution this long; older rows become one per minute.
     package static let fullResolution: TimeInterval = 86_400
 
-    private init(path: String, pool: DatabasePool) {
+    private init(path: String, pool: any DatabaseWriter) {
         self.path = path
         self.pool = pool
     }
@@ -110,6 +111,15 @@ package final class HistoryStore: Sendable {
         } catch {
             throw HistoryError("cannot create \(folder): \(error.localizedDescription)")
         }
+        var info = stat()
+        // A link could point the store at any file, which SQLite would then rewrite and chmod.
+        if lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK {
+            throw HistoryError("\(path) is a symbolic link; m4top does not follow links to its store: give the real path in `history`")
+        }
+        // A folder of ours that others can enter (made before, or by hand) is closed to them.
+        if stat(folder, &info) == 0 && info.st_uid == geteuid() && info.st_mode & 0o077 != 0 { chmod(folder, 0o700) }
+        // Made 0600 before SQLite opens it: its -wal and -shm files take the database's mode.
+        createPrivately(path)
         var failure: any Error
         do {
             return (try openDatabase(path), nil)
@@ -152,11 +162,48 @@ package final class HistoryStore: Sendable {
         configuration.busyMode = .timeout(busySeconds)
         configuration.label = "m4top.history"
         let pool = try DatabasePool(path: path, configuration: configuration)
-        chmod(path, 0o600)
+        for file in [path, path + "-wal", path + "-shm"] { chmod(file, 0o600) }
         try migrator.migrate(pool)
         // Read once: a file that is not SQLite fails here, not on the first write.
         _ = try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") }
         return HistoryStore(path: path, pool: pool)
+    }
+
+    /// A new empty file, 0600, unless something is there already (atomic: two m4top starting
+    /// at once never replace each other's store).
+    static func createPrivately(_ path: String) {
+        #if canImport(Glibc)
+        let made = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
+        #else
+        let made = Darwin.open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
+        #endif
+        if made >= 0 { close(made) }
+    }
+
+    /// For `m4top history`: the store read as it is. A read never moves, creates, migrates or
+    /// changes a file; what is wrong is an error.
+    package static func openReadOnly(path: String) throws(HistoryError) -> HistoryStore {
+        if let kind = notRegularFile(path) { throw HistoryError("cannot read \(path): \(kind)") }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(busySeconds)
+        configuration.label = "m4top.history.read"
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            _ = try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM snapshot") }
+            return HistoryStore(path: path, pool: queue)
+        } catch {
+            throw HistoryError("cannot read \(path): \(describe(error))")
+        }
+    }
+
+    /// Why a path is not a regular file (following links: reading through one is harmless).
+    static func notRegularFile(_ path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return errno == ENOENT ? "no such file" : String(cString: strerror(errno)) }
+        if info.st_mode & S_IFMT == S_IFDIR { return "it is a directory" }
+        if info.st_mode & S_IFMT != S_IFREG { return "not a regular file" }
+        return access(path, R_OK) == 0 ? nil : "permission denied"
     }
 
     static func describe(_ error: any Error) -> String {

@@ -130,6 +130,23 @@ do {
     withExtendedLifetime(fleet) {}
 }
 
+// Taking in a users_get list (users = "all"): the scheduler, the users' states and the watched
+// list follow it. Linear: 200,000 users must not block the main queue for long.
+if only == nil || "take-in".contains(only!) {
+    for count in [20_000, 200_000] {
+        let list = [M4User(username: "admin", userType: "admin")] + (1...count).map { M4User(username: "user\($0)", blocked: $0 % 10 == 0) }
+        var fleet = FleetState(servers: [ServerSetup(name: "bench", displayURL: "http://127.0.0.1/billing", adminName: "admin",
+                                                     users: ["admin"], listsAllUsers: true)],
+                               interval: 5, overviewInterval: 30, historyRetention: 0, now: time)
+        let clock = ContinuousClock()
+        let elapsed = clock.measure { _ = FleetUpdate.update(&fleet, .userListFetched(server: 0, result: .success(list), at: time)) }
+        let again = clock.measure { _ = FleetUpdate.update(&fleet, .userListFetched(server: 0, result: .success(list), at: time)) }
+        print(String(format: "take-in: a users_get list of %d users: %.0f ms, the same list again %.0f ms (%d watched)", count,
+                     Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000,
+                     Double(again.components.attoseconds) / 1e15 + Double(again.components.seconds) * 1000, fleet.watched.count))
+    }
+}
+
 // The exporter: a scrape of /metrics is the exposition of every user's series, and the series
 // are updated as each answer arrives (the cost a poll adds).
 do {

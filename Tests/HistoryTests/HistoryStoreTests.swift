@@ -190,6 +190,51 @@ struct HistoryStoreTests {
         #expect(aside.contains { $0.hasPrefix("history.sqlite.broken-") })
     }
 
+    @Test("Reading (m4top history) never touches the file: a broken one is an error and stays as it is; a good one reads while another process writes")
+    func readOnly() throws {
+        let folder = StoreFolder()
+        let dir = (folder.file as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let garbage = Data(repeating: 0x41, count: 8192)
+        try garbage.write(to: URL(fileURLWithPath: folder.file))
+        let error = #expect(throws: HistoryError.self) { try HistoryStore.openReadOnly(path: folder.file) }
+        #expect(error?.message == "cannot read \(folder.file): file is not a database")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["history.sqlite"], "nothing moved aside, nothing made")
+        #expect(FileManager.default.contents(atPath: folder.file) == garbage)
+        try FileManager.default.removeItem(atPath: folder.file)
+        #expect(throws: HistoryError.self) { try HistoryStore.openReadOnly(path: folder.file) }
+        #expect(!FileManager.default.fileExists(atPath: folder.file), "a read does not create a store")
+
+        let writer = try HistoryStore.open(path: folder.file).store
+        try writer.write([.answer(answer(calls: 3, active: 1), server: "p", user: "u", at: t0)])
+        let reader = try HistoryStore.openReadOnly(path: folder.file)
+        #expect(try reader.snapshots().map { $0.metrics[.todayCalls] } == [3])
+        #expect(throws: HistoryError.self) { try reader.write([.answer(answer(calls: 4, active: 1), server: "p", user: "u", at: t0)]) }
+    }
+
+    @Test("The store: a symbolic link is refused (its target untouched); -wal and -shm are 0600; an open folder is closed to 0700")
+    func filePermissions() throws {
+        let folder = StoreFolder()
+        let dir = (folder.file as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        let target = folder.path + "/target"
+        _ = FileManager.default.createFile(atPath: target, contents: Data(), attributes: [.posixPermissions: 0o644])
+        try FileManager.default.createSymbolicLink(atPath: folder.file, withDestinationPath: target)
+        let error = #expect(throws: HistoryError.self) { try HistoryStore.open(path: folder.file) }
+        #expect(error?.message.contains("is a symbolic link") == true)
+        #expect(FileManager.default.contents(atPath: target) == Data(), "the target is not turned into SQLite")
+        #expect((try FileManager.default.attributesOfItem(atPath: target)[.posixPermissions] as? Int) == 0o644, "nor chmodded")
+        try FileManager.default.removeItem(atPath: folder.file)
+
+        let store = try HistoryStore.open(path: folder.file).store
+        try store.write([.answer(answer(calls: 1, active: 1), server: "p", user: "u", at: t0)])
+        for file in [folder.file, folder.file + "-wal", folder.file + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            #expect((try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int) == 0o600, "\(file)")
+        }
+        #expect(FileManager.default.fileExists(atPath: folder.file + "-wal"), "WAL mode: the -wal file is there to check")
+        #expect((try FileManager.default.attributesOfItem(atPath: dir)[.posixPermissions] as? Int) == 0o700)
+    }
+
     @Test("A folder that cannot be made is a clear error (the dashboard then runs without history)")
     func unwritableFolder() throws {
         let folder = StoreFolder()

@@ -35,6 +35,8 @@ package struct ProfileConfig: Sendable, Equatable {
     package var allUsers: Bool?
     package var maxInFlight: Int?
     package var maxRate: Double?
+    /// `probe_any_user = true`: /probe may ask for users the profile does not watch or list.
+    package var probeAnyUser: Bool?
 
     package init() {}
 }

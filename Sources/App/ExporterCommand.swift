@@ -135,20 +135,25 @@ struct ExporterRun {
         targets.map { ExporterLabels.server(name: $0.settings.name, displayURL: $0.displayURL) }
     }
 
-    func makePoller(series: FleetSeries) -> FleetPoller {
+    /// One budget per server, shared by the poller and /probe.
+    var gates: [ServerGate] { targets.map { ServerGate(budget: $0.setup.budget) } }
+
+    func makePoller(series: FleetSeries, gates: [ServerGate]) -> FleetPoller {
         // The overview's policy: every user at the overview interval, none in focus. The alert
         // rules are Prometheus's business here.
         var state = FleetState(servers: targets.map(\.setup), interval: settings.interval, overviewInterval: settings.overviewInterval,
                                historyRetention: 0)
         state.alerts = AlertBook(rules: [], bell: false)
         series.noteWatched(state)
-        return FleetPoller(state: state, clients: targets.map(\.client), sinks: Sinks.exporter(series: series))
+        return FleetPoller(state: state, clients: targets.map(\.client), gates: gates, sinks: Sinks.exporter(series: series))
     }
 
-    func makeProber() -> Prober {
-        Prober(targets: zip(targets, serverLabels).map { target, label in
-            let client = target.client
-            return Prober.Target(label: label, adminName: target.settings.adminName, interval: target.settings.interval) { user in
+    func makeProber(series: FleetSeries, gates: [ServerGate]) -> Prober {
+        Prober(targets: targets.indices.map { index in
+            let target = targets[index], client = target.client, anyUser = target.settings.probeAnyUser
+            return Prober.Target(label: serverLabels[index], adminName: target.settings.adminName, interval: target.settings.interval,
+                                 gate: gates[index], timeout: target.settings.timeout,
+                                 watches: { user in anyUser || series.watches(server: index, user: user) }) { user in
                 await client.fetchResult(user: user)
             }
         })
@@ -157,9 +162,10 @@ struct ExporterRun {
     /// Serves until SIGTERM or SIGINT; the exit status.
     func serve(address: ListenAddress, web: WebConfig) async -> ExitStatus {
         let series = FleetSeries(serverLabels: serverLabels, version: M4TopVersion.current)
-        let poller = makePoller(series: series)
+        let gates = self.gates
+        let poller = makePoller(series: series, gates: gates)
         let about = ExporterHTTP.About(version: M4TopVersion.current, servers: serverLabels, pollInterval: settings.overviewInterval)
-        let router = ExporterHTTP.router(series: series, prober: makeProber(), about: about, web: web)
+        let router = ExporterHTTP.router(series: series, prober: makeProber(series: series, gates: gates), about: about, web: web)
         let scheme = web.tls == nil ? "http" : "https"
         let users = targets.map { $0.settings.allUsers ? "all users" : "\($0.settings.users.count) user\($0.settings.users.count == 1 ? "" : "s")" }
         let application: any Service

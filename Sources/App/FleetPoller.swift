@@ -9,16 +9,19 @@ import M4API
 actor FleetPoller {
     private(set) var state: FleetState
     private let clients: [M4Client]
+    /// Per server, the budget shared with `/probe` (nil: the scheduler's caps alone).
+    private let gates: [ServerGate]?
     /// Told of every event after the state has taken it in (the exporter's series).
     private let sinks: [any FleetSink]
     private var running = false
     private var planner = PollTimerPlanner()
     private var timer: Task<Void, Never>?
 
-    init(state: FleetState, clients: [M4Client], sinks: [any FleetSink] = []) {
+    init(state: FleetState, clients: [M4Client], gates: [ServerGate]? = nil, sinks: [any FleetSink] = []) {
         precondition(state.servers.count == clients.count, "one client per server")
         self.state = state
         self.clients = clients
+        self.gates = gates
         self.sinks = sinks
     }
 
@@ -78,15 +81,19 @@ actor FleetPoller {
         for effect in effects {
             switch effect {
             case .fetch(let key):
-                let client = clients[key.server]
+                let client = clients[key.server], gate = gates?[key.server]
                 Task {
+                    _ = await gate?.enter()
                     let result = await client.fetchResult(user: key.name)
+                    await gate?.leave()
                     await self.deliver(.fetched(key, result: result, at: Date()))
                 }
             case .fetchUserList(let server):
-                let client = clients[server]
+                let client = clients[server], gate = gates?[server]
                 Task {
+                    _ = await gate?.enter()
                     let result = await client.fetchUsersResult()
+                    await gate?.leave()
                     await self.deliver(.userListFetched(server: server, result: result, at: Date()))
                 }
             case .bell:

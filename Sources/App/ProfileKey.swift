@@ -114,6 +114,7 @@ struct ProfileKey: Sendable {
             }
             return rate
         },
+        .field("probe_any_user", \.probeAnyUser) { value throws(ConfigError) in try value.flag() },
     ]
 
     /// `users`: a list, one name, or "all" (the server's own list). A list and "all" replace

@@ -31,6 +31,8 @@ package struct ServerSettings: Sendable {
     package var budget = ServerBudget()
     /// The profile's own `interval` (or `--interval`): how fresh a `/probe` answer must be.
     package var interval: Double = 5
+    /// `/probe` may ask for any user name, not only those watched or listed.
+    package var probeAnyUser = false
 
     package var isDemo: Bool {
         if case .demo = target { return true }
@@ -243,6 +245,7 @@ package enum SettingsResolver {
         server.budget = ServerBudget(maxInFlight: profile.maxInFlight ?? ServerBudget.defaultMaxInFlight,
                                      maxRate: profile.maxRate ?? ServerBudget.defaultMaxRate)
         server.interval = flags.interval ?? profile.interval ?? 5
+        server.probeAnyUser = profile.probeAnyUser ?? false
         return server
     }
 

@@ -29,6 +29,8 @@ package final class FleetSeries: FleetSink {
     private struct Book {
         var users: [UserKey: UserSeries] = [:]
         var watchedCount: [Int: Gauge] = [:]
+        /// Per server, the users it watches or lists: who /probe may ask for.
+        var names: [Int: Set<String>] = [:]
     }
 
     private let book = NIOLockedValueBox(Book())
@@ -70,7 +72,10 @@ package final class FleetSeries: FleetSink {
             }
         case .userListFetched(let server, let result, _):
             book.withLockedValue { book in
-                if case .success = result { forgetUnwatched(server: server, state: state, in: &book) }
+                if case .success = result {
+                    forgetUnwatched(server: server, state: state, in: &book)
+                    book.names[server] = Set(state.servers[server].users)
+                }
                 if state.servers[server].failure != nil { markDown(server: server, in: &book) }
                 gauge(watchedOn: server, in: &book).set(Double(Self.polledUsers(of: state.servers[server]).count))
             }
@@ -84,8 +89,15 @@ package final class FleetSeries: FleetSink {
         book.withLockedValue { book in
             for server in state.servers.indices {
                 gauge(watchedOn: server, in: &book).set(Double(Self.polledUsers(of: state.servers[server]).count))
+                book.names[server] = Set(state.servers[server].users)
             }
         }
+    }
+
+    /// Whether the server watches or lists this user (its configured users, or its latest
+    /// `users_get` list).
+    package func watches(server: Int, user: String) -> Bool {
+        book.withLockedValue { $0.names[server]?.contains(user) ?? false }
     }
 
     /// The text exposition format (version 0.0.4), ready to send, in a stable order.

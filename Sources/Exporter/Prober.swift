@@ -3,6 +3,7 @@ import M4API
 import Prometheus
 import Synchronization
 import TextSafety
+import Watch
 
 /// `GET /probe?target=PROFILE&user=USER`, blackbox_exporter style: one fetch for one user,
 /// answered as its own small exposition. Targets are profile names only, never URLs, so a scrape
@@ -17,12 +18,23 @@ package actor Prober {
         /// Seconds an answer is served again before a new fetch.
         package let interval: TimeInterval
         package let fetch: @Sendable (String) async -> Result<QuickStats, FetchError>
+        /// The server's budget, shared with the poller; nil: none (tests).
+        package let gate: ServerGate?
+        /// How long a probe without Prometheus's timeout header waits for a slot.
+        package let timeout: TimeInterval
+        /// Whether the profile watches this user (its `users`, or its `users_get` list with
+        /// `users = "all"`): a probe cannot make the exporter ask for any name it likes.
+        package let watches: @Sendable (String) -> Bool
 
-        package init(label: String, adminName: String, interval: TimeInterval,
+        package init(label: String, adminName: String, interval: TimeInterval, gate: ServerGate? = nil, timeout: TimeInterval = 10,
+                     watches: @escaping @Sendable (String) -> Bool = { _ in true },
                      fetch: @escaping @Sendable (String) async -> Result<QuickStats, FetchError>) {
             self.label = label
             self.adminName = adminName
             self.interval = interval
+            self.gate = gate
+            self.timeout = timeout
+            self.watches = watches
             self.fetch = fetch
         }
     }
@@ -34,6 +46,8 @@ package actor Prober {
         /// How long the fetch took (for a cached answer: the original fetch).
         package let duration: TimeInterval
         package let cached: Bool
+        /// No slot in the server's budget came before the deadline: nothing was sent.
+        package var budgetSpent = false
     }
 
     /// A request `/probe` cannot serve: the HTTP 400's text.
@@ -53,6 +67,7 @@ package actor Prober {
 
     /// Distinct users kept at most: probes name users freely, so memory must not follow them.
     static let cacheLimit = 10_000
+    /// In bytes: "a" and 13,000 combining marks is one character.
     static let longestUserName = 256
 
     private let targets: [String: Target]
@@ -93,9 +108,22 @@ package actor Prober {
             break
         }
         let clock = now
+        // A little less than the probe's deadline: a probe that got no slot says so (kind
+        // "budget") before the deadline would call it a timeout.
+        let wait = max(0, (deadline ?? profile.timeout) - 0.1)
         let task = Task { () -> Outcome in
             let started = clock()
+            if let gate = profile.gate {
+                guard await gate.enter(within: wait) else {
+                    var refused = Outcome(result: .failure(.transport(.timedOut(seconds: wait))), fetchedAt: clock(),
+                                          duration: clock().timeIntervalSince(started), cached: false)
+                    refused.budgetSpent = true
+                    self.forget(key)
+                    return refused
+                }
+            }
             let result = await profile.fetch(name)
+            await profile.gate?.leave()
             let ended = clock()
             let outcome = Outcome(result: result, fetchedAt: ended, duration: ended.timeIntervalSince(started), cached: false)
             self.finished(key, outcome)
@@ -103,6 +131,11 @@ package actor Prober {
         }
         cache[key] = .inFlight(task)
         return await Self.outcome(of: task, within: deadline, now: now)
+    }
+
+    /// A probe that sent nothing leaves no answer behind: the next scrape tries again.
+    private func forget(_ key: Key) {
+        if case .inFlight = cache[key] { cache[key] = nil }
     }
 
     private func finished(_ key: Key, _ outcome: Outcome) {
@@ -151,9 +184,12 @@ package actor Prober {
             throw BadRequest(message: "target '\(TerminalSafeText.excerpt(target))' is unknown: it must be \(what) (\(names))")
         }
         let name = user ?? profile.adminName
-        guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= Self.longestUserName,
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.utf8.count <= Self.longestUserName,
               !name.unicodeScalars.contains(where: TerminalSafeText.isUnsafe) else {
-            throw BadRequest(message: "user must be a user name: not empty, at most \(Self.longestUserName) characters, no control characters")
+            throw BadRequest(message: "user must be a user name: not empty, at most \(Self.longestUserName) bytes, no control characters")
+        }
+        guard profile.watches(name) else {
+            throw BadRequest(message: "user '\(TerminalSafeText.excerpt(name))' is not one profile \(profile.label) watches (its users, or its users_get list with users = \"all\")")
         }
         return (profile, name)
     }
@@ -197,8 +233,9 @@ package actor Prober {
                 }
             }
         case .failure(let error):
-            registry.makeGauge(descriptor: .named("m4_probe_error_info", help: "1, labelled with the kind of the probe's failure: api, transport or response."),
-                               labels: [("kind", error.kind.rawValue)]).set(1.0)
+            registry.makeGauge(descriptor: .named("m4_probe_error_info",
+                                                  help: "1, labelled with the kind of the probe's failure: api, transport, response, or budget (the server's max_in_flight and max_rate left no slot in time; nothing was sent)."),
+                               labels: [("kind", outcome.budgetSpent ? "budget" : error.kind.rawValue)]).set(1.0)
         }
         return ExpositionOrder.sorted(registry.emitToBuffer())
     }

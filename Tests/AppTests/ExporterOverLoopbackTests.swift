@@ -14,7 +14,8 @@ import Testing
 
 /// The exporter's real parts (config, poller, series, prober, HTTP) over loopback in front of
 /// the simulator, whose own request counters say what the M4 server was asked.
-@Suite("Exporter over loopback, in front of the simulator")
+// Serialized: the probe flood would starve the others' timing on a 2-core machine.
+@Suite("Exporter over loopback, in front of the simulator", .serialized)
 struct ExporterOverLoopbackTests {
     static let secret = "s3cr3t-for-exporter-tests"
 
@@ -40,9 +41,10 @@ struct ExporterOverLoopbackTests {
     }
 
     /// A config naming the simulator as profile `sim`, watched through the real settings path.
-    static func start(users: String = #"["admin"]"#) async throws -> Running {
+    static func start(users: String = #"["admin", "user0002", "user0003", "nobody"]"#, fleet: Int = 6,
+                      budget: String = "max_rate = 20", extra: String = "", latencyMs: Int? = nil) async throws -> Running {
         var simSettings = SimulatorSettings()
-        simSettings.makeFleet(count: 6)
+        simSettings.makeFleet(count: fleet)
         simSettings.secret = secret
         simSettings.pinnedActiveCalls = 7
         let simulator = try await RunningSimulator.start(SimulatedServer(settings: simSettings, seed: 3))
@@ -56,7 +58,8 @@ struct ExporterOverLoopbackTests {
         secret_file = "\(secretFile)"
         users = \(users)
         interval = 30
-        max_rate = 20
+        \(budget)
+        \(extra)
         """)
         var flags = ConnectionFlags()
         flags.configPath = config
@@ -64,8 +67,9 @@ struct ExporterOverLoopbackTests {
         let targets = try await ServerTarget.openAll(settings.servers)
         let run = ExporterRun(settings: settings, targets: targets)
         let series = FleetSeries(serverLabels: run.serverLabels, version: "test")
-        let poller = run.makePoller(series: series)
-        let router = ExporterHTTP.router(series: series, prober: run.makeProber(),
+        let gates = run.gates
+        let poller = run.makePoller(series: series, gates: gates)
+        let router = ExporterHTTP.router(series: series, prober: run.makeProber(series: series, gates: gates),
                                          about: .init(version: "test", servers: run.serverLabels, pollInterval: 1))
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = try ExporterHTTP.application(router: router, address: ListenAddress(host: "127.0.0.1", port: 0), tls: nil,
@@ -94,7 +98,7 @@ struct ExporterOverLoopbackTests {
 
     @Test("/metrics: the simulator's numbers in the text format; m4_up falls to 0 when it stops")
     func metrics() async throws {
-        let running = try await Self.start()
+        let running = try await Self.start(users: #"["admin"]"#)
         let admin = #"{server="sim",user="admin"}"#
         #expect(try await Self.await(running, "m4_active_calls" + admin, equals: "7.0") == "7.0")
         let answer = try await running.get("/metrics")
@@ -114,7 +118,7 @@ struct ExporterOverLoopbackTests {
         #expect(headBody.isEmpty, "without a body")
         let after = try await running.get("/metrics").body
         #expect(after.contains(#"m4_poll_errors_total{server="sim",user="admin",kind="transport"} "#))
-        #expect(!after.contains(#"kind="transport"} 0"#), "the failure is counted")
+        #expect(!after.contains(#"user="admin",kind="transport"} 0"#), "the failure is counted")
         #expect(after.contains("m4_active_calls\(admin) 3.0"), "the last good number stays, marked by m4_up")
         await running.stop()
     }
@@ -142,6 +146,67 @@ struct ExporterOverLoopbackTests {
         let failed = try await running.get("/probe?target=sim&user=nobody")
         #expect(failed.body.contains("m4_probe_success 0.0"))
         #expect(failed.body.contains(#"m4_probe_error_info{kind="api"} 1.0"#))
+        await running.stop()
+    }
+
+    @Test("/probe asks only for users the profile watches or lists; another name is 400 and sends nothing, unless probe_any_user")
+    func probeWatchedOnly() async throws {
+        let running = try await Self.start(users: #""all""#)
+        // users = "all": the server's list decides; wait for it.
+        var listed = try await running.get("/probe?target=sim&user=user0005")
+        for _ in 0..<50 where listed.status != 200 {
+            try await Task.sleep(nanoseconds: 100_000_000)
+            listed = try await running.get("/probe?target=sim&user=user0005")
+        }
+        #expect(listed.status == 200 && listed.body.contains("m4_probe_success 1.0"), "\(listed.body)")
+        let before = await running.simulator.server.requests.perUser["stranger"]
+        let stranger = try await running.get("/probe?target=sim&user=stranger")
+        #expect(stranger.status == 400 && stranger.body.contains("user 'stranger' is not one profile sim watches"), "\(stranger.body)")
+        #expect(await running.simulator.server.requests.perUser["stranger"] == before, "nothing sent for it")
+        let marks = "a" + String(repeating: "\u{0301}", count: 13_000)
+        let long = try await running.get("/probe?target=sim&user=" + marks.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+        #expect(long.status == 400 && long.body.contains("at most 256 bytes"), "one character of 26 KB is refused by its bytes")
+        await running.stop()
+
+        let open = try await Self.start(users: #"["admin"]"#, extra: "probe_any_user = true")
+        let any = try await open.get("/probe?target=sim&user=user0004")
+        #expect(any.status == 200 && any.body.contains("m4_probe_success 1.0"), "\(any.body)")
+        await open.stop()
+    }
+
+    @Test("A /probe flood of 60 users at once keeps within the server's max_in_flight and max_rate (its own counters); the late ones answer kind=\"budget\"")
+    func probeFlood() async throws {
+        let running = try await Self.start(users: #""all""#, fleet: 60, budget: "max_in_flight = 2\nmax_rate = 5")
+        for _ in 0..<50 {
+            let ready = try await running.get("/probe?target=sim&user=user0060")
+            if ready.body.contains("m4_probe_success") { break }
+            try await Task.sleep(nanoseconds: 100_000_000)
+        }
+        let base = running.base
+        // All at once: URLSession's default would queue them six at a time.
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpMaximumConnectionsPerHost = 100
+        let session = URLSession(configuration: configuration)
+        let bodies = try await withThrowingTaskGroup(of: String.self) { group in
+            for number in 1...59 where number % 25 != 0 {  // every 25th is hidden: not listed, so not probed
+                group.addTask {
+                    var request = URLRequest(url: URL(string: base + String(format: "/probe?target=sim&user=user%04d", number))!)
+                    request.setValue("2", forHTTPHeaderField: "X-Prometheus-Scrape-Timeout-Seconds")
+                    request.timeoutInterval = 30
+                    let (data, _) = try await session.data(for: request)
+                    return String(decoding: data, as: UTF8.self)
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let stats = await running.simulator.server.requests
+        #expect(stats.maxInFlight <= 2, "most in flight at the server: \(stats.maxInFlight)")
+        #expect(stats.maxPerSecond <= 5, "most in any second at the server: \(stats.maxPerSecond)")
+        let budget = bodies.filter { $0.contains(#"m4_probe_error_info{kind="budget"} 1.0"#) }.count
+        let answered = bodies.filter { $0.contains("m4_probe_success 1.0") }.count
+        // The rest got a slot late and ran into the deadline (kind="transport"); every probe answered.
+        #expect(budget > 30 && answered >= 5, "budget \(budget), answered \(answered)")
+        #expect(bodies.allSatisfy { $0.contains("m4_probe_success ") }, "\(bodies.filter { !$0.contains("m4_probe_success ") }.prefix(2))")
         await running.stop()
     }
 

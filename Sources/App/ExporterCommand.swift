@@ -43,6 +43,9 @@ package struct ExporterCommand: AsyncParsableCommand {
                                valueName: "path"))
     package var webConfigFile: String?
 
+    @Option(name: .long, help: ArgumentHelp("Close a client connection quiet for this long (default: \(Int(ExporterHTTP.ConnectionLimits.defaultIdleSeconds))).", valueName: "seconds"))
+    package var idleTimeout: Double = ExporterHTTP.ConnectionLimits.defaultIdleSeconds
+
     @Flag(name: .long, help: "Serve plain HTTP on an address other than loopback (only behind a network you trust).")
     package var insecureListen = false
 
@@ -57,6 +60,7 @@ package struct ExporterCommand: AsyncParsableCommand {
             throw ValidationError("give --tls-cert/--tls-key or --web.config.file (its tls_server_config), not both")
         }
         _ = try listenAddress
+        guard idleTimeout >= 1 && idleTimeout <= 3_600 else { throw ValidationError("--idle-timeout must be 1-3600 seconds") }
     }
 
     /// The HTTP face's settings: the web config (or the TLS flags alone), checked against the
@@ -118,7 +122,8 @@ package struct ExporterCommand: AsyncParsableCommand {
             throw ExitRequest(.usage)
         }
         if let demo = targets.first(where: \.isDemo) { Console.error(DemoNotice.text(automatic: demo.automaticDemo)) }
-        let status = await ExporterRun(settings: settings, targets: targets).serve(address: address, web: web)
+        let status = await ExporterRun(settings: settings, targets: targets).serve(address: address, web: web,
+                                                                                   limits: ExporterHTTP.ConnectionLimits(idleSeconds: idleTimeout))
         for target in targets { await target.close() }
         throw ExitRequest(status)
     }
@@ -160,7 +165,7 @@ struct ExporterRun {
     }
 
     /// Serves until SIGTERM or SIGINT; the exit status.
-    func serve(address: ListenAddress, web: WebConfig) async -> ExitStatus {
+    func serve(address: ListenAddress, web: WebConfig, limits: ExporterHTTP.ConnectionLimits = ExporterHTTP.ConnectionLimits()) async -> ExitStatus {
         let series = FleetSeries(serverLabels: serverLabels, version: M4TopVersion.current)
         let gates = self.gates
         let poller = makePoller(series: series, gates: gates)
@@ -170,7 +175,7 @@ struct ExporterRun {
         let users = targets.map { $0.settings.allUsers ? "all users" : "\($0.settings.users.count) user\($0.settings.users.count == 1 ? "" : "s")" }
         let application: any Service
         do {
-            application = try ExporterHTTP.application(router: router, address: address, tls: web.tls, logger: logger) { port in
+            application = try ExporterHTTP.application(router: router, address: address, tls: web.tls, logger: logger, limits: limits) { port in
                 let bound = ListenAddress(host: address.host, port: port)
                 let servers = zip(serverLabels, users).map { "\(TerminalSafeText.clean($0)) (\($1))" }.joined(separator: ", ")
                 Console.error("m4top exporter: serving \(scheme)://\(bound)/metrics for \(servers)")

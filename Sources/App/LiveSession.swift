@@ -127,7 +127,12 @@ final class LiveController {
 
         let clock = DispatchSource.makeTimerSource(queue: main)
         clock.schedule(deadline: .now() + 1, repeating: 1, leeway: .milliseconds(50))
-        clock.setEventHandler { [weak self] in MainActor.assumeIsolated { self?.dispatch(.tick(Date())) } }
+        clock.setEventHandler { [weak self] in
+            MainActor.assumeIsolated {
+                self?.sayHistoryTrouble()
+                self?.dispatch(.tick(Date()))
+            }
+        }
         clock.resume()
         sources.append(clock)
 
@@ -215,6 +220,21 @@ final class LiveController {
             let damaged = store.damagedRows
             guard damaged > 0 else { return }
             await MainActor.run { self?.sayDamagedRows(damaged, path: store.path) }
+        }
+    }
+
+    /// The last write trouble said on the status line (said again only when it changes).
+    private var saidTrouble: HistoryRecorder.WriteTrouble?
+
+    /// A failing store (a full disk) is said on the status line with how much was not kept,
+    /// while it lasts; the recorder keeps trying.
+    private func sayHistoryTrouble() {
+        let trouble = history.recorder?.trouble
+        guard trouble != saidTrouble else { return }
+        saidTrouble = trouble
+        if let trouble {
+            state.notice = ("history: \(trouble.message); \(trouble.lost) snapshot\(trouble.lost == 1 ? "" : "s") not kept, still trying",
+                            Date().addingTimeInterval(5))
         }
     }
 

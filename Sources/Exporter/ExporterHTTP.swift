@@ -64,20 +64,42 @@ package enum ExporterHTTP {
 
     /// The application, not yet running; `onListening` gets the bound port (for port 0).
     package static func application(router: Router<BasicRequestContext>, address: ListenAddress, tls: ServerTLS?, logger: Logger,
+                                    limits: ConnectionLimits = ConnectionLimits(),
                                     onListening: @escaping @Sendable (Int) async -> Void) throws(ServerTLS.LoadError) -> Application<RouterResponder<BasicRequestContext>> {
-        Application(
+        let http1 = HTTP1Channel.Configuration(idleTimeout: .milliseconds(Int64(limits.idleSeconds * 1000)))
+        return Application(
             router: router,
             server: try tls?.serverBuilder(http: http1) ?? .http1(configuration: http1),
-            configuration: .init(address: .hostname(address.host, port: address.port), serverName: "m4top-exporter"),
+            configuration: .init(address: .hostname(address.host, port: address.port), serverName: "m4top-exporter",
+                                 availableConnectionsDelegate: MaximumAvailableConnections(limits.maximumConnections, logger: logger)),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? address.port) },
             logger: logger
         )
     }
 
-    /// A connection that sends nothing for this long is closed (Prometheus keeps its own alive
-    /// by scraping; a client that opens and waits only holds a file descriptor).
-    package static let idleTimeout: TimeAmount = .seconds(60)
-    static var http1: HTTP1Channel.Configuration { .init(idleTimeout: idleTimeout) }
+    /// What clients may hold. Idle sockets once took every descriptor: `/metrics` timed out and
+    /// the polls failed with "Too many open files". A connection quiet for `idleSeconds` is
+    /// closed (a scrape reopens it), and at most `maximumConnections` are open at once, half of
+    /// the process's descriptor limit, so the polls always have descriptors of their own; the
+    /// rest wait in the listen queue.
+    package struct ConnectionLimits: Sendable, Equatable {
+        package var idleSeconds: Double
+        package var maximumConnections: Int
+
+        package static let defaultIdleSeconds: Double = 30
+
+        package init(idleSeconds: Double = defaultIdleSeconds, descriptorLimit: Int = Self.descriptorLimit) {
+            self.idleSeconds = idleSeconds
+            self.maximumConnections = max(8, min(1_024, descriptorLimit / 2))
+        }
+
+        /// The soft RLIMIT_NOFILE.
+        package static var descriptorLimit: Int {
+            var limit = rlimit()
+            guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1_024 }  // unlimited clamps to Int.max
+            return Int(clamping: limit.rlim_cur)
+        }
+    }
 
     static func landingPage(_ about: About, usersWithSeries: Int, targets: [String]) -> String {
         let example = targets.first.map(html) ?? "PROFILE"

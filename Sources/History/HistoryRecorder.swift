@@ -4,8 +4,9 @@ import Synchronization
 
 /// Writes snapshots off the main queue, in batches: `record` only appends to a buffer (the
 /// poll loop pays nothing measurable); a queue of its own writes the buffer every couple of
-/// seconds, prunes every ten minutes, and writes what is left on `close`. A failing write is
-/// reported once through `onProblem` and the batch dropped: history never stops the dashboard.
+/// seconds, prunes every ten minutes, and writes what is left on `close`. A failing write drops
+/// its batch (history never stops the dashboard), is counted in `trouble` for the status line,
+/// and is tried again at the next flush; `onProblem` hears when it starts and when it ends.
 package final class HistoryRecorder: Sendable {
     package let store: HistoryStore
     private let queue = DispatchQueue(label: "m4top.history")
@@ -13,8 +14,16 @@ package final class HistoryRecorder: Sendable {
     private let stopped = Mutex(false)
     private let flushes = Mutex(0)
     private let days: Int
-    private let reported = Mutex(false)
+    private let troubleState = Mutex<WriteTrouble?>(nil)
     private let onProblem: @Sendable (String) -> Void
+
+    /// Writes failing now: why, and how many snapshots were not kept since they began.
+    package struct WriteTrouble: Sendable, Equatable {
+        package let message: String
+        package let lost: Int
+    }
+
+    package var trouble: WriteTrouble? { troubleState.withLock { $0 } }
 
     package static let flushSeconds = 2.0
     package static let pruneSeconds: TimeInterval = 600
@@ -57,10 +66,19 @@ package final class HistoryRecorder: Sendable {
             defer { pending.removeAll(keepingCapacity: true) }
             return pending
         }
+        // Nothing to write proves nothing about the disk: a failing store stays failing.
+        guard !batch.isEmpty else { return }
         do {
             try store.write(batch)
+            if let ended = troubleState.withLock({ state -> WriteTrouble? in defer { state = nil }; return state }) {
+                onProblem("history: writing again; \(ended.lost) snapshot\(ended.lost == 1 ? " was" : "s were") not kept")
+            }
         } catch {
-            report(error.message)
+            let began = troubleState.withLock { state -> Bool in
+                defer { state = WriteTrouble(message: error.message, lost: (state?.lost ?? 0) + batch.count) }
+                return state == nil
+            }
+            if began { onProblem(error.message) }
         }
     }
 
@@ -68,16 +86,8 @@ package final class HistoryRecorder: Sendable {
         do {
             try store.prune(now: Date(), days: days)
         } catch {
-            report(error.message)
+            onProblem(error.message)
         }
-    }
-
-    private func report(_ message: String) {
-        let first = reported.withLock { done -> Bool in
-            defer { done = true }
-            return !done
-        }
-        if first { onProblem(message) }
     }
 }
 

@@ -30,9 +30,11 @@ enum Integrations {
     }
 
     /// `m4top exporter` in the background; returns once it says where it serves.
-    static func exporter(_ arguments: [String]) async throws -> (child: Spawn.Child, base: String) {
-        let child = try Spawn.start(["env", "-u", "M4TOP_SECRET", "XDG_CONFIG_HOME=/nonexistent", "M4TOP_SECRET=\(secret)",
-                                     TmuxPane.binary, "exporter", "--listen", "127.0.0.1:0"] + arguments)
+    static func exporter(_ arguments: [String], descriptorLimit: Int? = nil) async throws -> (child: Spawn.Child, base: String) {
+        let command = [TmuxPane.binary, "exporter", "--listen", "127.0.0.1:0"] + arguments
+        // `ulimit -n` in a shell that then becomes the exporter.
+        let limited = descriptorLimit.map { ["sh", "-c", "ulimit -n \($0) && exec \"$@\"", "sh"] + command } ?? command
+        let child = try Spawn.start(["env", "-u", "M4TOP_SECRET", "XDG_CONFIG_HOME=/nonexistent", "M4TOP_SECRET=\(secret)"] + limited)
         let end = Date().addingTimeInterval(20)
         while Date() < end {
             let output = (try? String(contentsOfFile: child.outputPath, encoding: .utf8)) ?? ""
@@ -157,8 +159,9 @@ struct IntegrationsEndToEndTests {
     func liveMetrics() async throws {
         let simulator = try await Integrations.simulator()
         defer { Task { await simulator.stop() } }
+        // bob and nobody are watched too: /probe asks only for users a profile watches.
         let (child, base) = try await Integrations.exporter(["--url", simulator.baseURL, "--user", "admin", "--user", "alice",
-                                                             "--overview-interval", "1"])
+                                                             "--user", "bob", "--user", "nobody", "--overview-interval", "1"])
         var metrics = ""
         for _ in 0..<100 {
             metrics = try await Integrations.get(base + "/metrics").body
@@ -313,11 +316,54 @@ struct IntegrationsEndToEndTests {
         #expect(try await Integrations.terminate(exporter).status == 0)
     }
 
+    @Test("Idle clients cannot starve the exporter: with 128 descriptors, 150 idle sockets are closed after --idle-timeout, /metrics answers, polls go on")
+    func idleSockets() async throws {
+        let simulator = try await Integrations.simulator(activeCalls: 4)
+        defer { Task { await simulator.stop() } }
+        let (exporter, base) = try await Integrations.exporter(["--url", simulator.baseURL, "--user", "admin", "--overview-interval", "1",
+                                                                "--interval", "1", "--idle-timeout", "2"], descriptorLimit: 128)
+        let port = UInt16(base.split(separator: ":").last!)!
+        var sockets: [Int32] = []
+        defer { sockets.forEach { close($0) } }
+        for _ in 0..<150 {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = port.bigEndian
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            #expect(connected == 0)
+            sockets.append(fd)
+        }
+        // Accepted ones are closed after 2 quiet seconds; those in the listen queue get their turn.
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = 20
+        let started = Date()
+        let (data, response) = try await URLSession(configuration: configuration).data(from: URL(string: base + "/metrics")!)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200, "answered after \(Date().timeIntervalSince(started)) s")
+        try await Task.sleep(nanoseconds: 3_000_000_000)
+        let closedByServer = sockets.filter { fd in
+            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            var byte: UInt8 = 0
+            return poll(&descriptor, 1, 0) == 1 && read(fd, &byte, 1) == 0
+        }.count
+        #expect(closedByServer >= 60, "idle connections closed by the exporter: \(closedByServer) of 150")
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(text.contains(#"m4_up{server="127.0.0.1",user="admin"} 1.0"#), "polls went on during the flood")
+        let after = try await Integrations.get(base + "/metrics").body
+        #expect(after.contains(#"m4_poll_errors_total{server="127.0.0.1",user="admin",kind="transport"} 0"#),
+                "no poll failed for want of a descriptor: \(after.split(separator: "\n").filter { $0.contains("errors_total") })")
+        #expect(try await Integrations.terminate(exporter).status == 0)
+    }
+
     @Test("SIGTERM drains: a probe in flight is answered, then the exporter exits 0")
     func drain() async throws {
         let simulator = try await Integrations.simulator(latencyMs: 1500)
         defer { Task { await simulator.stop() } }
-        let (child, base) = try await Integrations.exporter(["--url", simulator.baseURL, "--user", "admin", "--overview-interval", "60"])
+        let (child, base) = try await Integrations.exporter(["--url", simulator.baseURL, "--user", "admin", "--user", "alice",
+                                                             "--overview-interval", "60"])
         let probe = Task { try await Integrations.get(base + "/probe?target=127.0.0.1&user=alice") }
         try await Task.sleep(nanoseconds: 400_000_000)
         let ended = try await Integrations.terminate(child)

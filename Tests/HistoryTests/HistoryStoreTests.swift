@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 @testable import History
 import M4API
+import Synchronization
 import Testing
 
 /// A private folder per test.
@@ -233,6 +234,33 @@ struct HistoryStoreTests {
         }
         #expect(FileManager.default.fileExists(atPath: folder.file + "-wal"), "WAL mode: the -wal file is there to check")
         #expect((try FileManager.default.attributesOfItem(atPath: dir)[.posixPermissions] as? Int) == 0o700)
+    }
+
+    @Test("A store that cannot be written (a full disk) is counted while it lasts, tried again at every flush, and said when it recovers")
+    func writeTrouble() async throws {
+        let folder = StoreFolder()
+        let store = try HistoryStore.open(path: folder.file).store
+        // What a full disk does to an INSERT, without filling a disk.
+        let queue = try DatabaseQueue(path: folder.file)
+        try await queue.write { try $0.execute(sql: "CREATE TRIGGER full BEFORE INSERT ON snapshot BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END") }
+        let said = Mutex<[String]>([])
+        let recorder = HistoryRecorder(store: store, days: 7) { message in said.withLock { $0.append(message) } }
+        for second in 0..<3 { recorder.record(.answer(answer(calls: second, active: 1), server: "p", user: "u", at: t0.addingTimeInterval(Double(second)))) }
+        try await Task.sleep(nanoseconds: 2_600_000_000)
+        #expect(recorder.trouble?.lost == 3)
+        #expect(recorder.trouble?.message.contains("database or disk is full") == true, "\(String(describing: recorder.trouble))")
+        recorder.record(.answer(answer(calls: 9, active: 1), server: "p", user: "u", at: t0.addingTimeInterval(9)))
+        try await Task.sleep(nanoseconds: 2_100_000_000)
+        #expect(recorder.trouble?.lost == 4, "still failing: counted, tried again")
+        try await queue.write { try $0.execute(sql: "DROP TRIGGER full") }
+        try queue.close()
+        recorder.record(.answer(answer(calls: 10, active: 1), server: "p", user: "u", at: t0.addingTimeInterval(10)))
+        try await Task.sleep(nanoseconds: 2_100_000_000)
+        #expect(recorder.trouble == nil)
+        let messages = said.withLock { $0 }
+        #expect(messages.count == 2 && messages.last == "history: writing again; 4 snapshots were not kept", "\(messages)")
+        recorder.close()
+        #expect(try store.counts().snapshots == 1)
     }
 
     @Test("A folder that cannot be made is a clear error (the dashboard then runs without history)")

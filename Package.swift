@@ -27,6 +27,8 @@ let package = Package(
     targets: [
         // ncursesw as a system library; the shim exposes macros Swift cannot import.
         .systemLibrary(name: "CNcursesw", providers: [.apt(["libncursesw5-dev"])]),
+        // libxml2 itself (the answers' XML): a document tree, no leak on malformed input.
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         // What may reach a terminal: control characters replaced, URLs without credentials.
         .target(name: "TextSafety"),
         // Screen vocabulary shared by the view and the terminal: canvas, keys, roles, themes, colours.
@@ -37,7 +39,7 @@ let package = Package(
         .target(name: "Curses", dependencies: ["CNcursesw", "CCrashGuard", "Screen"]),
         // quickstats_get: signing, request, transport, XML -> model, errors. No terminal code.
         .target(name: "M4API", dependencies: [
-            "TextSafety",
+            "TextSafety", "CLibXML2",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -56,6 +56,20 @@ if only == nil || "parse leak".contains(only!) {
     print("resident memory growth per 100,000 parses (twice):   \(middle - before) KiB, \(residentKiB() - middle) KiB")
 }
 
+// A server that answers garbage for a week: malformed answers must not grow memory either
+// (Foundation's XMLParser once leaked ~100 bytes on each not-well-formed document).
+if only == nil || "parse leak malformed".contains(only!) {
+    let text = String(decoding: seed, as: UTF8.self)
+    let malformed = [Data(text.prefix(text.count / 2).utf8), Data("<page><a></b></page>".utf8), Data("<page><!-- open".utf8),
+                     Data("<page><![CDATA[ open".utf8), Data("<page>&undefined;</page>".utf8)]
+    for index in 0..<10_000 { _ = try? QuickStatsParser.parse(malformed[index % malformed.count]) }
+    let before = residentKiB()
+    for index in 0..<50_000 { _ = try? QuickStatsParser.parse(malformed[index % malformed.count]) }
+    let middle = residentKiB()
+    for index in 0..<50_000 { _ = try? QuickStatsParser.parse(malformed[index % malformed.count]) }
+    print("resident memory growth per 50,000 malformed answers (twice): \(middle - before) KiB, \(residentKiB() - middle) KiB")
+}
+
 // update(): a poll result with a diff against the previous snapshot and new trends.
 var state = DashboardState(server: "http://127.0.0.1/billing", users: ["admin"], adminName: "admin", interval: 1)
 state.width = 80

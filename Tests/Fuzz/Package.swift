@@ -9,8 +9,9 @@ let fuzz: [SwiftSetting] = [.unsafeFlags(["-sanitize=fuzzer"])]
 let package = Package(
     name: "m4top-fuzz",
     targets: [
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0"),
         .target(name: "TextSafety", swiftSettings: fuzz),
-        .target(name: "M4API", dependencies: ["TextSafety"], swiftSettings: fuzz),
+        .target(name: "M4API", dependencies: ["TextSafety", "CLibXML2"], swiftSettings: fuzz),
         .target(name: "Watch", dependencies: ["M4API"], swiftSettings: fuzz),
         .executableTarget(name: "m4top-fuzz", dependencies: ["M4API", "Watch", "TextSafety"],
                           swiftSettings: fuzz + [.unsafeFlags(["-parse-as-library"])],

@@ -64,7 +64,14 @@ package struct CheckCommand: AsyncParsableCommand {
             throw ExitRequest(ExitStatus(rawValue: PluginReport.Status.unknown.rawValue))
         }
         let report = await check()
-        print(report.line)
+        // Written at once, and checked: a line Nagios never got (stdout on a full disk, a closed
+        // pipe) is no verdict.
+        let bytes = Array((report.line + "\n").utf8)
+        let written = bytes.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+        if written != bytes.count {
+            Console.error("m4top check: could not write the status line (\(String(cString: strerror(errno))))")
+            throw ExitRequest(ExitStatus(rawValue: PluginReport.Status.unknown.rawValue))
+        }
         throw ExitRequest(ExitStatus(rawValue: report.status.rawValue))
     }
 

@@ -55,6 +55,8 @@ struct FileLogHandler: LogHandler {
     var metadata: Logger.Metadata = [:]
 
     static func open(_ path: String) -> FileHandle? {
+        // A FIFO would block the opening for ever (until a reader comes); a device is no log.
+        if FileAccess.notRegularKind(path) != nil { return nil }
         if !FileManager.default.fileExists(atPath: path) {
             _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
         }

@@ -45,9 +45,36 @@ package struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
 
     /// Reachable from this machine only.
     package var isLoopback: Bool {
-        if host == "localhost" || host == "::1" { return true }
-        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        if Self.isLoopbackLiteral(host) { return true }
+        // A name (localhost too: /etc/hosts can say anything) is loopback only when every
+        // address it resolves to is.
+        let addresses = Self.resolve(host)
+        return !addresses.isEmpty && addresses.allSatisfy(Self.isLoopbackLiteral)
+    }
+
+    static func isLoopbackLiteral(_ text: String) -> Bool {
+        if text == "::1" { return true }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
+
+    /// The numeric addresses a host name resolves to (getaddrinfo), empty when it does not.
+    static func resolve(_ host: String) -> [String] {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, nil, &hints, &list) == 0 else { return [] }
+        defer { freeaddrinfo(list) }
+        var addresses: [String] = []
+        var entry = list
+        while let current = entry {
+            var buffer = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+            if getnameinfo(current.pointee.ai_addr, current.pointee.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0, NI_NUMERICHOST) == 0 {
+                addresses.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            }
+            entry = current.pointee.ai_next
+        }
+        return addresses
     }
 
     package var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }

@@ -137,6 +137,11 @@ package struct ServerTLS: Sendable, Equatable {
         switch source {
         case .pem(let text): return text
         case .file(let path):
+            var info = stat()
+            // A FIFO would block the start for ever; a device is no certificate.
+            if stat(path, &info) == 0 && info.st_mode & S_IFMT != S_IFREG {
+                throw LoadError(description: "\(name(source, flag: flag)): not a regular file (a FIFO, a device or a folder)")
+            }
             guard let data = FileManager.default.contents(atPath: path) else {
                 let reason = access(path, F_OK) != 0 ? "no such file" : "permission denied or not a file"
                 throw LoadError(description: "\(name(source, flag: flag)): cannot read the \(what) (\(reason))")

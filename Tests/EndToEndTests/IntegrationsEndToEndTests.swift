@@ -587,6 +587,8 @@ struct IntegrationsEndToEndTests {
         #expect(root.status == 0, "the dashboard's own help still exits 0")
         #expect(root.output.split(whereSeparator: \.isWhitespace).joined(separator: " ").contains("repeatable; the first is shown first"),
                 "the dashboard watches several users")
+        let full = try await Spawn.runWithStatus(["sh", "-c", "\"$0\" check --demo > /dev/full", TmuxPane.binary])
+        #expect(full.status == 3 && full.output.contains("could not write the status line"), "a line Nagios never got is UNKNOWN: \(full.output)")
         let twice = try await Spawn.runWithStatus([TmuxPane.binary, "check", "--user", "a", "--user", "b"])
         #expect(twice.status == 3 && twice.output.contains("give --user once"), "\(twice.output)")
         let simulate = try await Spawn.runWithStatus([TmuxPane.binary, "simulate", "--help"])

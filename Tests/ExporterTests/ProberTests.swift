@@ -147,6 +147,15 @@ struct ListenAddressTests {
         #expect(address.isLoopback == loopback)
     }
 
+    @Test("A name is loopback only when everything it resolves to is: localhost by its addresses, not by its name")
+    func namesResolve() {
+        #expect(ListenAddress.resolve("localhost").allSatisfy(ListenAddress.isLoopbackLiteral) == ListenAddress(host: "localhost", port: 1).isLoopback)
+        #expect(ListenAddress.resolve("localhost").contains("127.0.0.1"), "this machine's /etc/hosts")
+        #expect(!ListenAddress(host: "no-such-host.invalid", port: 1).isLoopback, "a name that does not resolve is not loopback")
+        #expect(ListenAddress.isLoopbackLiteral("127.0.0.1") && ListenAddress.isLoopbackLiteral("::1"))
+        #expect(!ListenAddress.isLoopbackLiteral("localhost"), "the name alone proves nothing")
+    }
+
     @Test("Mistakes are named", arguments: [
         ("9417", "expected HOST:PORT"), (":9417", "the host is missing"), ("host:99999", "from 0 to 65535"),
         ("host:http", "from 0 to 65535"), ("::1:9417", "expected HOST:PORT"), ("[::1]9417", "expected [IPV6]:PORT"),

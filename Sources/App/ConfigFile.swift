@@ -163,7 +163,10 @@ package struct ConfigFile: Sendable {
                 }
                 rotate = seconds
             case "wall":
-                guard case .array(let list) = value, !list.isEmpty else { throw Self.typeError(document, key, value, "a list of metric paths") }
+                guard case .array(let list) = value else { throw Self.typeError(document, key, value, "a list of metric paths") }
+                guard !list.isEmpty else {
+                    throw ConfigError("\(document.location(ofKey: key)): key 'wall': the list is empty; name at least one metric path, or leave the key out for the default")
+                }
                 var ids: [MetricID] = []
                 for item in list {
                     guard case .string(let path) = item else { throw Self.typeError(document, key, value, "a list of metric paths") }
@@ -265,8 +268,11 @@ package struct ConfigFile: Sendable {
                 }
                 metric = id
             // Through the shortest text of the number: 0.1 stays 0.1, not 0.1000000000000000055.
-            case "below": below = Decimal(string: String(try number()))
-            case "above": above = Decimal(string: String(try number()))
+            case "below", "above":
+                let limit = try number()
+                // TOML's inf and nan are numbers; no value is ever below -inf or above nan.
+                guard limit.isFinite else { throw fail(key, "must be a finite number, not \(limit)") }
+                if key == "below" { below = Decimal(string: String(limit)) } else { above = Decimal(string: String(limit)) }
             case "for":
                 seconds = try number()
                 guard seconds >= 0, seconds <= 86_400 * 7 else { throw fail(key, "must be 0 to 604800 seconds, not \(seconds)") }
@@ -282,6 +288,8 @@ package struct ConfigFile: Sendable {
                     guard case .string(let user) = item, !user.isEmpty else { throw fail(key, "must be a list of user names") }
                     names.append(user)
                 }
+                // An empty list would apply the rule to nobody, silently.
+                guard !names.isEmpty else { throw fail(key, "is empty: the rule would apply to nobody; leave users out to apply it to everyone") }
                 users = names
             default:
                 throw ConfigError("\(place(key)): [[alerts]] #\(index + 1): unknown key '\(TerminalSafeText.excerpt(key))' (known: \(alertKeys.joined(separator: ", ")))")

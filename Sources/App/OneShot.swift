@@ -1,5 +1,6 @@
 import Foundation
 import M4API
+import Watch
 
 /// `--once`: fetch each watched user of each server once, print, and report the worst outcome.
 enum OneShot {
@@ -19,10 +20,15 @@ enum OneShot {
         }
         var first = true
         for target in targets {
+            // The server's max_rate and max_in_flight hold here too: users = "all" asked 23 a second.
+            let gate = ServerGate(budget: target.setup.budget)
             var users = target.settings.users
             if target.settings.allUsers {
+                _ = await gate.enter()
+                let listed = await target.client.fetchUsersResult()
+                await gate.leave()
                 do {
-                    let list = try await target.client.fetchUsers()
+                    let list = try listed.get()
                     users = [target.settings.adminName] + list.filter { !$0.hidden && !$0.blocked && $0.username != target.settings.adminName }.map(\.username)
                 } catch {
                     // Refused or failed: say so, and go on with the configured users.
@@ -31,8 +37,11 @@ enum OneShot {
                 }
             }
             for user in users {
+                _ = await gate.enter()
+                let result = await target.client.fetchResult(user: user)
+                await gate.leave()
                 do {
-                    let stats = try await target.client.fetch(user: user)
+                    let stats = try result.get()
                     let now = Date()
                     switch format {
                     case .json: print(OneShotOutput.json(server: target.displayURL, user: user, fetchedAt: now, stats: stats))

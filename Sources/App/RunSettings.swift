@@ -233,7 +233,8 @@ package enum SettingsResolver {
             throw ConfigError("\(flags.timeout != nil ? "--timeout" : "\(where_): key 'timeout'"): must be more than 0 and at most \(Int(Limits.timeout.upperBound)) seconds, not \(timeout)")
         }
         let hashDisabled = flags.noHash || (profile.noHash ?? false)
-        let secret = try SecretSource.resolve(flagFile: flags.secretFile, environment: environment, profile: profile, config: config)
+        let secret = try SecretSource.resolve(flagFile: flags.secretFile, environment: environment, profile: profile, config: config,
+                                              timeout: timeout)
         if secret == nil && !hashDisabled {
             throw ConfigError("no API secret\(label): set M4TOP_SECRET, pass --secret-file PATH, or set secret_file in \(config?.path ?? defaultPath) (or --no-hash if the server has hash checking off)")
         }

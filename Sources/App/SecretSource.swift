@@ -4,7 +4,7 @@ import Foundation
 /// `secret_file`, `secret_command` or `secret`. The secret itself never appears in a message.
 enum SecretSource {
     static func resolve(flagFile: String?, environment: [String: String], profile: ProfileConfig,
-                        config: ConfigFile?) throws(ConfigError) -> String? {
+                        config: ConfigFile?, timeout: TimeInterval = commandTimeout) throws(ConfigError) -> String? {
         if let flagFile {
             return try readSecretFile(FileAccess.expandTilde(flagFile, environment: environment), origin: "--secret-file")
         }
@@ -19,7 +19,8 @@ enum SecretSource {
                                       origin: "\(configPath): key 'secret_file'")
         }
         if let command = profile.secretCommand {
-            return try runSecretCommand(command, origin: "\(configPath): key 'secret_command'")
+            // Never longer than the run's own timeout: `check --timeout 2` must not wait 10 s.
+            return try runSecretCommand(command, origin: "\(configPath): key 'secret_command'", timeout: min(commandTimeout, timeout))
         }
         if let secret = profile.secret {
             if let problem = config.map({ $0.secretProblem }) ?? "its permissions are unknown" {
@@ -58,13 +59,13 @@ enum SecretSource {
     /// Bounded: the command and everything it started (its process group) are killed after
     /// `commandTimeout`, and once it exits m4top does not wait for children that keep its
     /// output open.
-    static func runSecretCommand(_ command: String, origin: String) throws(ConfigError) -> String {
+    static func runSecretCommand(_ command: String, origin: String, timeout: TimeInterval = commandTimeout) throws(ConfigError) -> String {
         let output: Data
-        switch BoundedCommand.run(["/bin/sh", "-c", command], timeout: commandTimeout) {
+        switch BoundedCommand.run(["/bin/sh", "-c", command], timeout: timeout) {
         case .failedToStart:
             throw ConfigError("\(origin): cannot start the secret command")
         case .timedOut:
-            throw ConfigError("\(origin): the secret command did not finish within \(Int(commandTimeout)) s; it was stopped")
+            throw ConfigError("\(origin): the secret command did not finish within \(timeout.formatted()) s; it was stopped")
         case .exited(let status, let data):
             guard status == 0 else { throw ConfigError("\(origin): the secret command failed (exit status \(status))") }
             output = data

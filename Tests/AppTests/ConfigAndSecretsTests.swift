@@ -155,6 +155,17 @@ struct ConfigAndSecretsTests {
         #expect(refused.contains("group gid 54321 can read it and you are not in that group"), "\(refused)")
     }
 
+    @Test("A hanging secret_command is stopped within the run's own timeout (check --timeout 2 took 10 s)")
+    func secretCommandWithinTimeout() {
+        let config = dir.write("slow.toml", "url = \"http://h/billing\"\nsecret_command = \"sleep 30\"\ntimeout = 1\n")
+        var flags = ConnectionFlags()
+        flags.configPath = config
+        let started = Date()
+        let text = message(flags) ?? ""
+        #expect(text.contains("the secret command did not finish within 1 s"), "\(text)")
+        #expect(Date().timeIntervalSince(started) < 5, "stopped after the 1 s timeout, not the 10 s default")
+    }
+
     @Test("secret_command runs and its first line is the secret")
     func secretCommand() throws {
         let config = dir.write("cmd.toml", "url = \"http://h/billing\"\nsecret_command = \"printf 'cmd-secret\\\\nx'\"\n")
@@ -339,6 +350,10 @@ struct ConfigAndSecretsTests {
         ("[[alerts]]\nbelow = 1\n", "config.toml:1: [[alerts]] #1: no metric"),
         ("[[alerts]]\nmetric = \"today.margin\"\nbelow = 1\ncolour = 1\n", "config.toml:4: [[alerts]] #1: unknown key 'colour'"),
         ("wall = [\"today.revenue\", \"bogus\"]\n", "config.toml:1: key 'wall': unknown metric path 'bogus'"),
+        ("wall = []\n", "config.toml:1: key 'wall': the list is empty"),
+        ("[[alerts]]\nmetric = \"today.margin\"\nbelow = -inf\n", "config.toml:3: [[alerts]] #1: key 'below': must be a finite number, not -inf"),
+        ("[[alerts]]\nmetric = \"today.margin\"\nabove = nan\n", "config.toml:3: [[alerts]] #1: key 'above': must be a finite number, not nan"),
+        ("[[alerts]]\nmetric = \"today.margin\"\nbelow = 1\nusers = []\n", "config.toml:4: [[alerts]] #1: key 'users': is empty: the rule would apply to nobody"),
         ("rotate = -1\n", "config.toml:1: key 'rotate': must be 0 (off) or 1-86400 seconds"),
         ("bell = \"yes\"\n", "config.toml:1: key 'bell': must be true or false, not a string"),
     ])

@@ -25,6 +25,19 @@ struct OneShotBinaryTests {
         #expect(result.output.contains("\"server\": \"\(running.baseURL)\""))
     }
 
+    @Test("--once --all-users keeps within the server's max_rate (5 a second by default), by the simulator's own counters")
+    func allUsersWithinBudget() async throws {
+        var settings = SimulatorSettings()
+        settings.makeFleet(count: 24)
+        let running = try await RunningSimulator.start(SimulatedServer(settings: settings, seed: 2))
+        defer { Task { await running.stop() } }
+        let result = try await Self.m4top(["--once", "--format", "json", "--all-users", "--url", running.baseURL])
+        #expect(result.status == 0, "\(result.output.suffix(300))")
+        let stats = await running.server.requests
+        #expect(stats.total >= 20, "the list and its users: \(stats.total)")
+        #expect(stats.maxPerSecond <= 5, "most requests in any second: \(stats.maxPerSecond) (was 23)")
+    }
+
     @Test("An API error: exit 1, the server's text verbatim, a hint; never the secret")
     func apiError() async throws {
         let running = try await RunningSimulator.start(SimulatedServer(sampleMode: true))

@@ -98,8 +98,11 @@ package enum OneShotOutput {
         } else {
             lines.append("Active calls  not shown for this user")
         }
-        for row in formatted.extras {
-            lines.append("\(row.label)  \(row.value)")
+        // Under a heading of their own and indented: an element the server named `server` or
+        // `user` must not read as one of m4top's own lines.
+        if !formatted.extras.isEmpty {
+            lines.append("Also in the answer:")
+            for row in formatted.extras { lines.append("  \(row.label)  \(row.value)") }
         }
         return lines.joined(separator: "\n")
     }

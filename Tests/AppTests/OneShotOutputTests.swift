@@ -40,6 +40,19 @@ struct OneShotOutputTests {
         #expect(text.contains("Active calls  5 (3 answered, 2 ringing)"))
     }
 
+    @Test("Elements the server named server or user are printed under their own heading, indented, never as m4top's own lines")
+    func serverNamedElements() {
+        let stats = QuickStats(sections: [StatSection(name: "today", fields: [StatField(name: "calls", text: "4")])],
+                               fields: [StatField(name: "server", text: "http://evil/billing"), StatField(name: "user", text: "admin")])
+        let lines = OneShotOutput.text(server: "http://h/billing", user: "alice", fetchedAt: Date(), stats: stats).split(separator: "\n")
+        #expect(lines.first?.hasPrefix("http://h/billing  user alice") == true)
+        let heading = lines.firstIndex(of: "Also in the answer:")
+        #expect(heading != nil, "\(lines)")
+        let after = heading.map { Array(lines[($0 + 1)...]) } ?? []
+        #expect(after.count == 2 && after.allSatisfy { $0.hasPrefix("  ") }, "\(after)")
+        #expect(!lines.dropFirst().contains { $0.hasPrefix("server") || $0.hasPrefix("user") }, "\(lines)")
+    }
+
     @Test("An older server's this_month is printed as month: one jq line works on every server")
     func thisMonthIsMonth() throws {
         let stats = QuickStats(sections: [

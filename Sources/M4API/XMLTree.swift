@@ -65,6 +65,8 @@ enum XMLTreeBuilder {
         guard let document else {
             let error = xmlCtxtGetLastError(context)
             let message = error?.pointee.message.map { String(cString: $0) } ?? "document ended early"
+            // libxml2 stops at 256 levels before our own limit is asked: the same refusal.
+            if message.hasPrefix("Excessive depth") { throw .limit("elements nested more than \(limits.depth) deep") }
             throw .parse(code: Int(error?.pointee.code ?? 4), line: Int(error?.pointee.line ?? 0),
                          message: message.trimmingCharacters(in: .whitespacesAndNewlines))
         }

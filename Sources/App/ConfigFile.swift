@@ -120,6 +120,7 @@ package struct ConfigFile: Sendable {
         self.secretProblem = secretProblem
         var defaultProfile: String?
         var watch: [String] = []
+        var watchedNames: Set<String> = []
         var overviewInterval: Double?
         var bell: Bool?
         var rotate: Double?
@@ -138,7 +139,7 @@ package struct ConfigFile: Sendable {
                 guard case .array(let list) = value else { throw Self.typeError(document, key, value, "a list of profile names") }
                 for item in list {
                     guard case .string(let name) = item else { throw Self.typeError(document, key, value, "a list of profile names") }
-                    if !watch.contains(name) { watch.append(name) }
+                    if watchedNames.insert(name).inserted { watch.append(name) }  // a set: 50,000 names took 5 s
                 }
             case "overview_interval":
                 let seconds = try entry.number()

@@ -251,8 +251,7 @@ package enum SettingsResolver {
     }
 
     static func unique(_ users: [String]) -> [String] {
-        var result: [String] = []
-        for user in users where !result.contains(user) { result.append(user) }
-        return result
+        var seen: Set<String> = []
+        return users.filter { seen.insert($0).inserted }
     }
 }

@@ -48,7 +48,7 @@ enum ActiveCallsPanel {
             let change = index == 0 ? row.delta.map { " \($0) \(row.deltaIsUp ? glyphs.up : glyphs.down)" } ?? "" : ""
             let width = CharacterWidth.of(gap + row.label + " " + row.value + change)
             guard x + width <= line.maxX else {
-                if index == 0 { canvas.put(row.value, in: line, role: valueRole) }
+                if index == 0 { canvas.put(NumberFit.scaled(row.value, toFit: line.width) ?? row.value, in: line, role: valueRole) }
                 break
             }
             x += canvas.put(gap + row.label + " ", x: x, y: line.y, role: .muted)
@@ -62,7 +62,7 @@ enum ActiveCallsPanel {
         var x = line.x
         x += canvas.put("\(row.label) ", in: line, role: .muted)
         let room = line.maxX - x
-        let value = CharacterWidth.truncate(row.value, to: room, ellipsis: glyphs.ellipsis)
+        let value = NumberFit.scaled(row.value, toFit: room) ?? CharacterWidth.truncate(row.value, to: room, ellipsis: glyphs.ellipsis)
         x += canvas.put(value, x: x, y: line.y, role: valueRole)
         if let delta = ValueColumns.deltaText(row, glyphs), x + 1 + CharacterWidth.of(delta) <= line.maxX {
             canvas.put(delta, x: x + 1, y: line.y, role: ValueColumns.deltaRole(row.meaning))

@@ -54,7 +54,12 @@ struct ValueColumns {
             label = preferredLabel
         } else {
             delta = 0
-            label = max(0, min(10, width - widest - 1))
+            // Labels stay when every value too wide for the rest can be shown scaled (1.2e37):
+            // a column of numbers without names tells nobody anything.
+            let keptLabel = max(0, min(10, width - 10 - 1))
+            let room = width - keptLabel - 1
+            let scalable = keptLabel > 0 && rows.allSatisfy { CharacterWidth.of($0.value) <= room || NumberFit.scaled($0.value, toFit: room) != nil }
+            label = scalable ? max(keptLabel, min(10, width - widest - 1)) : max(0, min(10, width - widest - 1))
         }
     }
 
@@ -65,7 +70,8 @@ struct ValueColumns {
         }
         let valueRight = delta > 0 ? line.maxX - delta - 1 : line.maxX
         let room = valueRight - line.x - (label > 0 ? label + 1 : 0)
-        canvas.putRight(CharacterWidth.truncate(row.value, to: room, ellipsis: glyphs.ellipsis), rightEdge: valueRight, y: line.y, role: valueRole)
+        let value = NumberFit.scaled(row.value, toFit: room) ?? CharacterWidth.truncate(row.value, to: room, ellipsis: glyphs.ellipsis)
+        canvas.putRight(value, rightEdge: valueRight, y: line.y, role: valueRole)
         if delta > 0, let text = Self.deltaText(row, glyphs) {
             canvas.putRight(text, rightEdge: line.maxX, y: line.y, role: Self.deltaRole(row.meaning))
         }

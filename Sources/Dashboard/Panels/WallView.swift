@@ -114,7 +114,7 @@ package struct WallView {
             }
         } else {
             // Too small for big digits: the normal number, centred; never garbage.
-            let shown = CharacterWidth.truncate(text, to: digitsArea.width, ellipsis: glyphs.ellipsis)
+            let shown = NumberFit.scaled(text, toFit: digitsArea.width) ?? CharacterWidth.truncate(text, to: digitsArea.width, ellipsis: glyphs.ellipsis)
             canvas.put(shown, x: digitsArea.x + max(0, (digitsArea.width - CharacterWidth.of(shown)) / 2),
                        y: digitsArea.y + digitsArea.height / 2, role: valueRole)
         }

@@ -35,7 +35,9 @@ struct OneShotBinaryTests {
         #expect(result.status == 0, "\(result.output.suffix(300))")
         let stats = await running.server.requests
         #expect(stats.total >= 20, "the list and its users: \(stats.total)")
-        #expect(stats.maxPerSecond <= 5, "most requests in any second: \(stats.maxPerSecond) (was 23)")
+        // The gate spaces starts exactly (ServerGateTests); the server counts arrivals, and on a
+        // loaded machine one request can leave late enough to put one more into some second.
+        #expect(stats.maxPerSecond <= 5 + 1, "most requests in any second: \(stats.maxPerSecond) (was 23)")
     }
 
     @Test("An API error: exit 1, the server's text verbatim, a hint; never the secret")

@@ -26,6 +26,8 @@ package enum ExporterHTTP {
 
     package static func router(series: FleetSeries, prober: Prober, about: About, web: WebConfig = WebConfig()) -> Router<BasicRequestContext> {
         let router = Router()
+        // A request that asked to close (HTTP/1.0, see HTTP10Close) is told so in the answer.
+        router.add(middleware: CloseEcho())
         // Before every route: the web config's headers, then its basic auth (a 401 carries the headers too).
         if !web.headers.isEmpty { router.add(middleware: ResponseHeaders(headers: web.headers)) }
         if !web.basicAuthUsers.isEmpty { router.add(middleware: BasicAuth(users: web.basicAuthUsers)) }
@@ -69,7 +71,9 @@ package enum ExporterHTTP {
         let http1 = HTTP1Channel.Configuration(idleTimeout: .milliseconds(Int64(limits.idleSeconds * 1000)))
         return Application(
             router: router,
-            server: try tls?.serverBuilder(http: http1) ?? .http1(configuration: http1),
+            server: try tls?.serverBuilder(http: http1) ?? HTTPServerBuilder { responder in
+                HTTP10Close(base: HTTP1Channel(responder: responder, configuration: http1))
+            },
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "m4top-exporter",
                                  availableConnectionsDelegate: MaximumAvailableConnections(limits.maximumConnections, logger: logger)),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? address.port) },
@@ -136,6 +140,16 @@ struct ResponseHeaders<Context: RequestContext>: RouterMiddleware {
         for (name, value) in headers {
             if let field = HTTPFields.Element.Name(name) { response.headers[field] = value }
         }
+        return response
+    }
+}
+
+/// `Connection: close` in the answer when the request had it: the client knows the connection
+/// ends with this answer.
+struct CloseEcho<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        if request.headers[.connection]?.lowercased() == "close" { response.headers[.connection] = "close" }
         return response
     }
 }

@@ -122,7 +122,8 @@ package struct ServerTLS: Sendable, Equatable {
         let configuration = try configuration()
         let channelConfiguration = TLSChannelConfiguration(tlsConfiguration: configuration)
         return HTTPServerBuilder { responder in
-            PlainHTTPRefusal(base: try TLSChannel(HTTP1Channel(responder: responder, configuration: http), configuration: channelConfiguration))
+            PlainHTTPRefusal(base: try TLSChannel(HTTP10Close(base: HTTP1Channel(responder: responder, configuration: http)),
+                                                  configuration: channelConfiguration))
         }
     }
 

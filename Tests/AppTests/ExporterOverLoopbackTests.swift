@@ -226,6 +226,43 @@ struct ExporterOverLoopbackTests {
         await running.stop()
     }
 
+    /// Sends raw bytes, reads until the server closes or 5 s pass: what came, and whether the
+    /// server closed. Blocking: call it off the cooperative pool.
+    static func exchange(_ request: String, port: UInt16) -> (String, Bool) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let bytes = Array(request.utf8)
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = read(fd, &buffer, buffer.count)
+            if count == 0 { return (String(decoding: received, as: UTF8.self), true) }
+            if count < 0 { return (String(decoding: received, as: UTF8.self), false) }
+            received += buffer[0..<count]
+        }
+    }
+
+    @Test("HTTP/1.0 without keep-alive: the answer says Connection: close and the connection ends with it (it waited for the idle timeout)")
+    func http10Closes() async throws {
+        let running = try await Self.start(users: #"["admin"]"#)
+        let port = UInt16(running.base.split(separator: ":").last!)!
+        // On a Dispatch thread: a blocking read must not hold one of the cooperative pool's.
+        let answer = await withCheckedContinuation { (done: CheckedContinuation<(String, Bool), Never>) in
+            DispatchQueue.global().async { done.resume(returning: Self.exchange("GET /-/healthy HTTP/1.0\r\n\r\n", port: port)) }
+        }
+        #expect(answer.1, "the server closed the connection after the answer: \(answer.0)")
+        #expect(answer.0.hasPrefix("HTTP/1.1 200") && answer.0.contains("Connection: close") && answer.0.hasSuffix("OK\n"), "\(answer.0)")
+        await running.stop()
+    }
+
     @Test("The secret is on no page: landing, metrics, probe, errors")
     func secretNowhere() async throws {
         let running = try await Self.start(users: #""all""#)

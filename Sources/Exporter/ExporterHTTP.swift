@@ -71,8 +71,8 @@ package enum ExporterHTTP {
         let http1 = HTTP1Channel.Configuration(idleTimeout: .milliseconds(Int64(limits.idleSeconds * 1000)))
         return Application(
             router: router,
-            server: try tls?.serverBuilder(http: http1) ?? HTTPServerBuilder { responder in
-                HTTP10Close(base: HTTP1Channel(responder: responder, configuration: http1))
+            server: try tls?.serverBuilder(http: http1, headSeconds: limits.headSeconds) ?? HTTPServerBuilder { responder in
+                FirstRequestGuard(base: HTTP1Channel(responder: responder, configuration: http1), headSeconds: limits.headSeconds)
             },
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "m4top-exporter",
                                  availableConnectionsDelegate: MaximumAvailableConnections(limits.maximumConnections, logger: logger)),
@@ -89,6 +89,8 @@ package enum ExporterHTTP {
     package struct ConnectionLimits: Sendable, Equatable {
         package var idleSeconds: Double
         package var maximumConnections: Int
+        /// From accept to the end of the first request's head (slowloris), at most 10 s.
+        package var headSeconds: Int64 { Int64(max(1, min(10, idleSeconds.rounded(.up)))) }
 
         package static let defaultIdleSeconds: Double = 30
 

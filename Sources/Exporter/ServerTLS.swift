@@ -118,11 +118,11 @@ package struct ServerTLS: Sendable, Equatable {
 
     /// HTTPS over HTTP/1.1. A client that speaks plain HTTP to this port gets a 400 saying so
     /// instead of an empty reply.
-    package func serverBuilder(http: HTTP1Channel.Configuration) throws(LoadError) -> HTTPServerBuilder {
+    package func serverBuilder(http: HTTP1Channel.Configuration, headSeconds: Int64 = 10) throws(LoadError) -> HTTPServerBuilder {
         let configuration = try configuration()
         let channelConfiguration = TLSChannelConfiguration(tlsConfiguration: configuration)
         return HTTPServerBuilder { responder in
-            PlainHTTPRefusal(base: try TLSChannel(HTTP10Close(base: HTTP1Channel(responder: responder, configuration: http)),
+            PlainHTTPRefusal(base: try TLSChannel(FirstRequestGuard(base: HTTP1Channel(responder: responder, configuration: http), headSeconds: headSeconds),
                                                   configuration: channelConfiguration))
         }
     }

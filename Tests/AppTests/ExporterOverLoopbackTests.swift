@@ -42,7 +42,8 @@ struct ExporterOverLoopbackTests {
 
     /// A config naming the simulator as profile `sim`, watched through the real settings path.
     static func start(users: String = #"["admin", "user0002", "user0003", "nobody"]"#, fleet: Int = 6,
-                      budget: String = "max_rate = 20", extra: String = "", latencyMs: Int? = nil) async throws -> Running {
+                      budget: String = "max_rate = 20", extra: String = "", latencyMs: Int? = nil,
+                      limits: ExporterHTTP.ConnectionLimits = ExporterHTTP.ConnectionLimits()) async throws -> Running {
         var simSettings = SimulatorSettings()
         simSettings.makeFleet(count: fleet)
         simSettings.secret = secret
@@ -73,7 +74,7 @@ struct ExporterOverLoopbackTests {
                                          about: .init(version: "test", servers: run.serverLabels, pollInterval: 1))
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = try ExporterHTTP.application(router: router, address: ListenAddress(host: "127.0.0.1", port: 0), tls: nil,
-                                               logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })) { port in
+                                               logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), limits: limits) { port in
             continuation.yield(port)
         }
         let task = Task { try await app.run() }
@@ -260,6 +261,38 @@ struct ExporterOverLoopbackTests {
         }
         #expect(answer.1, "the server closed the connection after the answer: \(answer.0)")
         #expect(answer.0.hasPrefix("HTTP/1.1 200") && answer.0.contains("Connection: close") && answer.0.hasSuffix("OK\n"), "\(answer.0)")
+        await running.stop()
+    }
+
+    @Test("Slowloris: a request head sent a byte at a time is cut off at the head deadline, though the idle timeout never fires")
+    func slowloris() async throws {
+        let running = try await Self.start(users: #"["admin"]"#, limits: ExporterHTTP.ConnectionLimits(idleSeconds: 2))
+        let port = UInt16(running.base.split(separator: ":").last!)!
+        let closedAfter = await withCheckedContinuation { (done: CheckedContinuation<Double?, Never>) in
+            DispatchQueue.global().async {
+                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                defer { close(fd) }
+                var address = sockaddr_in()
+                address.sin_family = sa_family_t(AF_INET)
+                address.sin_port = port.bigEndian
+                address.sin_addr.s_addr = inet_addr("127.0.0.1")
+                _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+                let started = Date()
+                // One byte every half second, for up to 8 s: never 2 s quiet, never a whole head.
+                for byte in Array("GET /-/healthy HTTP/1.1\r\nX-Slow: ".utf8) + Array(repeating: UInt8(ascii: "a"), count: 100) {
+                    var value = byte
+                    var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                    var sink: UInt8 = 0
+                    if poll(&descriptor, 1, 0) == 1 && read(fd, &sink, 1) == 0 { return done.resume(returning: Date().timeIntervalSince(started)) }
+                    if send(fd, &value, 1, Int32(MSG_NOSIGNAL)) != 1 { return done.resume(returning: Date().timeIntervalSince(started)) }
+                    if Date().timeIntervalSince(started) > 8 { break }
+                    usleep(500_000)
+                }
+                done.resume(returning: nil)
+            }
+        }
+        #expect(closedAfter != nil, "the connection was never closed")
+        #expect((closedAfter ?? 0) >= 1.5, "not before the deadline: \(closedAfter ?? -1) s")
         await running.stop()
     }
 

@@ -413,6 +413,14 @@ struct IntegrationsEndToEndTests {
         #expect(try await Integrations.terminate(child).status == 0)
     }
 
+    @Test("systemd-analyze security rates the exporter's unit 3.0 or lower (node_exporter's hardened units' level)")
+    func systemdSecurity() async throws {
+        let unit = Integrations.deploy + "/systemd/m4top-exporter.service"
+        let rated = try await Integrations.tool(["systemd-analyze", "security", "--offline=true", "--threshold=30", unit])
+        #expect(rated.status == 0, "\(rated.output.split(separator: "\n").filter { $0.contains("✗") || $0.contains("Overall") }.joined(separator: "\n"))")
+        #expect(rated.output.contains("Overall exposure level for m4top-exporter.service: 1."), "\(rated.output.suffix(200))")
+    }
+
     @Test("Every Prometheus job the docs show passes promtool check config as it is written")
     func docsScrapeConfigs() async throws {
         let docs = try String(contentsOfFile: Integrations.repository + "/docs/integrations.md", encoding: .utf8)

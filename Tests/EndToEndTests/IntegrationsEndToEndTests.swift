@@ -16,7 +16,7 @@ enum Integrations {
     static let deploy = repository + "/deploy"
 
     /// A simulator in this process (so a test can stop it), its admin's active calls fixed.
-    static func simulator(activeCalls: Int = 7, latencyMs: Int? = nil) async throws -> RunningSimulator {
+    static func simulator(activeCalls: Int = 7, latencyMs: Int? = nil, start: Date = Date()) async throws -> RunningSimulator {
         var settings = SimulatorSettings()
         settings.secret = secret
         settings.users = ["alice", "bob"]
@@ -26,7 +26,7 @@ enum Integrations {
             faults.latencyMilliseconds = latencyMs
             faults.set(.latency, for: nil)
         }
-        return try await RunningSimulator.start(SimulatedServer(settings: settings, seed: 5, faults: faults))
+        return try await RunningSimulator.start(SimulatedServer(settings: settings, seed: 5, start: start, faults: faults))
     }
 
     /// `m4top exporter` in the background; returns once it says where it serves.
@@ -529,7 +529,10 @@ struct IntegrationsEndToEndTests {
             nagios.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix(name + " ") }
                 .map { $0.trimmingCharacters(in: .whitespaces).dropFirst(name.count).trimmingCharacters(in: .whitespaces) } ?? ""
         }
-        let simulator = try await Integrations.simulator(activeCalls: 7)
+        // A fixed afternoon: a day's traffic behind it, whatever the hour the test runs at (just
+        // after midnight today's margin is 0, and the docs' warning condition would fire).
+        let afternoon = Date(timeIntervalSince1970: 1_795_023_600)  // 2026-11-18 15:00 UTC
+        let simulator = try await Integrations.simulator(activeCalls: 7, start: afternoon)
         defer { Task { await simulator.stop() } }
         _ = FileManager.default.createFile(atPath: dir + "/m4.secret", contents: Data((Integrations.secret + "\n").utf8), attributes: [.posixPermissions: 0o640])
         let config = dir + "/config.toml"

@@ -1,6 +1,13 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+/// The commit and date a release is stamped with (scripts/package sets them); only characters
+/// that cannot break out of a C string literal are kept.
+func buildStamp(_ name: String) -> String {
+    let allowed = Set("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.:+-_")
+    return String((Context.environment[name] ?? "").filter { allowed.contains($0) }.prefix(64))
+}
+
 let package = Package(
     name: "m4top",
     platforms: [.macOS(.v14)],
@@ -31,6 +38,11 @@ let package = Package(
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         // What may reach a terminal: control characters replaced, URLs without credentials.
         .target(name: "TextSafety"),
+        // `m4top --version`: the commit and build date, set for this one C file only.
+        .target(name: "CBuildInfo", cSettings: [
+            .define("M4TOP_BUILD_COMMIT", to: "\"\(buildStamp("M4TOP_BUILD_COMMIT"))\""),
+            .define("M4TOP_BUILD_DATE", to: "\"\(buildStamp("M4TOP_BUILD_DATE"))\""),
+        ]),
         // Screen vocabulary shared by the view and the terminal: canvas, keys, roles, themes, colours.
         .target(name: "Screen", dependencies: ["TextSafety"]),
         // Restores the terminal on a crash and hands the signal on (C: a signal handler with state).
@@ -93,7 +105,7 @@ let package = Package(
         .target(name: "PluginCheck", dependencies: ["M4API", "Watch", "TextSafety"]),
         // CLI, configuration, one-shot output and the live wiring (timer, stdin, signals, curses).
         .target(name: "App", dependencies: [
-            "M4API", "TextSafety", "Watch", "Dashboard", "Simulator", "Curses", "Screen", "History", "Exporter", "PluginCheck",
+            "M4API", "TextSafety", "Watch", "Dashboard", "Simulator", "Curses", "Screen", "History", "Exporter", "PluginCheck", "CBuildInfo",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),

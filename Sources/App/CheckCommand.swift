@@ -60,7 +60,7 @@ package struct CheckCommand: AsyncParsableCommand {
 
     package func run() async throws {
         if showVersion {
-            print("m4top check \(M4TopVersion.current)")
+            print("m4top check \(M4TopVersion.long)")
             throw ExitRequest(ExitStatus(rawValue: PluginReport.Status.unknown.rawValue))
         }
         let report = await check()

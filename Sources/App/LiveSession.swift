@@ -147,6 +147,9 @@ final class LiveController {
         debugCrashIfAsked()
         dispatch(.pollDue(Date()))
         loadHistory()
+        // The first frame at once (rows waiting for their first answer): a poll's start and
+        // answers for rows off the current user draw nothing until the next tick, up to 1 s later.
+        draw()
     }
 
     // MARK: Events and effects

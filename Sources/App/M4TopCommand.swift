@@ -1,4 +1,5 @@
 import ArgumentParser
+import CBuildInfo
 import Curses
 import Foundation
 import Logging
@@ -7,9 +8,25 @@ import Simulator
 import Dashboard
 import Watch
 
-/// The version, in one place: `--version`, the man page and the README's install steps use it.
+/// The version, in one place: `--version`, the man page, the Debian package and the tarball's
+/// names (scripts/package reads it from the built binary) all come from `current`.
 package enum M4TopVersion {
     package static let current = "0.3.0"
+    /// The commit a release build was made from, or nil for a plain `swift build`.
+    package static let commit: String? = stamp(m4top_build_commit())
+    /// The build's date (UTC, from SOURCE_DATE_EPOCH when set, so a rebuild is identical).
+    package static let buildDate: String? = stamp(m4top_build_date())
+
+    /// `--version`: `0.3.0 (commit 5d55e20, built 2026-12-01)`, or `0.3.0` unstamped.
+    package static var long: String {
+        let parts = [commit.map { "commit \($0)" }, buildDate.map { "built \($0)" }].compactMap { $0 }
+        return parts.isEmpty ? current : "\(current) (\(parts.joined(separator: ", ")))"
+    }
+
+    private static func stamp(_ text: UnsafePointer<CChar>) -> String? {
+        let value = String(cString: text)
+        return value.isEmpty ? nil : value
+    }
 }
 
 /// `m4top`: the dashboard (default), `--once` for scripts, `simulate` for the embedded server.
@@ -22,7 +39,7 @@ package struct M4TopCommand: AsyncParsableCommand {
         The API secret comes from --secret-file, M4TOP_SECRET, or the config file; never the command line.
         Exit status: 0 ok, 1 API error, 2 usage or configuration error, 3 transport or response error.
         """,
-        version: M4TopVersion.current,
+        version: M4TopVersion.long,
         subcommands: [SimulateCommand.self, HistoryCommand.self, ExporterCommand.self, CheckCommand.self]
     )
 

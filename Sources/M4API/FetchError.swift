@@ -89,6 +89,9 @@ package enum ResponseFailure: Sendable, Equatable {
 
 /// Everything a fetch can end in besides numbers. Messages are safe to print.
 package enum FetchError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// How a TLS failure begins when the machine has no CA certificates to verify with.
+    package static let noTrustStore = "cannot load this machine's trusted CA certificates"
+
     case api(APIError)
     case transport(TransportFailure)
     case response(ResponseFailure)
@@ -120,6 +123,7 @@ package enum FetchError: Error, Sendable, Equatable, CustomStringConvertible {
         case .transport(.cannotConnect): return "is the server up, and the URL's host and port right?"
         case .transport(.hostNotFound): return "check the host name in --url"
         case .transport(.timedOut): return "the server or the link is slow: raise --timeout, or check the server"
+        case .transport(.tls(let reason)) where reason.hasPrefix(FetchError.noTrustStore): return nil
         case .transport(.tls): return "for a self-signed certificate use --insecure (only on a network you trust)"
         case .response(.redirect): return "use the URL the server redirects to as --url"
         case .response(.httpStatus(404, _, _)): return "check the URL: it should be the GUI base, e.g. https://host/billing"

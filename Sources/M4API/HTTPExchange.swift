@@ -37,15 +37,19 @@ struct HTTPExchange: Sendable {
     }
 
     let insecureTLS: Bool
-    private let tlsContext: NIOSSLContext?
+    /// Made once; a failure is kept and reported by each https request only, so that a machine
+    /// without the system's CA certificates still reaches an http:// server.
+    private let tlsContext: Result<NIOSSLContext, FetchError>
     private let pool: ConnectionPool
 
-    init(insecureTLS: Bool, keepAlive: TimeAmount = ConnectionPool.defaultIdleLimit) throws {
+    init(insecureTLS: Bool, keepAlive: TimeAmount = ConnectionPool.defaultIdleLimit) {
         self.insecureTLS = insecureTLS
         pool = ConnectionPool(idleLimit: keepAlive)
         var tls = TLSConfiguration.makeClientConfiguration()
         if insecureTLS { tls.certificateVerification = .none }
-        tlsContext = try NIOSSLContext(configuration: tls)
+        tlsContext = Result { try NIOSSLContext(configuration: tls) }.mapError { error in
+            .transport(.tls(reason: "\(FetchError.noTrustStore) (\(error)); install them (Debian: apt install ca-certificates)"))
+        }
     }
 
     /// Sends the request and returns the whole answer, or fails by `timeout` (connect to last
@@ -90,7 +94,7 @@ struct HTTPExchange: Sendable {
 
     private func connect(host: String, port: Int, secure: Bool, timeout: TimeAmount,
                          collector: @escaping @Sendable () -> AnswerCollector) async throws -> any Channel {
-        let tlsContext = secure ? self.tlsContext : nil
+        let tlsContext = secure ? try self.tlsContext.get() : nil
         let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(max(timeout, .milliseconds(1)))
             .channelInitializer { channel in

@@ -40,7 +40,7 @@ package struct ConnectionSettings: Sendable, Equatable {
 package final class M4Client: Sendable {
     package let settings: ConnectionSettings
     private let secret: String?
-    private let exchange: HTTPExchange?
+    private let exchange: HTTPExchange
     private let logger: Logger
 
     /// `secret` may be nil only when the signer has hashing disabled.
@@ -49,7 +49,7 @@ package final class M4Client: Sendable {
         self.secret = secret
         self.logger = logger
         // A TLS context that cannot be made (no system roots) is reported on the first fetch.
-        self.exchange = try? HTTPExchange(insecureTLS: settings.insecureTLS, keepAlive: .milliseconds(Int64(settings.keepAliveSeconds * 1000)))
+        self.exchange = HTTPExchange(insecureTLS: settings.insecureTLS, keepAlive: .milliseconds(Int64(settings.keepAliveSeconds * 1000)))
     }
 
     /// The request that `fetch` sends for `user` (the hash included).
@@ -126,7 +126,6 @@ package final class M4Client: Sendable {
     }
 
     private func exchange(_ call: APIRequest, limit: Int) async throws -> Data {
-        guard let exchange else { throw FetchError.transport(.tls(reason: "cannot set up TLS on this machine")) }
         var headers = HTTPHeaders()
         headers.add(name: "User-Agent", value: "m4top")
         headers.add(name: "Accept", value: "application/xml, text/xml, */*")

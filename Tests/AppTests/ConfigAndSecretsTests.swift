@@ -373,3 +373,35 @@ struct ConfigAndSecretsTests {
         #expect(message(flags)?.contains("cannot read the config file (no such file)") == true)
     }
 }
+
+@Suite("The package's example /etc/m4top/config.toml")
+struct ShippedConfigTests {
+    static let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("deploy/config/config.toml").path
+
+    @Test("As shipped, every line is a comment: it loads and names no server")
+    func shippedLoads() throws {
+        let config = try ConfigFile.load(path: Self.example)
+        #expect(config.profiles.isEmpty)
+        #expect(config.watch.isEmpty)
+    }
+
+    @Test("Its commented keys, uncommented as its header says, are a valid profile")
+    func uncommentedIsValid() throws {
+        let dir = TempDir()
+        let text = try String(contentsOfFile: Self.example, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            .map { line in
+                // "# key = value" and "# [table]" lines are the example; "# prose" stays a comment.
+                let body = line.dropFirst(2)
+                return line.hasPrefix("# ") && (body.hasPrefix("[") || body.range(of: #"^[a-z_]+ = "#, options: .regularExpression) != nil)
+                    ? String(body) : String(line)
+            }.joined(separator: "\n")
+        let config = try ConfigFile.load(path: dir.write("config.toml", text, mode: 0o644))
+        #expect(config.watch == ["prod"])
+        let prod = try #require(config.profiles["prod"])
+        #expect(prod.url == "https://pbx.example.com/billing")
+        #expect(prod.allUsers == true)
+        #expect(prod.secretFile == "/etc/m4top/prod.secret")
+        #expect(prod.maxRate == 5)
+    }
+}

@@ -541,7 +541,7 @@ struct IntegrationsEndToEndTests {
         for (index, argument) in directive("check_command").split(separator: "!").dropFirst().enumerated() {
             line = line.replacingOccurrences(of: "$ARG\(index + 1)$", with: String(argument))
         }
-        line = line.replacingOccurrences(of: "/usr/local/bin/m4top", with: TmuxPane.binary).replacingOccurrences(of: "/etc/m4top/config.toml", with: config)
+        line = line.replacingOccurrences(of: "/usr/bin/m4top", with: TmuxPane.binary).replacingOccurrences(of: "/etc/m4top/config.toml", with: config)
         #expect(!line.contains("$"), "every macro filled: \(line)")
         let ran = try await Spawn.runWithStatus(["env", "-u", "M4TOP_SECRET", "/bin/sh", "-c", line])
         #expect(ran.status == 0, "\(line)\n\(ran.output)")

@@ -38,12 +38,12 @@ struct SinksOverLoopbackTests {
                                interval: 1, overviewInterval: 1)
         let poller = FleetPoller(state: fleet, clients: [try FleetOverLoopbackTests.client(simulator)],
                                  sinks: [counting, HistorySink(recorder: recorder, serverNames: ["sim"])])
-        await poller.run(for: 3.5)
+        await poller.run(for: 5)
         recorder.close()
 
         let counted = counting.answers.withLock { $0 }
         #expect(Set(counted.keys) == Set(users), "\(counted)")
-        #expect(counted.values.allSatisfy { $0 >= 2 }, "every user answered at least twice in 3.5 s at a 1 s interval: \(counted)")
+        #expect(counted.values.allSatisfy { $0 >= 2 }, "every user answered at least twice in 5 s at a 1 s interval (a loaded machine answers slowly): \(counted)")
         #expect(counting.watchedWhenTold.withLock { $0 })
         let stored = try store.snapshots(server: "sim")
         for user in users {

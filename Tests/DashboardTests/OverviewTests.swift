@@ -216,6 +216,7 @@ struct OverviewTests {
      m4top · overview · 5 users on 2 servers                               1 denied
      server order  ·  every 30s per user
      USER                   STATE       AGE ACTIVE    Δ   CALLS     REVENUE  MARGIN
+     ✖ prod  1 denied · 3 users
      Σ fleet                live        31s     15   ▲3     113       56.50   34.7%
      prod https://prod.example/billing · 3 users
     >Σ admin                live         1s     13   ▲3     103       51.50     40%
@@ -241,7 +242,7 @@ struct OverviewTests {
         let lines = screen.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines.count == 60)
         for title in OverviewColumn.allCases.map(\.title) { #expect(lines[2].contains(title), "\(title)") }
-        #expect(lines[6].contains("42.50"), "alice's balance shows at 200 columns")
+        #expect(lines[7].contains("42.50"), "alice's balance shows at 200 columns (below the pinned trouble line)")
         #expect(lines[59].contains("q quit"))
     }
 }

@@ -22,10 +22,12 @@ struct UpdateTests {
     func polling() {
         var state = started()
         #expect(state.nextPoll == t0.addingTimeInterval(5))
-        #expect(U.update(&state, .pollDue(t0.addingTimeInterval(2))) == [], "not due yet")
+        #expect(state.nextPollDue == t0.addingTimeInterval(0.208), "alice's first request: as soon as the server's rate allows after the admin's")
+        #expect(U.update(&state, .pollDue(t0.addingTimeInterval(0.1))) == [], "the server's rate gap (max_rate 5) first")
+        #expect(U.update(&state, .pollDue(t0.addingTimeInterval(0.3))) == [.fetch(Fixture.key("alice"))])
+        #expect(U.update(&state, .pollDue(t0.addingTimeInterval(2))) == [], "the admin is not due yet")
         #expect(U.update(&state, .pollDue(t0.addingTimeInterval(5))) == [.fetch(Fixture.key("admin"))])
         #expect(U.update(&state, .pollDue(t0.addingTimeInterval(6))) == [], "never two in flight for one user")
-        #expect(state.nextPollDue == t0.addingTimeInterval(15), "the next request is alice's, spread over the overview interval")
     }
 
     @Test("r while a request is in flight is remembered, not doubled, and runs when it ends")

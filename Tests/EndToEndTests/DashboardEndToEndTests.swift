@@ -362,6 +362,82 @@ struct FleetEndToEndTests {
     }
 }
 
+/// The NOC's first question, "is anything wrong, and where?", answered on the first screen.
+@Suite("Trouble first, end to end in tmux", .serialized)
+struct TroubleFirstEndToEndTests {
+    /// `makeFleet(count: n)`: the admin and n users, every 25th hidden from users_get.
+    static func simulator(fleetCount: Int) async throws -> RunningSimulator {
+        var settings = SimulatorSettings()
+        settings.makeFleet(count: fleetCount)
+        return try await RunningSimulator.start(SimulatedServer(settings: settings, seed: 9, speed: 20, peakCallsPerMinute: 60))
+    }
+
+    static func config(_ prod: RunningSimulator, _ lab: RunningSimulator) throws -> String {
+        let dir = NSTemporaryDirectory() + "m4top-trouble-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let path = dir + "/config.toml"
+        // The defaults a new user has: overview_interval 30 s, max_rate 5, max_in_flight 2.
+        try """
+        watch = ["prod", "lab"]
+        users = "all"
+        [profiles.prod]
+        url = "\(prod.baseURL)"
+        [profiles.lab]
+        url = "\(lab.baseURL)"
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// The list's first screen: the lines between the column titles and the status line.
+    static func firstScreen(_ screen: String) -> [Substring] {
+        let lines = screen.split(separator: "\n", omittingEmptySubsequences: false)
+        return Array(lines.dropFirst(3).dropLast(2))
+    }
+
+    @Test("43 users on prod and 2 on lab: every row's first number within seconds; lab stopped is named with its state on the first screen at 120x40 and 80x24, whatever the sort; Σ fleet says 1/2 down")
+    func labDownIsVisible() async throws {
+        let prod = try await Self.simulator(fleetCount: 43)  // 43 listed: 44 less user0025, hidden
+        let lab = try await Self.simulator(fleetCount: 1)    // 2 listed
+        defer { Task { await prod.stop(); await lab.stop() } }
+        let config = try Self.config(prod, lab)
+        let pane = try TmuxPane(width: 120, height: 40)
+        try pane.run("M4TOP_SECRET=secret \(DashboardEndToEndTests.bin) --config \(config)")
+        try await pane.waitFor("both servers listed") { $0.contains("prod http") && $0.contains("43 users") }
+        // 45 users at max_rate 5 each: the first round takes ~9 s (it waited for the 30 s
+        // overview interval's spread before).
+        try await pane.waitFor("every row's first number", timeout: 15) { !$0.contains(" wait ") && !$0.contains(" wait\n") }
+        #expect(!Self.firstScreen(try pane.screen()).contains { $0.contains("✖") }, "no trouble line while all is well")
+
+        // Noticed at lab's next poll: up to the 30 s overview interval.
+        await lab.stop()
+        let down = try await pane.waitFor("lab pinned as down", timeout: 45) { screen in
+            Self.firstScreen(screen).first.map { $0.contains("✖ lab") && $0.contains("DOWN:") } ?? false
+        }
+        let lines = Self.firstScreen(down)
+        #expect(lines[0].contains("2 users"), "\(lines[0])")
+        #expect(lines.contains { $0.contains("Σ fleet") && $0.contains("1/2 down") }, "\(down)")
+        #expect(down.split(separator: "\n")[0].contains("2 down"), "the header's count stays")
+        // Sorted by revenue and scrolled to the end, the trouble line stays where it was.
+        for _ in 0..<7 { try pane.keys(">") }
+        try pane.keys("End")
+        try await pane.waitFor("sorted, scrolled past the top of the list, lab still first") { screen in
+            let lines = Self.firstScreen(screen)
+            return screen.contains("sort: ") && lines.first?.contains("✖ lab") == true && !lines.contains { $0.contains("Σ fleet") }
+        }
+        try pane.keys("q")
+        try await pane.expectShellUsable("q on the overview")
+
+        // At 80x24, lab already down at start.
+        let small = try TmuxPane(width: 80, height: 24)
+        try small.run("M4TOP_SECRET=secret \(DashboardEndToEndTests.bin) --config \(config)")
+        try await small.waitFor("lab pinned at 80x24", timeout: 30) { screen in
+            Self.firstScreen(screen).first.map { $0.contains("✖ lab") && $0.contains("DOWN") } ?? false
+        }
+        try small.keys("q")
+        try await small.expectShellUsable("q at 80x24")
+    }
+}
+
 @Suite("Themes end to end in tmux", .serialized)
 struct ThemeEndToEndTests {
     /// The escape sequences of the header line, as tmux sees them (`capture-pane -e`).

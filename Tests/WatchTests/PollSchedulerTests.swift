@@ -64,13 +64,34 @@ struct PollSchedulerTests {
         return Run(scheduler: scheduler, now: t0)
     }
 
-    @Test("Start: users are spread over the overview interval, never all at once")
-    func spreadAtStart() {
+    @Test("Start: every user's first answer as fast as the caps allow; later rounds keep that spacing")
+    func firstRoundAtCapsPace() {
         var run = run(budgets: [ServerBudget()], users: [keys(10)])
         run.advance(by: 29.9)
-        let times = run.starts.map { $0.time.timeIntervalSince(t0) }
-        #expect(times.count == 10)
-        #expect(times == (0..<10).map { Double($0) * 3 }, "one every 3 s: 30 s / 10 users")
+        let gap = ServerBudget().minimumGap
+        let first = run.starts.map { $0.time.timeIntervalSince(t0) }
+        #expect(first.count == 10, "all ten in the first round, not one every 3 s")
+        for (index, time) in first.enumerated() {
+            #expect(abs(time - Double(index) * gap) < 0.001, "start \(index) at \(time) s: one every \(gap) s (max_rate 5)")
+        }
+        #expect(run.maxPerSecond(server: 0) <= 5)
+        // The second round: each user again an overview interval after its own answer.
+        run.advance(by: 31)
+        for (index, key) in keys(10).enumerated() {
+            let asked = run.requests(for: key)
+            #expect(asked.count >= 2)
+            if asked.count >= 2 {
+                #expect(abs(asked[1].timeIntervalSince(asked[0]) - 30.05) < 0.01, "user \(index): 30 s after its 0.05 s answer")
+            }
+        }
+    }
+
+    @Test("Two users with the defaults: both answered within a second of the start (was up to 30 s)")
+    func twoUsersAtOnce() {
+        var run = run(budgets: [ServerBudget()], users: [keys(2)])
+        run.advance(by: 1)
+        #expect(run.starts.count == 2)
+        #expect(run.starts.map { $0.time.timeIntervalSince(t0) }.max()! < 0.5)
     }
 
     @Test("Caps hold for 1,000 users on a short budget; rows age evenly; the round takes what the caps allow")

@@ -176,7 +176,7 @@ package enum OverviewNavigation {
     static func perform(_ action: OverviewAction, _ state: inout DashboardState) {
         let lines = state.overviewLines
         let users = lines.compactMap(\.userKey)
-        let page = max(1, OverviewView.listRows(height: state.height) - 1)
+        let page = max(1, OverviewView.listRows(state) - 1)
         let position = state.overview.selection.flatMap { users.firstIndex(of: $0) } ?? 0
         func select(_ index: Int) {
             guard !users.isEmpty else { return }
@@ -243,7 +243,7 @@ package enum OverviewNavigation {
         } else if state.overview.selection == nil {
             state.overview.selection = users.first
         }
-        let rows = OverviewView.listRows(height: state.height)
+        let rows = OverviewView.listRows(state)
         var top = min(state.overview.top, max(0, lines.count - rows))
         if let selection = state.overview.selection, let line = lines.firstIndex(of: .user(selection)) {
             // Show the server's line too when the cursor reaches the top of a group.
@@ -252,5 +252,65 @@ package enum OverviewNavigation {
             if line >= top + rows { top = line - rows + 1 }
         }
         state.overview.top = max(0, top)
+    }
+}
+
+/// A server in trouble: pinned above the overview's list whatever the sort and the scroll, so
+/// that "is anything wrong, and where?" is answered by name on the first screen.
+package struct ServerTrouble: Sendable, Equatable {
+    package let server: Int
+    /// The server's own failure (every row of it is down).
+    package let failure: FetchError?
+    /// Rows of this server in a trouble state, worst first (down, denied, error, stale).
+    package let rows: [RowCount]
+    /// Its most severe firing alert (on the server or any of its users) and how many fire.
+    package let worstAlert: FiringAlert?
+    package let alertCount: Int
+    /// users_get refused: the configured users are watched instead.
+    package let listRefused: String?
+
+    package struct RowCount: Sendable, Equatable {
+        package let state: RowState
+        package let count: Int
+    }
+
+    /// For ordering: a failing server first, then bad rows and critical alerts, then the rest.
+    var severity: Int {
+        if failure != nil { return 0 }
+        if rows.contains(where: { $0.state.role == .bad }) || worstAlert?.rule.severity == .critical { return 1 }
+        return 2
+    }
+
+    package var isBad: Bool { severity < 2 }
+}
+
+extension DashboardState {
+    /// Servers in trouble, worst first; empty when every server is well (or only one is watched:
+    /// its own line and the header say it).
+    package var serverTroubles: [ServerTrouble] {
+        guard servers.count > 1 else { return [] }
+        var counts = Array(repeating: [RowState: Int](), count: servers.count)
+        for key in fleet { counts[key.server][rowState(key), default: 0] += 1 }
+        var alerts = Array(repeating: [FiringAlert](), count: servers.count)
+        for alert in self.alerts.firing where alert.subject.server < servers.count { alerts[alert.subject.server].append(alert) }
+        var troubles: [ServerTrouble] = []
+        for index in servers.indices {
+            let server = servers[index]
+            let rows = [RowState.down, .denied, .error, .stale].compactMap { state in
+                counts[index][state].flatMap { $0 > 0 ? ServerTrouble.RowCount(state: state, count: $0) : nil }
+            }
+            var refused: String?
+            if case .refused(let reason) = server.userList { refused = reason }
+            guard server.failure != nil || !rows.isEmpty || !alerts[index].isEmpty || refused != nil else { continue }
+            // `firing` is sorted most severe first.
+            troubles.append(ServerTrouble(server: index, failure: server.failure, rows: server.failure == nil ? rows : [],
+                                          worstAlert: alerts[index].first, alertCount: alerts[index].count, listRefused: refused))
+        }
+        return troubles.enumerated().sorted { ($0.element.severity, $0.offset) < ($1.element.severity, $1.offset) }.map(\.element)
+    }
+
+    /// How many servers' admin rows are in `state`: the fleet total says `1/2 down`.
+    package func serversIn(_ state: RowState) -> Int {
+        servers.indices.filter { rowState(UserKey(server: $0, name: servers[$0].adminName)) == state }.count
     }
 }

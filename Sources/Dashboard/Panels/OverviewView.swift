@@ -20,19 +20,33 @@ package struct OverviewView {
     static let headerRows = 3
     static let bottomRows = 2
 
-    /// Rows the list has at this terminal height.
+    /// Rows below the titles at this terminal height: the pinned trouble lines, then the list.
     package static func listRows(height: Int) -> Int { max(1, height - headerRows - bottomRows) }
+
+    /// Rows the scrolling list has, once the trouble lines are pinned above it.
+    package static func listRows(_ state: DashboardState) -> Int {
+        max(1, listRows(height: state.height) - troubleRows(state.serverTroubles.count, height: state.height))
+    }
+
+    /// Pinned trouble lines: one per server in trouble, at most a third of the rows (the last
+    /// then says how many more), none when all is well.
+    static func troubleRows(_ troubles: Int, height: Int) -> Int {
+        min(troubles, max(1, listRows(height: height) / 3))
+    }
 
     package let context: PanelContext
     package init(context: PanelContext) { self.context = context }
 
     package func draw(_ state: DashboardState, in screen: Rect, on canvas: inout Canvas) {
         let (top, rest) = screen.splitTop(Self.headerRows)
-        let (list, bottom) = rest.splitBottom(Self.bottomRows)
+        let bottom = rest.splitBottom(Self.bottomRows).1
         let columns = OverviewColumn.fitting(state.width)
         let lines = state.overviewLines
         drawHeader(state, lines: lines, in: top, on: &canvas)
         drawTitles(state, columns: columns, in: top.row(2), on: &canvas)
+        let troubles = state.serverTroubles
+        let (strip, list) = rest.splitBottom(Self.bottomRows).0.splitTop(Self.troubleRows(troubles.count, height: state.height))
+        drawTroubles(troubles, state, in: strip, on: &canvas)
         let first = min(state.overview.top, max(0, lines.count - list.height))
         for row in 0..<list.height where first + row < lines.count {
             drawLine(lines[first + row], state, columns: columns, in: list.row(row), on: &canvas)
@@ -78,6 +92,50 @@ package struct OverviewView {
         if !state.overview.filter.isEmpty { parts.append("filter: \(state.overview.filter)") }
         parts.append("every \(TimeText.seconds(state.scheduler.overviewInterval)) per user")
         canvas.put(" " + parts.joined(separator: "  \(glyphs.separator)  "), in: rect.row(1), role: .muted)
+    }
+
+    // MARK: Trouble, pinned
+
+    private func drawTroubles(_ troubles: [ServerTrouble], _ state: DashboardState, in strip: Rect, on canvas: inout Canvas) {
+        guard strip.height > 0 else { return }
+        let shown = troubles.count > strip.height ? strip.height - 1 : troubles.count
+        let nameWidth = min(16, troubles.prefix(shown).map { CharacterWidth.of(state.servers[$0.server].title) }.max() ?? 0)
+        for (row, trouble) in troubles.prefix(shown).enumerated() {
+            drawTrouble(trouble, state, nameWidth: nameWidth, in: strip.row(row), on: &canvas)
+        }
+        if shown < troubles.count {
+            let more = troubles.count - shown
+            let text = " \(context.glyphs.cross) +\(more) more server\(more == 1 ? "" : "s") in trouble: their lines below (< > sorts by STATE)"
+            canvas.put(CharacterWidth.truncate(text, to: strip.width, ellipsis: context.glyphs.ellipsis), in: strip.row(shown),
+                       role: troubles[shown...].contains(where: \.isBad) ? .bad : .warning)
+        }
+    }
+
+    /// ` ✖ lab   DOWN: connection refused · retry in 4s · 2 users`
+    private func drawTrouble(_ trouble: ServerTrouble, _ state: DashboardState, nameWidth: Int, in row: Rect, on canvas: inout Canvas) {
+        let glyphs = context.glyphs
+        let server = state.servers[trouble.server]
+        let role: Role = trouble.isBad ? .bad : .warning
+        var x = row.x + canvas.put(" \(glyphs.cross) ", in: row, role: role)
+        let name = CharacterWidth.truncate(server.title, to: nameWidth, ellipsis: glyphs.ellipsis)
+        x += canvas.put(name, x: x, y: row.y, role: role, maxWidth: max(0, row.maxX - x))
+        x += nameWidth - CharacterWidth.of(name) + 2
+        var parts: [String] = []
+        if let failure = trouble.failure {
+            var text = "DOWN: \(failure.message)"
+            if let retry = state.scheduler.retryAt(server: trouble.server) {
+                text += " \(glyphs.separator) retry in \(TimeText.age(max(0, retry.timeIntervalSince(state.now)).rounded(.up)))"
+            }
+            parts.append(text)
+        }
+        parts += trouble.rows.map { "\($0.count) \($0.state.word)" }
+        if let alert = trouble.worstAlert {
+            parts.append("\(alert.rule.severity.word) \(alert.rule.name)" + (trouble.alertCount > 1 ? " +\(trouble.alertCount - 1) more" : ""))
+        }
+        if trouble.listRefused != nil { parts.append("users_get refused") }
+        parts.append("\(server.users.count) user\(server.users.count == 1 ? "" : "s")")
+        let text = parts.joined(separator: " \(glyphs.separator) ")
+        canvas.put(CharacterWidth.truncate(text, to: max(0, row.maxX - x), ellipsis: glyphs.ellipsis), x: x, y: row.y, role: role)
     }
 
     private func drawTitles(_ state: DashboardState, columns: [OverviewColumn], in row: Rect, on canvas: inout Canvas) {
@@ -165,13 +223,21 @@ package struct OverviewView {
         let admins = state.servers.indices.map { UserKey(server: $0, name: state.servers[$0].adminName) }
         let worst = admins.map(state.rowState).min { $0.severity < $1.severity } ?? .wait
         let ages = admins.compactMap(state.age)
-        for (column, cell) in layout(columns, width: row.width) {
+        let fleetWord = worst == .live || worst == .wait ? worst.word : "\(state.serversIn(worst))/\(state.servers.count) \(worst.word)"
+        let cells = layout(columns, width: row.width)
+        let stateWidth = cells.first { $0.0 == .state }?.1.width ?? 0
+        let ageWidth = cells.first { $0.0 == .age }?.1.width ?? 0
+        let fleetWordFits = CharacterWidth.of(fleetWord) <= stateWidth
+        for (column, cell) in cells {
             let x = row.x + cell.x
             switch column {
             case .user: canvas.put("Σ fleet", x: x, y: row.y, role: .header, maxWidth: cell.width)
-            case .state: canvas.put(worst.word, x: x, y: row.y, role: .header, maxWidth: cell.width)
+            case .state:
+                // How much of the fleet: `1/2 down`, not just `down`. Wider than the column, it
+                // takes the age's place (the age matters less than the count).
+                canvas.put(fleetWord, x: x, y: row.y, role: .header, maxWidth: fleetWordFits ? cell.width : cell.width + 1 + ageWidth)
             case .age:
-                if let oldest = ages.max() { canvas.putRight(TimeText.age(oldest), rightEdge: x + cell.width, y: row.y, role: .header) }
+                if fleetWordFits, let oldest = ages.max() { canvas.putRight(TimeText.age(oldest), rightEdge: x + cell.width, y: row.y, role: .header) }
             default:
                 guard let value = state.fleetTotal(column) else { continue }
                 let text = column == .activeDelta ? arrowed(value) : column.format(value)

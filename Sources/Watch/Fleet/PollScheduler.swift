@@ -67,8 +67,10 @@ package struct ServerBudget: Sendable, Equatable {
 /// - the user on screen (the focus) first, every `interval`; then the server's user list when
 ///   due (every 10 minutes); then every other user every `overviewInterval`, the most overdue
 ///   first, so when the budget is short every row ages evenly and none starves;
-/// - new users (at start, or from a fresh user list) get due times spread evenly over
-///   `overviewInterval`, never all at once;
+/// - new users (at start, or from a fresh user list) are due at once: their first answers come
+///   as fast as the caps allow (two users wait a fifth of a second, not half the interval), and
+///   since each next poll is due `overviewInterval` after its answer, the rounds after the first
+///   keep the spacing the caps gave the first;
 /// - a server failure backs off the whole server (one countdown, doubling to a minute): one
 ///   probe at a time until it answers, then the overdue users are spread out again instead of
 ///   all being asked at once; a user failure backs off only that user.
@@ -139,18 +141,17 @@ package struct PollScheduler: Sendable {
 
     // MARK: Who is watched
 
-    /// Adds users of one server, due evenly over the overview interval from `now` (the focus, if
-    /// among them, at once). Users already watched keep their schedule.
+    /// Adds users of one server, all due now, in the order given (the focus goes first anyway):
+    /// the server's caps pace them. Users already watched keep their schedule.
     package mutating func add(_ keys: [UserKey], now: Date) {
         var seen = Set<UserKey>()
         let fresh = keys.filter { self[slot: $0] == nil && seen.insert($0).inserted }
-        guard !fresh.isEmpty else { return }
-        let spacing = overviewInterval / Double(fresh.count)
-        // In place: a copy of the lane per user made a 20,000-user list take seconds.
-        for (index, key) in fresh.enumerated() {
+        // In place: a copy of the lane per user made a 20,000-user list take seconds. Equal due
+        // times go in the list's order (the most overdue is picked with a strict <).
+        for key in fresh {
             lanes[key.server].position[key.name] = lanes[key.server].users.count
             lanes[key.server].users.append(key)
-            lanes[key.server].slots.append(Slot(due: key == focus ? now : now.addingTimeInterval(Double(index) * spacing)))
+            lanes[key.server].slots.append(Slot(due: now))
             lanes[key.server].polledCount += 1
         }
     }

@@ -76,8 +76,8 @@ package struct HistoryError: Error, Sendable, CustomStringConvertible {
 package final class HistoryStore: Sendable {
     package let path: String
     /// A pool for the live store; a read-only queue for `m4top history`.
-    private let pool: any DatabaseWriter
-    private let damaged = DamagedRows()
+    let pool: any DatabaseWriter
+    let damaged = DamagedRows()
 
     /// Rows skipped by reads since the store was opened because a value had the wrong type
     /// (a BLOB for text, text for a time): someone edited the file. Never a trap.

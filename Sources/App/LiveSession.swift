@@ -131,6 +131,7 @@ final class LiveController {
             MainActor.assumeIsolated {
                 self?.sayHistoryTrouble()
                 self?.dispatch(.tick(Date()))
+                self?.loadBaselinesEachMinute()
             }
         }
         clock.resume()
@@ -147,6 +148,7 @@ final class LiveController {
         debugCrashIfAsked()
         dispatch(.pollDue(Date()))
         loadHistory()
+        loadBaselinesEachMinute()
         // The first frame at once (rows waiting for their first answer): a poll's start and
         // answers for rows off the current user draw nothing until the next tick, up to 1 s later.
         draw()
@@ -265,6 +267,35 @@ final class LiveController {
             let seeds = HistorySetup.seeds(store, wanted: wanted, window: window, now: Date())
             guard !seeds.isEmpty else { return }
             await MainActor.run { self?.dispatch(.historyLoaded(seeds)) }
+        }
+    }
+
+    /// When baselines were last read, and whether a read is under way.
+    private var baselinesReadAt: Date?
+    private var readingBaselines = false
+
+    /// Yesterday's and last week's numbers at this minute, for every watched user, read off the
+    /// main queue once a minute (a baseline moves with the clock, not with the answers).
+    private func loadBaselinesEachMinute() {
+        guard let store = history.recorder?.store, !readingBaselines else { return }
+        let now = Date()
+        if let last = baselinesReadAt, now.timeIntervalSince(last) < 60 { return }
+        baselinesReadAt = now
+        readingBaselines = true
+        let names = history.serverNames
+        let wanted = state.fleet.map { (key: $0, server: names[$0.server], zone: state.servers[$0.server].calendar.timeZone) }
+        Task.detached { [weak self] in
+            var found: [UserKey: UserBaseline] = [:]
+            for user in wanted {
+                if let baseline = try? store.baseline(server: user.server, user: user.key.name, now: now, timeZone: user.zone), !baseline.isEmpty {
+                    found[user.key] = baseline
+                }
+            }
+            let asked = Set(wanted.map(\.key))
+            await MainActor.run {
+                self?.readingBaselines = false
+                self?.dispatch(.baselinesLoaded(found, for: asked))
+            }
         }
     }
 

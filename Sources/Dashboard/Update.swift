@@ -15,6 +15,8 @@ package enum Event: Sendable {
     case historyLoaded([UserKey: SeedHistory])
     /// A long chart range, read from the store.
     case chartLoaded(UserKey, window: TimeInterval, samples: [ChartSample], at: Date)
+    /// Baselines read from the store (for these users; one without any is left out).
+    case baselinesLoaded([UserKey: UserBaseline], for: Set<UserKey>)
     /// A server's `users_get` answered (or failed).
     case userListFetched(server: Int, result: Result<[M4User], FetchError>, at: Date)
     case resized(width: Int, height: Int)
@@ -67,6 +69,9 @@ package enum DashboardUpdate {
             return [.repaint]
         case .chartLoaded(let key, let window, let samples, let at):
             state.longChart = LongChart(key: key, window: window, samples: samples, loadedAt: at)
+            return []
+        case .baselinesLoaded(let baselines, let users):
+            for key in users { state.baselines[key] = baselines[key] }
             return []
         case .key(let key):
             return handle(key, &state)
@@ -307,7 +312,7 @@ extension Event {
         case .fetched(let key, let result, let at): return .fetched(key, result: result, at: at)
         case .userListFetched(let server, let result, let at): return .userListFetched(server: server, result: result, at: at)
         case .historyLoaded(let seeds): return .historyLoaded(seeds)
-        case .key, .chartLoaded, .resized, .resumed, .signal, .hangUp: return nil
+        case .key, .chartLoaded, .baselinesLoaded, .resized, .resumed, .signal, .hangUp: return nil
         }
     }
 }

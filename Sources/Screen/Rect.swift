@@ -25,6 +25,12 @@ package struct Rect: Sendable, Equatable {
         return (Rect(x: x, y: y, width: width, height: taken), Rect(x: x, y: y + taken, width: width, height: height - taken))
     }
 
+    /// What is left on the left, and the last `columns` columns.
+    package func splitRight(_ columns: Int) -> (rest: Rect, right: Rect) {
+        let taken = min(max(0, columns), width)
+        return (Rect(x: x, y: y, width: width - taken, height: height), Rect(x: maxX - taken, y: y, width: taken, height: height))
+    }
+
     /// What is left above, and the last `rows` rows.
     package func splitBottom(_ rows: Int) -> (rest: Rect, bottom: Rect) {
         let taken = min(max(0, rows), height)

@@ -116,7 +116,8 @@ struct OverviewTests {
 
     @Test("Columns that do not fit are dropped by priority; 80x24 keeps who, state, age, active calls and money")
     func columns() {
-        #expect(OverviewColumn.fitting(200) == OverviewColumn.allCases)
+        #expect(OverviewColumn.fitting(200, baselines: true) == OverviewColumn.allCases)
+        #expect(!OverviewColumn.fitting(200).contains(.vsLastWeek), "no baseline, no VS 7D column")
         let narrow = OverviewColumn.fitting(80)
         #expect(narrow == [.user, .state, .age, .active, .activeDelta, .calls, .revenue, .margin])
         #expect(OverviewColumn.fitting(41) == [.user, .state, .active, .revenue])
@@ -227,6 +228,27 @@ struct OverviewTests {
      dave                   wait
     """
 
+    @Test("VS 7D: today's revenue against the same time last week, by row, sortable; only once the store gave a baseline")
+    func versusLastWeek() throws {
+        var state = fleet(width: 100, height: 24)
+        #expect(!text(state).contains("VS 7D"), "no baseline yet: no column")
+        let moment = try #require(BaselineMoment.moment(.lastWeek, at: t0, timeZone: utc))
+        func baseline(_ revenue: Decimal) -> UserBaseline {
+            UserBaseline(lastWeek: BaselineValues(moment: moment, rowTime: moment.time, metrics: [.todayRevenue: revenue, .todayPrice: revenue],
+                                                  activeRange: nil, endOfDay: nil))
+        }
+        _ = U.update(&state, .baselinesLoaded([prodAdmin: baseline(103), labAdmin: baseline(4)], for: [prodAdmin, labAdmin, alice]))
+        let screen = text(state)
+        let lines = screen.split(separator: "\n")
+        #expect(lines[2].contains("VS 7D"), "\(lines[2])")
+        #expect(lines.first { $0.contains("Σ admin") && $0.contains("51.50") }?.contains("-50%") == true, "51.50 against 103: \(screen)")
+        #expect(lines.first { $0.contains("Σ admin") && $0.contains("5.00") }?.contains("+25%") == true, "5 against 4: \(screen)")
+        #expect(state.value(.vsLastWeek, of: alice) == nil, "no baseline for alice: blank, not 0")
+        // Sorting by it puts the biggest rise first within each server.
+        state.overview.sort = .vsLastWeek
+        #expect(state.value(.vsLastWeek, of: labAdmin) == 25)
+    }
+
     @Test("Golden 80x24 overview")
     func golden() {
         let screen = text(fleet())
@@ -241,7 +263,7 @@ struct OverviewTests {
         let screen = text(fleet(width: 200, height: 60))
         let lines = screen.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines.count == 60)
-        for title in OverviewColumn.allCases.map(\.title) { #expect(lines[2].contains(title), "\(title)") }
+        for title in OverviewColumn.allCases.filter({ $0 != .vsLastWeek }).map(\.title) { #expect(lines[2].contains(title), "\(title)") }
         #expect(lines[7].contains("42.50"), "alice's balance shows at 200 columns (below the pinned trouble line)")
         #expect(lines[59].contains("q quit"))
     }

@@ -84,8 +84,13 @@ extension DashboardState {
         return isStale(key) ? .stale : .live
     }
 
-    /// A row's number: from its latest answer; a balance also from users_get.
+    /// A row's number: from its latest answer; a balance also from users_get; `VS 7D` from the
+    /// store's baseline.
     package func value(_ column: OverviewColumn, of key: UserKey) -> Decimal? {
+        if column == .vsLastWeek {
+            guard let baseline = baselines[key], let figures = figures[key] else { return nil }
+            return baseline.percentVsLastWeek(figures.priceOnly ? .todayPrice : .todayRevenue, current: figures.values[.revenue])
+        }
         if let value = figures[key]?.values[column] { return value }
         if column == .balance, !isAdmin(key) { return servers[key.server].directory[key.name]?.balance }
         return nil
@@ -105,7 +110,7 @@ extension DashboardState {
         case .active, .activeDelta, .calls, .revenue, .profit, .callsPerMinute:
             let values = admins.compactMap { value(column, of: $0) }
             return values.isEmpty ? nil : values.reduce(0, +)
-        case .user, .state, .age, .balance:
+        case .user, .state, .age, .balance, .vsLastWeek:
             return nil
         }
     }
@@ -192,7 +197,8 @@ package enum OverviewNavigation {
             state.overview.top = 0
         case .end: select(users.count - 1)
         case .sortNext, .sortPrevious:
-            let order: [OverviewColumn?] = [nil] + OverviewColumn.allCases
+            // The columns there are: VS 7D only once a baseline came from the store.
+            let order: [OverviewColumn?] = [nil] + OverviewColumn.allCases.filter { !state.baselines.isEmpty || $0 != .vsLastWeek }
             let index = order.firstIndex(of: state.overview.sort) ?? 0
             let step = action == .sortNext ? 1 : order.count - 1
             state.overview.sort = order[(index + step) % order.count]

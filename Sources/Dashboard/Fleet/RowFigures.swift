@@ -4,7 +4,7 @@ import Watch
 
 /// The overview's columns, in screen order (left to right).
 package enum OverviewColumn: String, Sendable, CaseIterable {
-    case user, state, age, active, activeDelta, calls, revenue, profit, margin, balance, callsPerMinute
+    case user, state, age, active, activeDelta, calls, revenue, vsLastWeek, profit, margin, balance, callsPerMinute
 
     /// One column as a row of the overview's table: its title, the cells it takes (the user
     /// column takes what is left, within limits), which columns stay when the screen is narrow
@@ -26,10 +26,12 @@ package enum OverviewColumn: String, Sendable, CaseIterable {
         case .activeDelta: return Spec(title: "Δ", width: 4, keepPriority: 5, metric: nil)
         case .calls: return Spec(title: "CALLS", width: 7, keepPriority: 6, metric: .todayCalls)
         case .revenue: return Spec(title: "REVENUE", width: 11, keepPriority: 3, metric: .todayRevenue)
-        case .profit: return Spec(title: "PROFIT", width: 11, keepPriority: 9, metric: .todayProfit)
+        // Today's revenue (a simple user's price) against the same time last week, in percent.
+        case .vsLastWeek: return Spec(title: "VS 7D", width: 6, keepPriority: 8, metric: nil)
+        case .profit: return Spec(title: "PROFIT", width: 11, keepPriority: 10, metric: .todayProfit)
         case .margin: return Spec(title: "MARGIN", width: 7, keepPriority: 7, metric: .todayMargin)
-        case .balance: return Spec(title: "BALANCE", width: 11, keepPriority: 8, metric: .balance)
-        case .callsPerMinute: return Spec(title: "CALLS/M", width: 7, keepPriority: 10, metric: .todayCallsPerMinute)
+        case .balance: return Spec(title: "BALANCE", width: 11, keepPriority: 9, metric: .balance)
+        case .callsPerMinute: return Spec(title: "CALLS/M", width: 7, keepPriority: 11, metric: .todayCallsPerMinute)
         }
     }
 
@@ -40,6 +42,7 @@ package enum OverviewColumn: String, Sendable, CaseIterable {
 
     /// A number of this column as the overview writes it (a rate to one decimal place).
     package func format(_ value: Decimal) -> String {
+        if self == .vsLastWeek { return Self.percentText(value) }
         switch metric?.metric.kind {
         case .money?: return MetricFormat.money(value)
         case .percent?: return MetricFormat.percent(value)
@@ -49,13 +52,23 @@ package enum OverviewColumn: String, Sendable, CaseIterable {
         }
     }
 
+    /// `-12%`, `+8%`; beyond +999 % or -100 % clamped, so that the column keeps its width.
+    package static func percentText(_ percent: Decimal) -> String {
+        var exact = percent, rounded = Decimal()
+        NSDecimalRound(&rounded, &exact, 0, .plain)
+        if rounded > 999 { return ">+999%" }
+        if rounded < -99 { return "-100%" }
+        let whole = NSDecimalNumber(decimal: rounded).intValue
+        return (whole > 0 ? "+" : "") + String(Int(whole)) + "%"
+    }
+
     /// Names sort A to Z first, numbers largest first: what a NOC looks for at the top.
     package var sortsDescendingFirst: Bool { self != .user }
 
     /// The columns that fit in `width` cells (one space between), dropped by priority, kept in
-    /// screen order.
-    package static func fitting(_ width: Int) -> [OverviewColumn] {
-        var kept = allCases
+    /// screen order. `VS 7D` only when the store gave some baseline: never a column of blanks.
+    package static func fitting(_ width: Int, baselines: Bool = false) -> [OverviewColumn] {
+        var kept = allCases.filter { baselines || $0 != .vsLastWeek }
         func needed(_ columns: [OverviewColumn]) -> Int { columns.map(\.width).reduce(0, +) + columns.count + 1 }
         while needed(kept) > width, kept.count > 1, let drop = kept.max(by: { $0.keepPriority < $1.keepPriority }) {
             kept.removeAll { $0 == drop }

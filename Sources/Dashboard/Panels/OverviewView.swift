@@ -40,7 +40,7 @@ package struct OverviewView {
     package func draw(_ state: DashboardState, in screen: Rect, on canvas: inout Canvas) {
         let (top, rest) = screen.splitTop(Self.headerRows)
         let bottom = rest.splitBottom(Self.bottomRows).1
-        let columns = OverviewColumn.fitting(state.width)
+        let columns = OverviewColumn.fitting(state.width, baselines: !state.baselines.isEmpty)
         let lines = state.overviewLines
         drawHeader(state, lines: lines, in: top, on: &canvas)
         drawTitles(state, columns: columns, in: top.row(2), on: &canvas)
@@ -281,6 +281,10 @@ package struct OverviewView {
                 if let change = state.value(.activeDelta, of: key), let text = arrowed(change) {
                     right(text, changed.contains(column) ? .highlight : .accent)
                 }
+            case .vsLastWeek:
+                guard let value = state.value(column, of: key) else { continue }
+                let meaning = abs(value) < 5 ? 0 : Polarity.upIsGood.meaning(of: value)
+                right(column.format(value), meaning > 0 ? .good : meaning < 0 ? .bad : .muted)
             default:
                 guard let value = state.value(column, of: key) else { continue }
                 var role: Role = changed.contains(column) ? .highlight : base

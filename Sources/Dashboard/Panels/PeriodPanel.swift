@@ -1,3 +1,4 @@
+import Foundation
 import M4API
 import Watch
 import Screen
@@ -22,14 +23,62 @@ enum PeriodPanel {
             canvas.put("not sent by the server", in: inner, role: .muted)
             return
         }
-        let columns = ValueColumns(width: inner.width, rows: rows, glyphs: glyphs)
+        // Today against the same time last week: a column of its own where the panel has room.
+        let baseline = period == .today ? state.baselines[state.current] : nil
+        let comparing = baseline?.lastWeek != nil && inner.width >= Self.widthForBaseline
+        let (values, versus) = comparing ? inner.splitRight(BaselineColumn.width + 1) : (inner, Rect(x: inner.maxX, y: inner.y, width: 0, height: 0))
+        let columns = ValueColumns(width: values.width, rows: rows, glyphs: glyphs)
         let valueRole: Role = state.isStale ? .stale : .text
         let changedRole: Role = state.isStale ? .stale : state.isHighlightActive ? .highlight : .text
+        let latest = state.currentState.latest.map { MetricInput(stats: $0) }
         for (index, row) in rows.enumerated() where index < inner.height {
-            let line = inner.row(index)
+            let line = values.row(index)
             let role = row.metric.isDerived ? (state.isStale ? .stale : .accent) : row.delta != nil ? changedRole : valueRole
             columns.draw(row, in: line, on: &canvas, valueRole: role, glyphs)
+            if comparing, let baseline, let id = row.metric.id, let input = latest,
+               let percent = baseline.percentVsLastWeek(id, current: MetricTable[id].value(input)) {
+                BaselineColumn.draw(percent, polarity: row.metric.polarity, rightEdge: versus.maxX, y: line.y, on: &canvas)
+            }
         }
+        // On the panel's bottom border: what the column compares with, and the forecast.
+        if let baseline, let input = latest, rect.height >= 3, rect.width >= 12 {
+            let border = Rect(x: rect.x + 2, y: rect.maxY - 1, width: rect.width - 4, height: 1)
+            BaselineColumn.detail(baseline, input: input, zone: state.servers[state.current.server].calendar.timeZone,
+                                  in: border, on: &canvas, glyphs)
+        }
+    }
+
+    /// A Today panel this wide or wider shows the `vs 7d` column.
+    static let widthForBaseline = 36
+}
+
+/// `-12%`: a number against the same time last week, coloured by what the change means.
+enum BaselineColumn {
+    static let width = 6
+
+    static func text(_ percent: Decimal) -> String { OverviewColumn.percentText(percent) }
+
+    static func draw(_ percent: Decimal, polarity: Polarity, rightEdge: Int, y: Int, on canvas: inout Canvas) {
+        // Within 5 % either way is "as usual": muted, not a colour that asks for attention.
+        let meaning = abs(percent) < 5 ? 0 : polarity.meaning(of: percent)
+        canvas.putRight(text(percent), rightEdge: rightEdge, y: y, role: meaning > 0 ? .good : meaning < 0 ? .bad : .muted)
+    }
+
+    /// `vs Tue 24 Nov 14:00 · midnight ≈ 5,120 calls, 812.40 revenue`
+    static func detail(_ baseline: UserBaseline, input: MetricInput, zone: TimeZone, in row: Rect, on canvas: inout Canvas, _ glyphs: Glyphs) {
+        var parts: [String] = []
+        if let lastWeek = baseline.lastWeek { parts.append("vs \(lastWeek.moment.label(timeZone: zone))") }
+        // `midnight ≈ 440 calls, 110.00 revenue`: the counters' end-of-day projections.
+        var forecasts: [String] = []
+        for id in [MetricID.todayCalls, .todayRevenue, .todayPrice] {
+            let metric = MetricTable[id]
+            guard let forecast = baseline.forecast(id, current: metric.value(input)) else { continue }
+            forecasts.append("\(MetricFormat.derived(forecast.value, kind: metric.kind)) \(metric.label.lowercased())")
+        }
+        if !forecasts.isEmpty { parts.append("midnight \u{2248} " + forecasts.joined(separator: ", ")) }
+        guard !parts.isEmpty, row.width > 2 else { return }
+        let text = CharacterWidth.truncate(parts.joined(separator: " \(glyphs.separator) "), to: row.width - 2, ellipsis: glyphs.ellipsis)
+        canvas.put(" \(text) ", in: row, role: .muted)
     }
 }
 

@@ -1,0 +1,64 @@
+import Dashboard
+import Foundation
+import M4API
+import Screen
+import Testing
+import Watch
+
+@Suite("Baselines on screen: the Today panel's vs-last-week column and its detail line")
+struct BaselineViewTests {
+    typealias U = DashboardUpdate
+    let utc = TimeZone(identifier: "UTC")!
+
+    func render(_ state: DashboardState) -> String {
+        Screens.kind(state.screen).init(glyphs: .unicode, timeZone: utc).render(state).text
+    }
+
+    /// Today: 176 calls, revenue 44.00. Last week at this time: 200 calls, revenue 40.00; by
+    /// its midnight 500 calls and 100.00.
+    func state(width: Int, height: Int, lastWeek: Bool = true) -> DashboardState {
+        var state = Fixture.state()
+        state.width = width
+        state.height = height
+        _ = U.update(&state, .fetched(Fixture.key("admin"), result: .success(Fixture.admin(calls: 176, revenue: "44.00")), at: Fixture.t0))
+        let moment = BaselineMoment.moment(.lastWeek, at: Fixture.t0, timeZone: utc)!
+        let values = BaselineValues(moment: moment, rowTime: moment.time, metrics: [.todayCalls: 200, .todayRevenue: 40],
+                                    activeRange: 2...5, endOfDay: [.todayCalls: 500, .todayRevenue: 100])
+        _ = U.update(&state, .baselinesLoaded(lastWeek ? [Fixture.key("admin"): UserBaseline(lastWeek: values)] : [:], for: [Fixture.key("admin")]))
+        return state
+    }
+
+    func line(_ screen: String, containing label: String) -> Substring? {
+        screen.split(separator: "\n").first { $0.contains(label) }
+    }
+
+    @Test("100x30: calls -12%, revenue +10%, the moment compared with and the forecast")
+    func wide() throws {
+        let screen = render(state(width: 100, height: 30))
+        let calls = try #require(line(screen, containing: "Calls"))
+        #expect(calls.contains("-12%"), "\(calls)")
+        let revenue = try #require(line(screen, containing: "Revenue"))
+        #expect(revenue.contains("+10%"), "\(revenue)")
+        let border = try #require(screen.split(separator: "\n").first { $0.hasPrefix("└") }.map(String.init))
+        #expect(border.contains("vs Wed 11 Nov 11:06"), "\(border)")
+        #expect(border.contains("midnight ≈ 440 calls"), "176 × 500 / 200: \(border)")
+    }
+
+    @Test("The column's colour says what the change means: fewer calls is bad news, within 5 % is muted")
+    func roles() throws {
+        let state = state(width: 100, height: 30)
+        let canvas = Screens.kind(state.screen).init(glyphs: .unicode, timeZone: utc).render(state)
+        let lines = canvas.text.split(separator: "\n", omittingEmptySubsequences: false)
+        let y = try #require(lines.firstIndex { $0.contains("Calls") && $0.contains("-12%") })
+        let x = try #require(lines[y].range(of: "-12%")).lowerBound.utf16Offset(in: lines[y])
+        #expect(canvas[x, y].role == .bad)
+    }
+
+    @Test("No baseline stored: no column, no detail, nothing made up")
+    func absent() {
+        let screen = render(state(width: 100, height: 30, lastWeek: false))
+        #expect(!screen.contains("%") || !screen.split(separator: "\n").contains { $0.contains("Calls") && $0.contains("%") })
+        #expect(!screen.contains("vs "))
+        #expect(!screen.contains("midnight"))
+    }
+}

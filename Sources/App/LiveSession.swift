@@ -286,10 +286,9 @@ final class LiveController {
         let wanted = state.fleet.map { (key: $0, server: names[$0.server], zone: state.servers[$0.server].calendar.timeZone) }
         Task.detached { [weak self] in
             var found: [UserKey: UserBaseline] = [:]
-            for user in wanted {
-                if let baseline = try? store.baseline(server: user.server, user: user.key.name, now: now, timeZone: user.zone), !baseline.isEmpty {
-                    found[user.key] = baseline
-                }
+            let requests = wanted.map { BaselineRequest(server: $0.server, user: $0.key.name, timeZone: $0.zone) }
+            if let baselines = try? store.baselines(for: requests, now: now) {
+                for (user, baseline) in zip(wanted, baselines) where !baseline.isEmpty { found[user.key] = baseline }
             }
             let asked = Set(wanted.map(\.key))
             await MainActor.run {

@@ -1,71 +1,129 @@
 import Foundation
 import GRDB
+import Synchronization
 import Watch
 
 /// Baselines read back from the store: for each moment the latest row at or before it, on the
 /// same server-local day and no more than `BaselineValues.tolerance` earlier; full rows and
 /// minute rows alike (a minute row stands at its minute's start with its last values).
 extension HistoryStore {
+    /// One user's baselines at `now`.
     package func baseline(server: String, user: String, now: Date, timeZone: TimeZone) throws(HistoryError) -> UserBaseline {
-        let moments = BaselineMoment.at(now, timeZone: timeZone)
+        try baselines(for: [BaselineRequest(server: server, user: user, timeZone: timeZone)], now: now)[0]
+    }
+
+    /// Every asked user's baselines in one read: what the dashboard does once a minute. Prepared
+    /// statements are reused, and a past day's end (it never changes) is read once per day.
+    package func baselines(for requests: [BaselineRequest], now: Date) throws(HistoryError) -> [UserBaseline] {
         do {
             return try pool.read { db in
-                var result = UserBaseline()
-                for moment in moments {
-                    let values = try self.values(db, server: server, user: user, moment: moment)
-                    switch moment.kind {
-                    case .yesterday: result.yesterday = values
-                    case .lastWeek: result.lastWeek = values
+                let reader = try BaselineReader(db, damaged: damaged, dayEnds: dayEnds)
+                return try requests.map { request in
+                    var result = UserBaseline()
+                    for moment in BaselineMoment.at(now, timeZone: request.timeZone) {
+                        let values = try reader.values(server: request.server, user: request.user, moment: moment)
+                        switch moment.kind {
+                        case .yesterday: result.yesterday = values
+                        case .lastWeek: result.lastWeek = values
+                        }
                     }
+                    return result
                 }
-                return result
             }
         } catch {
             throw HistoryError("cannot read \(path): \(Self.describe(error))")
         }
     }
+}
 
-    private struct Found {
+/// Whose baselines to read, and the zone of their server's days.
+package struct BaselineRequest: Sendable {
+    package let server: String
+    package let user: String
+    package let timeZone: TimeZone
+
+    package init(server: String, user: String, timeZone: TimeZone) {
+        self.server = server
+        self.user = user
+        self.timeZone = timeZone
+    }
+}
+
+/// A finished day's last values per user: read once, kept while the store is open (a few
+/// thousand entries for a fleet; a day that had no row near its end is remembered as nil).
+final class DayEndCache: Sendable {
+    private let entries = Mutex<[String: [MetricID: Decimal]?]>([:])
+
+    func value(_ key: String, _ read: () throws -> [MetricID: Decimal]?) rethrows -> [MetricID: Decimal]? {
+        if let known = entries.withLock({ $0[key] }) { return known }
+        let value = try read()
+        entries.withLock { entries in
+            // Two days' worth per user is all a pass asks for: older ones go.
+            if entries.count > 200_000 { entries.removeAll() }
+            entries[key] = .some(value)
+        }
+        return value
+    }
+}
+
+/// The queries of one pass, prepared once.
+private struct BaselineReader {
+    let snapshot: Statement
+    let minute: Statement
+    let damaged: DamagedRows
+    let dayEnds: DayEndCache
+
+    init(_ db: Database, damaged: DamagedRows, dayEnds: DayEndCache) throws {
+        snapshot = try db.cachedStatement(sql: """
+            SELECT time, metrics FROM snapshot WHERE server = ? AND user = ? AND time >= ? AND time <= ? AND ok ORDER BY time DESC LIMIT 1
+            """)
+        minute = try db.cachedStatement(sql: """
+            SELECT minute, last, active_min, active_max FROM minute WHERE server = ? AND user = ? AND minute >= ? AND minute <= ? ORDER BY minute DESC LIMIT 1
+            """)
+        self.damaged = damaged
+        self.dayEnds = dayEnds
+    }
+
+    struct Found {
         let time: Date
         let metrics: [MetricID: Decimal]
         let active: ClosedRange<Decimal>?
     }
 
-    private func values(_ db: Database, server: String, user: String, moment: BaselineMoment) throws -> BaselineValues? {
+    func values(server: String, user: String, moment: BaselineMoment) throws -> BaselineValues? {
         let lower = max(moment.dayStart, moment.time.addingTimeInterval(-BaselineValues.tolerance))
-        guard let found = try latest(db, server: server, user: user, from: lower, through: moment.time) else { return nil }
+        guard let found = try latest(server: server, user: user, from: lower, through: moment.time) else { return nil }
         // The day's end, for a forecast: its last row, if it is close enough to midnight.
         let lastMoment = moment.dayEnd.addingTimeInterval(-0.001)
-        let end = try latest(db, server: server, user: user, from: max(moment.time, lastMoment.addingTimeInterval(-BaselineValues.tolerance)),
-                             through: lastMoment)
-        return BaselineValues(moment: moment, rowTime: found.time, metrics: found.metrics, activeRange: found.active, endOfDay: end?.metrics)
+        let key = "\(server)\u{0}\(user)\u{0}\(moment.dayStart.timeIntervalSince1970)"
+        let end = try dayEnds.value(key) {
+            try latest(server: server, user: user, from: max(moment.time, lastMoment.addingTimeInterval(-BaselineValues.tolerance)),
+                       through: lastMoment)?.metrics
+        }
+        return BaselineValues(moment: moment, rowTime: found.time, metrics: found.metrics, activeRange: found.active, endOfDay: end)
     }
 
     /// The latest successful row in [from, through], from either table. Indexed both ways: the
     /// snapshot index (server, user, time) and the minute table's key (server, user, minute).
-    private func latest(_ db: Database, server: String, user: String, from: Date, through: Date) throws -> Found? {
+    func latest(server: String, user: String, from: Date, through: Date) throws -> Found? {
         guard from <= through else { return nil }
         var best: Found?
-        if let row = try Row.fetchOne(db, sql: """
-            SELECT time, metrics FROM snapshot WHERE server = ? AND user = ? AND time >= ? AND time <= ? AND ok ORDER BY time DESC LIMIT 1
-            """, arguments: [server, user, from.timeIntervalSince1970, through.timeIntervalSince1970]),
+        if let row = try Row.fetchOne(snapshot, arguments: [server, user, from.timeIntervalSince1970, through.timeIntervalSince1970]),
            let time: Double = damaged.check({ try row.decode(forColumn: "time") }),
            let text: String? = damaged.check({ try row.decode(String?.self, forColumn: "metrics") }) {
-            let metrics = Self.decode(text)
+            let metrics = HistoryStore.decode(text)
             best = Found(time: Date(timeIntervalSince1970: time), metrics: metrics, active: metrics[MetricID.activeCallsTotal].map { $0...$0 })
         }
         let firstMinute = Int((from.timeIntervalSince1970 / 60).rounded(.up)), lastMinute = Int((through.timeIntervalSince1970 / 60).rounded(.down))
-        if firstMinute <= lastMinute, let row = try Row.fetchOne(db, sql: """
-            SELECT minute, last, active_min, active_max FROM minute WHERE server = ? AND user = ? AND minute >= ? AND minute <= ? ORDER BY minute DESC LIMIT 1
-            """, arguments: [server, user, firstMinute, lastMinute]),
+        if firstMinute <= lastMinute, let row = try Row.fetchOne(minute, arguments: [server, user, firstMinute, lastMinute]),
            let minute: Int = damaged.check({ try row.decode(forColumn: "minute") }),
            let text: String? = damaged.check({ try row.decode(String?.self, forColumn: "last") }) {
             let time = Date(timeIntervalSince1970: Double(minute) * 60)
             if best.map({ $0.time < time }) ?? true {
                 let low = (damaged.check { try row.decode(String?.self, forColumn: "active_min") } ?? nil).flatMap { Decimal(string: $0) }
                 let high = (damaged.check { try row.decode(String?.self, forColumn: "active_max") } ?? nil).flatMap { Decimal(string: $0) }
-                let metrics = Self.decode(text)
-                let active = low.flatMap { low in high.map { high in min(low, high)...max(low, high) } } ?? metrics[.activeCallsTotal].map { $0...$0 }
+                let metrics = HistoryStore.decode(text)
+                let active = low.flatMap { low in high.map { high in min(low, high)...max(low, high) } } ?? metrics[MetricID.activeCallsTotal].map { $0...$0 }
                 best = Found(time: time, metrics: metrics, active: active)
             }
         }

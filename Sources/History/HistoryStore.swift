@@ -78,6 +78,8 @@ package final class HistoryStore: Sendable {
     /// A pool for the live store; a read-only queue for `m4top history`.
     let pool: any DatabaseWriter
     let damaged = DamagedRows()
+    /// Finished days' last values, for baselines' forecasts (see HistoryBaselines).
+    let dayEnds = DayEndCache()
 
     /// Rows skipped by reads since the store was opened because a value had the wrong type
     /// (a BLOB for text, text for a time): someone edited the file. Never a trap.

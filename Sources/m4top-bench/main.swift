@@ -230,19 +230,28 @@ if let users = ProcessInfo.processInfo.environment["M4TOP_BENCH_HISTORY_WEEK"].f
         }
         let store = try HistoryStore.open(path: folder + "/history.sqlite").store
         let metrics = StoredSnapshot.answer(answer(1000, active: 17), server: "", user: "", at: time).metrics
-        let built = try clock.measure { try store.fillForBench(users: users, days: 7, spacing: 30, now: time, metrics: metrics) }
+        // Eight days: a week back from now is inside the store (the baselines' "last week").
+        let built = try clock.measure { try store.fillForBench(users: users, days: 8, spacing: 30, now: time, metrics: metrics) }
         let (snapshots, minutes) = try store.counts()
         let size = (try FileManager.default.attributesOfItem(atPath: folder + "/history.sqlite")[.size] as? Int ?? 0)
             + ((try? FileManager.default.attributesOfItem(atPath: folder + "/history.sqlite-wal")[.size] as? Int) ?? 0)
         print(String(format: "week store: %d users, %d snapshots + %d minute rows, %.0f MiB (built in %.1f s)",
                      users, snapshots, minutes, Double(size) / 1_048_576, ms(built) / 1000))
-        print(String(format: "  per user-week %.1f MiB; a minute row %.0f bytes", Double(size) / Double(users) / 1_048_576,
+        print(String(format: "  per user-week %.1f MiB; a minute row %.0f bytes", Double(size) / Double(users) / 1_048_576 * 7 / 8,
                      (Double(size) - Double(snapshots) * 249) / Double(max(1, minutes))))
         var reopened: HistoryStore?
         let open = try clock.measure { reopened = try HistoryStore.open(path: folder + "/history.sqlite").store }
         let one = try clock.measure { _ = try reopened!.snapshots(server: "bench", user: "user\(users / 2)", since: time.addingTimeInterval(-3600)) }
         let all = try clock.measure { _ = try reopened!.snapshots(server: "bench", since: time.addingTimeInterval(-3600)) }
         print(String(format: "  open %.1f ms; the user on screen's hour %.1f ms; every user's hour %.0f ms", ms(open), ms(one), ms(all)))
+        // Baselines: yesterday's and last week's row at this time and their days' ends, for every
+        // user: what the dashboard reads once a minute. The first pass is a cold cache.
+        let utc = TimeZone(identifier: "UTC")!
+        let requests = (0..<users).map { BaselineRequest(server: "bench", user: "user\($0)", timeZone: utc) }
+        var found: [UserBaseline] = []
+        let passes = try (0..<3).map { _ in try clock.measure { found = try reopened!.baselines(for: requests, now: time) } }
+        print(String(format: "  baselines for every user (%d yesterday, %d last week): %.0f ms cold, %.0f ms warm",
+                     found.filter { $0.yesterday != nil }.count, found.filter { $0.lastWeek != nil }.count, ms(passes[0]), ms(passes[2])))
     } catch {
         print("week store bench: \(error)")
     }

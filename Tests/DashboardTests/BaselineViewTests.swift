@@ -61,4 +61,13 @@ struct BaselineViewTests {
         #expect(!screen.contains("vs "))
         #expect(!screen.contains("midnight"))
     }
+
+    @Test("The wall: each tile's bottom border says how it compares, active calls with last week's range at that minute")
+    func wall() throws {
+        var state = state(width: 160, height: 45)
+        _ = U.update(&state, .key(.character("w")))
+        let screen = render(state)
+        #expect(screen.contains("-12% vs Wed 11 Nov 11:06") || screen.contains("+10% vs Wed 11 Nov 11:06"), "\(screen)")
+        #expect(screen.contains("2\u{2013}5 on Wed 11 Nov 11:06"), "active calls: last week's range at that minute")
+    }
 }

@@ -122,6 +122,25 @@ package struct WallView {
             canvas.put(change.text, x: deltaRow.x + max(0, (deltaRow.width - CharacterWidth.of(change.text)) / 2), y: deltaRow.y,
                        role: change.role, maxWidth: deltaRow.width)
         }
+        // "Is this normal for this hour?" on the tile's bottom border: `-12% vs Tue 24 Nov 14:00`.
+        if let versus = baselineText(metric, value: value, state), rect.width >= 12 {
+            let text = " " + CharacterWidth.truncate(versus.text, to: rect.width - 4, ellipsis: glyphs.ellipsis) + " "
+            canvas.put(text, x: rect.x + max(1, (rect.width - CharacterWidth.of(text)) / 2), y: rect.maxY - 1, role: versus.role)
+        }
+    }
+
+    /// A counter against the same time last week in percent; active calls against that
+    /// minute's range last week. Nil when the store has no such time.
+    private func baselineText(_ metric: Metric, value: Decimal, _ state: DashboardState) -> (text: String, role: Role)? {
+        guard let lastWeek = state.baselines[state.current]?.lastWeek, let id = metric.id else { return nil }
+        let when = lastWeek.moment.label(timeZone: state.servers[state.current.server].calendar.timeZone)
+        if id == .activeCallsTotal, let range = lastWeek.activeRange {
+            let low = MetricFormat.count(range.lowerBound), high = MetricFormat.count(range.upperBound)
+            return ("\(low == high ? low : "\(low)\u{2013}\(high)") on \(when)", .muted)
+        }
+        guard let percent = UserBaseline.percent(value, of: lastWeek.metrics[id]) else { return nil }
+        let meaning = abs(percent) < 5 ? 0 : metric.polarity.meaning(of: percent)
+        return ("\(OverviewColumn.percentText(percent)) vs \(when)", meaning > 0 ? .good : meaning < 0 ? .bad : .muted)
     }
 
     /// A tile's name, whole: `Active calls`, `Today's revenue`, `Balance`.

@@ -52,6 +52,12 @@ package struct ExporterCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Write a debug log to this file.", valueName: "path"))
     package var logFile: String?
 
+    @Option(name: .long, help: ArgumentHelp("Record every answer in this history store (default: the config's history, else $XDG_STATE_HOME/m4top/history.sqlite); the same file a dashboard reads its baselines from.", valueName: "path"))
+    package var history: String?
+
+    @Flag(name: .long, help: "Record nothing on disk.")
+    package var noHistory = false
+
     package init() {}
 
     package func validate() throws {
@@ -60,6 +66,7 @@ package struct ExporterCommand: AsyncParsableCommand {
             throw ValidationError("give --tls-cert/--tls-key or --web.config.file (its tls_server_config), not both")
         }
         _ = try listenAddress
+        if history != nil && noHistory { throw ValidationError("--history and --no-history exclude each other") }
         guard idleTimeout >= 1 && idleTimeout <= 3_600 else { throw ValidationError("--idle-timeout must be 1-3600 seconds") }
     }
 
@@ -108,13 +115,16 @@ package struct ExporterCommand: AsyncParsableCommand {
         LogSetup.bootstrapOnce(logFile: logFile)
         var flags = connection.flags
         polling.apply(to: &flags)
+        flags.noHistory = noHistory
         let settings: RunSettings
         let targets: [ServerTarget]
         let address = try listenAddress
         let web: WebConfig
         do throws(ConfigError) {
             web = try webSettings(address: address)
-            settings = try SettingsResolver.resolve(flags, environment: environment)
+            var resolved = try SettingsResolver.resolve(flags, environment: environment)
+            if let history { resolved.historyPath = FileAccess.expandTilde(history, environment: environment) }
+            settings = resolved
             if settings.isAutomaticDemo { throw ConfigError(Self.nothingConfigured(environment)) }
             targets = try await ServerTarget.openAll(settings.servers)
         } catch {
@@ -143,14 +153,14 @@ struct ExporterRun {
     /// One budget per server, shared by the poller and /probe.
     var gates: [ServerGate] { targets.map { ServerGate(budget: $0.setup.budget) } }
 
-    func makePoller(series: FleetSeries, gates: [ServerGate]) -> FleetPoller {
+    func makePoller(series: FleetSeries, gates: [ServerGate], history: HistorySetup) -> FleetPoller {
         // The overview's policy: every user at the overview interval, none in focus. The alert
         // rules are Prometheus's business here.
         var state = FleetState(servers: targets.map(\.setup), interval: settings.interval, overviewInterval: settings.overviewInterval,
                                historyRetention: 0)
         state.alerts = AlertBook(rules: [], bell: false)
         series.noteWatched(state)
-        return FleetPoller(state: state, clients: targets.map(\.client), gates: gates, sinks: Sinks.exporter(series: series))
+        return FleetPoller(state: state, clients: targets.map(\.client), gates: gates, sinks: Sinks.exporter(series: series, history: history))
     }
 
     func makeProber(series: FleetSeries, gates: [ServerGate]) -> Prober {
@@ -168,7 +178,13 @@ struct ExporterRun {
     func serve(address: ListenAddress, web: WebConfig, limits: ExporterHTTP.ConnectionLimits = ExporterHTTP.ConnectionLimits()) async -> ExitStatus {
         let series = FleetSeries(serverLabels: serverLabels, version: M4TopVersion.current)
         let gates = self.gates
-        let poller = makePoller(series: series, gates: gates)
+        // Every answer into the store, as the dashboard records it: a service that runs all the
+        // time keeps the week that baselines compare with. The demo's numbers are never stored.
+        let history = HistorySetup.open(settings, demo: targets.contains(where: \.isDemo))
+        defer { history.recorder?.close() }
+        if let notice = history.notice { Console.error("m4top exporter: \(notice)") }
+        if let path = history.recorder?.store.path { Console.error("m4top exporter: recording every answer in \(TerminalSafeText.clean(path))") }
+        let poller = makePoller(series: series, gates: gates, history: history)
         let about = ExporterHTTP.About(version: M4TopVersion.current, servers: serverLabels, pollInterval: settings.overviewInterval)
         let router = ExporterHTTP.router(series: series, prober: makeProber(series: series, gates: gates), about: about, web: web)
         let scheme = web.tls == nil ? "http" : "https"

@@ -10,6 +10,6 @@ enum Sinks {
         history.recorder.map { [HistorySink(recorder: $0, serverNames: history.serverNames)] } ?? []
     }
 
-    /// The exporter: its series.
-    static func exporter(series: FleetSeries) -> [any FleetSink] { [series] }
+    /// The exporter: its series, and the history store when it is open.
+    static func exporter(series: FleetSeries, history: HistorySetup) -> [any FleetSink] { [series] + live(history: history) }
 }

@@ -69,7 +69,7 @@ struct ExporterOverLoopbackTests {
         let run = ExporterRun(settings: settings, targets: targets)
         let series = FleetSeries(serverLabels: run.serverLabels, version: "test")
         let gates = run.gates
-        let poller = run.makePoller(series: series, gates: gates)
+        let poller = run.makePoller(series: series, gates: gates, history: HistorySetup.open(settings, demo: true))
         let router = ExporterHTTP.router(series: series, prober: run.makeProber(series: series, gates: gates),
                                          about: .init(version: "test", servers: run.serverLabels, pollInterval: 1))
         let (ports, continuation) = AsyncStream<Int>.makeStream()

@@ -358,6 +358,37 @@ struct IntegrationsEndToEndTests {
         #expect(try await Integrations.terminate(exporter).status == 0)
     }
 
+    @Test("The exporter records every answer in the history store by default (what baselines compare with); --no-history records nothing")
+    func exporterRecords() async throws {
+        let simulator = try await Integrations.simulator()
+        defer { Task { await simulator.stop() } }
+        let state = NSTemporaryDirectory() + "m4top-exporter-state-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let store = state + "/m4top/history.sqlite"
+        let (child, base) = try await Integrations.exporter(["--url", simulator.baseURL, "--user", "admin", "--user", "alice",
+                                                             "--overview-interval", "1", "--history", store])
+        for _ in 0..<100 {
+            if try await Integrations.get(base + "/metrics").body.contains("m4_up{server=\"127.0.0.1\",user=\"alice\"} 1") { break }
+            try await Task.sleep(nanoseconds: 100_000_000)
+        }
+        try await Task.sleep(nanoseconds: 2_500_000_000)
+        let ended = try await Integrations.terminate(child)
+        #expect(ended.status == 0, "\(ended.output)")
+        #expect(ended.output.contains("recording every answer in \(store)"), "\(ended.output)")
+        let rows = try await Spawn.runWithStatus(["env", "XDG_STATE_HOME=\(state)", TmuxPane.binary, "history", "--format", "csv"])
+        #expect(rows.status == 0, "\(rows.output)")
+        let lines = rows.output.split(separator: "\n")
+        #expect(lines.filter { $0.contains(",admin,") }.count >= 2 && lines.filter { $0.contains(",alice,") }.count >= 2,
+                "every answer stored, for each user: \(rows.output.prefix(600))")
+
+        let (quiet, _) = try await Integrations.exporter(["--url", simulator.baseURL, "--user", "admin", "--overview-interval", "1",
+                                                          "--no-history", "--log-file", state + "/log"])
+        try await Task.sleep(nanoseconds: 1_500_000_000)
+        let quietEnd = try await Integrations.terminate(quiet)
+        #expect(quietEnd.status == 0)
+        #expect(!quietEnd.output.contains("recording"), "--no-history opens no store: \(quietEnd.output)")
+    }
+
     @Test("SIGTERM drains: a probe in flight is answered, then the exporter exits 0")
     func drain() async throws {
         let simulator = try await Integrations.simulator(latencyMs: 1500)

@@ -121,6 +121,8 @@ final class TmuxPane {
 /// posix_spawn and waitpid, output through a temporary file: a daemon (the tmux server) that
 /// inherits a pipe would keep it open, and Foundation's Process can miss such a child's exit.
 enum Spawn {
+    static let stateHome = NSTemporaryDirectory() + "m4top-spawned-state-\(getpid())"
+
     struct Failed: Error, CustomStringConvertible {
         let description: String
     }
@@ -162,7 +164,9 @@ enum Spawn {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv = (["/usr/bin/env"] + arguments).map { strdup($0) } + [nil]
+        // A history store of the test run's own (the exporter records by default), never the
+        // home folder's; an `env XDG_STATE_HOME=…` in the arguments still wins.
+        let argv = (["/usr/bin/env", "XDG_STATE_HOME=\(stateHome)"] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, "/usr/bin/env", &actions, nil, argv, environ)

@@ -76,8 +76,8 @@ package struct ConfigFile: Sendable {
     let document: TOMLDocument
 
     static let profileKeys = ProfileKey.table.map(\.name)
-    static let globalKeys = ["default_profile", "watch", "overview_interval", "bell", "rotate", "wall", "history", "history_days", "[[alerts]]", "[profiles.NAME]"]
-    static let alertKeys = ["name", "metric", "below", "above", "for", "severity", "users"]
+    static let globalKeys = ["default_profile", "watch", "overview_interval", "bell", "rotate", "wall", "history", "history_days", "baseline_alert", "[[alerts]]", "[profiles.NAME]"]
+    static let alertKeys = ["name", "metric", "below", "above", "below_baseline", "above_baseline", "min_baseline", "for", "severity", "users"]
     /// Limits of the per-server budget: past these a setting is a typo, not a policy.
     static let maxInFlightLimit = 64
     static let maxRateLimit: Double = 1_000
@@ -123,6 +123,7 @@ package struct ConfigFile: Sendable {
         var watchedNames: Set<String> = []
         var overviewInterval: Double?
         var bell: Bool?
+        var baselineAlert = false
         var rotate: Double?
         var wall: [MetricID]?
         var alerts: [AlertRule]?
@@ -157,6 +158,8 @@ package struct ConfigFile: Sendable {
                 historyDays = days
             case "bell":
                 bell = try entry.flag()
+            case "baseline_alert":
+                baselineAlert = try entry.flag()
             case "rotate":
                 let seconds = try entry.number()
                 guard seconds == 0 || Limits.interval.contains(seconds) else {
@@ -205,7 +208,9 @@ package struct ConfigFile: Sendable {
         self.bell = bell
         self.rotate = rotate
         self.wall = wall
-        self.alerts = alerts
+        // `baseline_alert = true` adds the built-in baseline rule to the configured rules (or to
+        // the built-ins when there are none).
+        self.alerts = baselineAlert ? (alerts ?? AlertRule.builtIns) + [AlertRule.baselineBuiltIn] : alerts
         self.history = history
         self.historyDays = historyDays
         if let defaultProfile, profiles[defaultProfile] == nil {
@@ -249,6 +254,7 @@ package struct ConfigFile: Sendable {
             ConfigError("\(place(key)): [[alerts]] #\(index + 1): key '\(key)': \(message)")
         }
         var name: String?, metric: MetricID?, below: Decimal?, above: Decimal?, seconds: Double = 0
+        var belowBaseline: Decimal?, aboveBaseline: Decimal?, minBaseline: Decimal = 0
         var severity = Severity.critical, users: [String]?
         for (key, value) in entries {
             func number() throws(ConfigError) -> Double {
@@ -274,6 +280,16 @@ package struct ConfigFile: Sendable {
                 // TOML's inf and nan are numbers; no value is ever below -inf or above nan.
                 guard limit.isFinite else { throw fail(key, "must be a finite number, not \(limit)") }
                 if key == "below" { below = Decimal(string: String(limit)) } else { above = Decimal(string: String(limit)) }
+            case "below_baseline", "above_baseline":
+                let percent = try number()
+                guard percent.isFinite, percent > 0, percent <= 100_000 else {
+                    throw fail(key, "must be a percent of the same time last week, more than 0 (e.g. 50), not \(percent)")
+                }
+                if key == "below_baseline" { belowBaseline = Decimal(string: String(percent)) } else { aboveBaseline = Decimal(string: String(percent)) }
+            case "min_baseline":
+                let minimum = try number()
+                guard minimum.isFinite, minimum >= 0 else { throw fail(key, "must be 0 or more, not \(minimum)") }
+                minBaseline = Decimal(string: String(minimum)) ?? 0
             case "for":
                 seconds = try number()
                 guard seconds >= 0, seconds <= 86_400 * 7 else { throw fail(key, "must be 0 to 604800 seconds, not \(seconds)") }
@@ -300,13 +316,22 @@ package struct ConfigFile: Sendable {
             throw ConfigError("\(place(nil)): [[alerts]] #\(index + 1): no metric (e.g. metric = \"active_calls.total\")")
         }
         let condition: AlertRule.Condition
-        switch (below, above) {
-        case (let limit?, nil): condition = .below(limit)
-        case (nil, let limit?): condition = .above(limit)
-        case (.some, .some): throw fail("above", "a rule has either below or above, not both")
-        case (nil, nil): throw ConfigError("\(place(nil)): [[alerts]] #\(index + 1): needs below = N or above = N")
+        let given = [below.map { _ in "below" }, above.map { _ in "above" }, belowBaseline.map { _ in "below_baseline" },
+                     aboveBaseline.map { _ in "above_baseline" }].compactMap { $0 }
+        guard given.count == 1 else {
+            if given.isEmpty {
+                throw ConfigError("\(place(nil)): [[alerts]] #\(index + 1): needs below = N, above = N, below_baseline = PERCENT or above_baseline = PERCENT")
+            }
+            throw fail(given[1], "a rule has one of below, above, below_baseline, above_baseline; this one has \(given.joined(separator: " and "))")
         }
-        return AlertRule(name: name ?? "\(metric.path) \(below != nil ? "below" : "above")", metric: metric, condition: condition,
+        if let limit = below { condition = .below(limit) }
+        else if let limit = above { condition = .above(limit) }
+        else if let percent = belowBaseline { condition = .belowBaseline(percent: percent, minBaseline: minBaseline) }
+        else { condition = .aboveBaseline(percent: aboveBaseline ?? 0, minBaseline: minBaseline) }
+        if minBaseline > 0 && belowBaseline == nil && aboveBaseline == nil {
+            throw fail("min_baseline", "applies to below_baseline and above_baseline rules only")
+        }
+        return AlertRule(name: name ?? "\(metric.path) \(given[0].replacingOccurrences(of: "_", with: " "))", metric: metric, condition: condition,
                          forSeconds: seconds, severity: severity, users: users)
     }
 

@@ -63,9 +63,12 @@ package struct DashboardState: Sendable {
     package var chartRangeIndex = 1
     /// A range longer than memory keeps, read from the history store for the user on screen.
     package var longChart: LongChart?
-    /// Yesterday's and last week's numbers at this time of day, per user, from the store (read
-    /// once a minute); a user without any has no entry.
-    package var baselines: [UserKey: UserBaseline] = [:]
+    /// Yesterday's and last week's numbers at this time of day, per user (the fleet's: alert
+    /// rules judge by them too); a user without any has no entry.
+    package var baselines: [UserKey: UserBaseline] {
+        get { fleetState.baselines }
+        set { fleetState.baselines = newValue }
+    }
     /// The themes `t` cycles through; the shell holds the themes themselves, by name.
     package let themeNames: [String]
     package var themeIndex = 0

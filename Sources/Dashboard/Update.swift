@@ -71,7 +71,7 @@ package enum DashboardUpdate {
             state.longChart = LongChart(key: key, window: window, samples: samples, loadedAt: at)
             return []
         case .baselinesLoaded(let baselines, let users):
-            for key in users { state.baselines[key] = baselines[key] }
+            for key in users { state.fleetState.baselines[key] = baselines[key] }
             return []
         case .key(let key):
             return handle(key, &state)

@@ -54,7 +54,8 @@ package struct CheckCondition: Sendable, Equatable {
             switch rule.condition {
             case .below(let limit): return CheckCondition(metric: metric, comparison: .below, threshold: limit, severity: rule.severity)
             case .above(let limit): return CheckCondition(metric: metric, comparison: .above, threshold: limit, severity: rule.severity)
-            case .fellToZero, .serverSilent: return nil
+            // A baseline rule needs the history store, which the check does not read.
+            case .fellToZero, .serverSilent, .belowBaseline, .aboveBaseline: return nil
             }
         }
     }

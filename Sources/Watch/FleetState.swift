@@ -57,6 +57,9 @@ package struct FleetState: Sendable {
     package var scheduler: PollScheduler
     /// The rules, what is firing, and the log.
     package var alerts = AlertBook()
+    /// Yesterday's and last week's numbers at this time of day, per user, from the history store
+    /// (read once a minute by the live program): baseline alert rules and the screens use them.
+    package var baselines: [UserKey: UserBaseline] = [:]
     /// How much of each user's answers is kept: an hour for charts and rates on screen; the
     /// exporter keeps only the latest (22 KiB a user less after an hour, at 1,000 users).
     package let historyRetention: TimeInterval

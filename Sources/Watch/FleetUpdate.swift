@@ -105,7 +105,7 @@ package enum FleetUpdate {
         var ring = false
         if case .success = result, let userState = fleet.userStates[key] {
             let input = MetricInput(stats: userState.latest, trends: userState.trends, staleSeconds: 0)
-            ring = fleet.alerts.observe(key, input: input, activeCallsDrop: userState.activeCallsDrop, now: at)
+            ring = fleet.alerts.observe(key, input: input, activeCallsDrop: userState.activeCallsDrop, baseline: fleet.baselines[key], now: at)
         }
         return startDue(&fleet) + (ring ? [.bell] : [])
     }

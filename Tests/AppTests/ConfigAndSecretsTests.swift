@@ -343,10 +343,10 @@ struct ConfigAndSecretsTests {
         ("max_rate = \"fast\"\n", "config.toml:1: key 'max_rate': must be a number of requests per second, not a string"),
         ("[[alerts]]\nmetric = \"today.nope\"\nbelow = 1\n", "config.toml:2: [[alerts]] #1: key 'metric': unknown metric path 'today.nope'"),
         ("[[alerts]]\nmetric = \"today.margin\"\nbelow = 1\n\n[[alerts]]\nmetric = \"today.margin\"\nbelow = 1\nabove = 5\n",
-         "config.toml:8: [[alerts]] #2: key 'above': a rule has either below or above, not both"),
+         "config.toml:8: [[alerts]] #2: key 'above': a rule has one of below, above, below_baseline, above_baseline; this one has below and above"),
         ("[[alerts]]\nmetric = \"today.margin\"\nbelow = 1\nfor = -5\n", "config.toml:4: [[alerts]] #1: key 'for': must be 0 to 604800 seconds"),
         ("[[alerts]]\nmetric = \"today.margin\"\nbelow = 1\nseverity = \"page\"\n", "config.toml:4: [[alerts]] #1: key 'severity': must be \"critical\" or \"warning\""),
-        ("[[alerts]]\nmetric = \"today.margin\"\n", "config.toml:1: [[alerts]] #1: needs below = N or above = N"),
+        ("[[alerts]]\nmetric = \"today.margin\"\n", "config.toml:1: [[alerts]] #1: needs below = N, above = N, below_baseline = PERCENT or above_baseline = PERCENT"),
         ("[[alerts]]\nbelow = 1\n", "config.toml:1: [[alerts]] #1: no metric"),
         ("[[alerts]]\nmetric = \"today.margin\"\nbelow = 1\ncolour = 1\n", "config.toml:4: [[alerts]] #1: unknown key 'colour'"),
         ("wall = [\"today.revenue\", \"bogus\"]\n", "config.toml:1: key 'wall': unknown metric path 'bogus'"),
@@ -403,5 +403,57 @@ struct ShippedConfigTests {
         #expect(prod.allUsers == true)
         #expect(prod.secretFile == "/etc/m4top/prod.secret")
         #expect(prod.maxRate == 5)
+    }
+}
+
+@Suite("Config: baseline alert rules")
+struct BaselineAlertConfigTests {
+    func load(_ text: String) throws(ConfigError) -> ConfigFile {
+        let dir = TempDir()
+        return try ConfigFile.load(path: dir.write("config.toml", text))
+    }
+
+    func message(_ text: String) -> String? {
+        do {
+            _ = try load(text)
+            return nil
+        } catch {
+            return error.message
+        }
+    }
+
+    @Test("below_baseline, above_baseline and min_baseline make baseline rules; baseline_alert adds the built-in")
+    func rules() throws {
+        let config = try load("""
+        [[alerts]]
+        metric = "today.revenue"
+        below_baseline = 60
+        min_baseline = 100
+        for = 900
+        severity = "warning"
+        """)
+        let rule = try #require(config.alerts?.first)
+        #expect(rule.condition == .belowBaseline(percent: 60, minBaseline: 100))
+        #expect(rule.forSeconds == 900 && rule.severity == .warning)
+        #expect(rule.name == "today.revenue below baseline")
+        #expect(rule.summary == "today.revenue below 60% of the same time last week (when that was 100 or more) for 15m 00s", "\(rule.summary)")
+        let builtIn = try load("baseline_alert = true\n")
+        #expect(builtIn.alerts == AlertRule.builtIns + [AlertRule.baselineBuiltIn])
+        #expect(try load("baseline_alert = false\n").alerts == nil)
+    }
+
+    @Test("Each mistake named with its line", arguments: [
+        ("[[alerts]]\nmetric = \"active_calls.total\"\nbelow = 3\nbelow_baseline = 50\n", "has below and below_baseline"),
+        ("[[alerts]]\nmetric = \"active_calls.total\"\nbelow_baseline = 0\n", "more than 0"),
+        ("[[alerts]]\nmetric = \"active_calls.total\"\nbelow_baseline = -5\n", "more than 0"),
+        ("[[alerts]]\nmetric = \"active_calls.total\"\nbelow = 3\nmin_baseline = 10\n", "below_baseline and above_baseline rules only"),
+        ("[[alerts]]\nmetric = \"active_calls.total\"\nbelow_baseline = 50\nmin_baseline = -1\n", "must be 0 or more"),
+        ("[[alerts]]\nmetric = \"active_calls.total\"\n", "below_baseline = PERCENT"),
+        ("baseline_alert = 1\n", "baseline_alert"),
+    ])
+    func mistakes(text: String, expected: String) {
+        let said = message(text)
+        #expect(said?.contains(expected) == true, "\(said ?? "accepted")")
+        #expect(said?.contains("config.toml:") == true, "names the file and line: \(said ?? "")")
     }
 }

@@ -70,7 +70,8 @@ package struct AlertBook: Sendable {
 
     /// A user's new answer (or failure): every metric rule for that user. Returns whether the
     /// bell should ring.
-    package mutating func observe(_ key: UserKey, input: MetricInput, activeCallsDrop: ActiveCallsDrop?, now: Date) -> Bool {
+    package mutating func observe(_ key: UserKey, input: MetricInput, activeCallsDrop: ActiveCallsDrop?, baseline: UserBaseline? = nil,
+                                  now: Date) -> Bool {
         var ring = false
         for (index, rule) in rules.enumerated() where rule.metric != nil && rule.applies(to: key.name) {
             guard let metric = rule.metric?.metric else { continue }
@@ -85,6 +86,17 @@ package struct AlertBook: Sendable {
                 if let drop = activeCallsDrop { shown = "0 (from \(MetricFormat.count(drop.from)))" }
             case .serverSilent:
                 continue
+            case .belowBaseline, .aboveBaseline:
+                guard let value else { continue }
+                let base = rule.base(from: baseline?.lastWeek)
+                // Nothing to judge against (no row last week, or a quiet time): not firing, and a
+                // firing alert resolves (the night came; the rule said it does not apply then).
+                let judged = rule.judge(value, base: base) ?? (holds: false, clear: true)
+                holds = judged.holds
+                clear = judged.clear
+                if let base, let percent = UserBaseline.percent(value, of: base) {
+                    shown += " (\(MetricFormat.format(base, kind: metric.kind) ?? "\(base)") last week, \(Self.signed(percent)))"
+                }
             default:
                 // No value (a simple user's answer has no margin): nothing to judge; a firing
                 // alert stays until a value clears it.
@@ -172,6 +184,13 @@ package struct AlertBook: Sendable {
     }
 
     // MARK: Inside
+
+    /// `-59%`: a change against last week, rounded to a whole percent.
+    static func signed(_ percent: Decimal) -> String {
+        var exact = percent, rounded = Decimal()
+        NSDecimalRound(&rounded, &exact, 0, .plain)
+        return (rounded > 0 ? "+" : "") + "\(rounded)%"
+    }
 
     /// One rule for one subject, one observation. Returns whether the bell should ring.
     private mutating func step(rule index: Int, subject: AlertSubject, holds: Bool, clear: Bool, value: String, now: Date) -> Bool {

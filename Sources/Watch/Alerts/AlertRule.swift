@@ -20,6 +20,10 @@ package struct AlertRule: Sendable, Equatable {
         case fellToZero(from: Decimal)
         /// A server has failed every request for this many intervals.
         case serverSilent(intervals: Double)
+        /// Below / above this percent of the same time last week (from the history store), judged
+        /// only when last week's value was at least `minBaseline` (quiet nights stay quiet).
+        case belowBaseline(percent: Decimal, minBaseline: Decimal)
+        case aboveBaseline(percent: Decimal, minBaseline: Decimal)
     }
 
     package var name: String
@@ -50,6 +54,13 @@ package struct AlertRule: Sendable, Equatable {
         AlertRule(name: "selling at a loss", metric: .todayMargin, condition: .below(0), forSeconds: 300, severity: .warning),
     ]
 
+    /// `baseline_alert = true`: the classic outage is not zero but half of what it always is at
+    /// this hour. Active calls below 50 % of the same minute last week for 10 minutes, when last
+    /// week had at least 10.
+    package static let baselineBuiltIn = AlertRule(name: "active calls below half of last week", metric: .activeCallsTotal,
+                                                   condition: .belowBaseline(percent: 50, minBaseline: 10), forSeconds: 600,
+                                                   severity: .warning)
+
     /// The rule in a few words, for the help screen, the log and the README.
     package var summary: String {
         switch condition {
@@ -57,6 +68,10 @@ package struct AlertRule: Sendable, Equatable {
         case .above(let limit): return "\(metric?.path ?? "?") above \(limit)" + forText
         case .fellToZero(let from): return "\(metric?.path ?? "?") falls to 0 from \(from) or more" + forText
         case .serverSilent(let intervals): return "no answer from a server for \(MetricFormat.count(Decimal(intervals))) intervals"
+        case .belowBaseline(let percent, let minimum):
+            return "\(metric?.path ?? "?") below \(percent)% of the same time last week (when that was \(minimum) or more)" + forText
+        case .aboveBaseline(let percent, let minimum):
+            return "\(metric?.path ?? "?") above \(percent)% of the same time last week (when that was \(minimum) or more)" + forText
         }
     }
 
@@ -74,7 +89,43 @@ package struct AlertRule: Sendable, Equatable {
         switch condition {
         case .below(let limit): return value < limit
         case .above(let limit): return value > limit
-        case .fellToZero, .serverSilent: return false
+        case .fellToZero, .serverSilent, .belowBaseline, .aboveBaseline: return false
+        }
+    }
+
+    /// A baseline rule against `base` (last week's value at this time): does `value` break it,
+    /// and is it clear of it by 5 % (hysteresis)? Nil when the rule is not a baseline rule or
+    /// there is nothing to judge against (no base, or a base under `minBaseline`).
+    func judge(_ value: Decimal, base: Decimal?) -> (holds: Bool, clear: Bool)? {
+        switch condition {
+        case .belowBaseline(let percent, let minimum):
+            guard let base, base >= minimum else { return nil }
+            let threshold = base * percent / 100
+            return (value < threshold, value >= threshold * Decimal(string: "1.05")!)
+        case .aboveBaseline(let percent, let minimum):
+            guard let base, base >= minimum else { return nil }
+            let threshold = base * percent / 100
+            return (value > threshold, value <= threshold * Decimal(string: "0.95")!)
+        default:
+            return nil
+        }
+    }
+
+    /// Last week's value a baseline rule compares with: for active calls the minute's lowest
+    /// (`below`) or highest (`above`), so that a dip or a spike last week does not raise it.
+    package func base(from lastWeek: BaselineValues?) -> Decimal? {
+        guard let lastWeek, let metric else { return nil }
+        if metric == .activeCallsTotal, let range = lastWeek.activeRange {
+            if case .aboveBaseline = condition { return range.upperBound }
+            return range.lowerBound
+        }
+        return lastWeek.metrics[metric]
+    }
+
+    package var isBaselineRule: Bool {
+        switch condition {
+        case .belowBaseline, .aboveBaseline: return true
+        default: return false
         }
     }
 
@@ -86,7 +137,7 @@ package struct AlertRule: Sendable, Equatable {
         switch condition {
         case .below(let limit): return value >= limit + band(limit, kind)
         case .above(let limit): return value <= limit - band(limit, kind)
-        case .fellToZero, .serverSilent: return true
+        case .fellToZero, .serverSilent, .belowBaseline, .aboveBaseline: return true
         }
     }
 

@@ -22,7 +22,7 @@ struct BaselineViewTests {
         state.height = height
         _ = U.update(&state, .fetched(Fixture.key("admin"), result: .success(Fixture.admin(calls: 176, revenue: "44.00")), at: Fixture.t0))
         let moment = BaselineMoment.moment(.lastWeek, at: Fixture.t0, timeZone: utc)!
-        let values = BaselineValues(moment: moment, rowTime: moment.time, metrics: [.todayCalls: 200, .todayRevenue: 40],
+        let values = BaselineValues(moment: moment, rowTime: moment.time, metrics: [.todayCalls: 200, .todayRevenue: 40, .todayMargin: 50],
                                     activeRange: 2...5, endOfDay: [.todayCalls: 500, .todayRevenue: 100])
         _ = U.update(&state, .baselinesLoaded(lastWeek ? [Fixture.key("admin"): UserBaseline(lastWeek: values)] : [:], for: [Fixture.key("admin")]))
         return state
@@ -42,6 +42,10 @@ struct BaselineViewTests {
         let border = try #require(screen.split(separator: "\n").first { $0.hasPrefix("└") }.map(String.init))
         #expect(border.contains("vs Wed 11 Nov 11:06"), "\(border)")
         #expect(border.contains("midnight ≈ 440 calls"), "176 × 500 / 200: \(border)")
+        let wider = try #require(render(state(width: 200, height: 50)).split(separator: "\n").first { $0.hasPrefix("└") })
+        #expect(wider.contains("midnight ≈ 440 calls, 110.00 revenue"), "and 44 × 100 / 40 where there is room: \(wider)")
+        let margin = try #require(line(screen, containing: "Margin"))
+        #expect(margin.prefix(50).filter { $0 == "%" }.count == 1, "the margin's own 54%, no percent of a percent: \(margin)")
     }
 
     @Test("The column's colour says what the change means: fewer calls is bad news, within 5 % is muted")

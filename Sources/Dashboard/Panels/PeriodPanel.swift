@@ -35,7 +35,8 @@ enum PeriodPanel {
             let line = values.row(index)
             let role = row.metric.isDerived ? (state.isStale ? .stale : .accent) : row.delta != nil ? changedRole : valueRole
             columns.draw(row, in: line, on: &canvas, valueRole: role, glyphs)
-            if comparing, let baseline, let id = row.metric.id, let input = latest,
+            // Percent-kind rows (margin) are left out: a percent of a percent misleads.
+            if comparing, let baseline, let id = row.metric.id, row.metric.kind != .percent, let input = latest,
                let percent = baseline.percentVsLastWeek(id, current: MetricTable[id].value(input)) {
                 BaselineColumn.draw(percent, polarity: row.metric.polarity, rightEdge: versus.maxX, y: line.y, on: &canvas)
             }
@@ -73,7 +74,10 @@ enum BaselineColumn {
         for id in [MetricID.todayCalls, .todayRevenue, .todayPrice] {
             let metric = MetricTable[id]
             guard let forecast = baseline.forecast(id, current: metric.value(input)) else { continue }
-            forecasts.append("\(MetricFormat.derived(forecast.value, kind: metric.kind)) \(metric.label.lowercased())")
+            // A projection's digits beyond the kind's own (a whole call, a cent) are noise.
+            var exact = forecast.value, rounded = Decimal()
+            NSDecimalRound(&rounded, &exact, metric.kind == .money ? 2 : 0, .plain)
+            forecasts.append("\(MetricFormat.derived(rounded, kind: metric.kind)) \(metric.label.lowercased())")
         }
         if !forecasts.isEmpty { parts.append("midnight \u{2248} " + forecasts.joined(separator: ", ")) }
         guard !parts.isEmpty, row.width > 2 else { return }

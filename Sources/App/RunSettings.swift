@@ -66,7 +66,10 @@ package struct RunSettings: Sendable {
     package var alertRules: [AlertRule]?
     /// The history store; nil: keep nothing on disk (`--no-history`, `history = "off"`).
     package var historyPath: String?
-    package var historyDays = 7
+    package var historyDays = RunSettings.defaultHistoryDays
+    /// Eight: "the same time last week" and the rest of that day (a forecast's scale) must still
+    /// be in the store; with seven, pruning took last week's minute just as it was asked for.
+    package static let defaultHistoryDays = 8
 
     /// The embedded simulator was chosen only because nothing was configured (no `--url`, no
     /// config file). Fine for a newcomer's dashboard; never for a service or a plugin, which
@@ -168,7 +171,7 @@ package enum SettingsResolver {
         settings.rotate = flags.rotate ?? config?.rotate ?? 0
         settings.wallMetrics = config?.wall
         settings.alertRules = config?.alerts
-        settings.historyDays = config?.historyDays ?? 7
+        settings.historyDays = config?.historyDays ?? RunSettings.defaultHistoryDays
         switch config?.history {
         case _ where flags.noHistory: settings.historyPath = nil
         case "off"?: settings.historyPath = nil

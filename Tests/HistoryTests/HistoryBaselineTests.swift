@@ -67,4 +67,15 @@ struct HistoryBaselineTests {
         #expect(baseline.endOfDay?[.todayCalls] == 300)
         #expect(UserBaseline(lastWeek: baseline).forecast(.todayCalls, current: 51)?.value == 150, "51 × 300 / 102")
     }
+
+    @Test("Retention: 8 days keep last week's minute and its day's end; 7 prune it just as it is asked for")
+    func retention() throws {
+        let lastWeek = now.addingTimeInterval(-7 * 86_400)
+        for (days, kept) in [(8, true), (7, false)] {
+            let (store, folder) = try store([row(lastWeek.addingTimeInterval(-30), calls: 100)])
+            _ = folder
+            try store.prune(now: now, days: days)
+            #expect((try store.baseline(server: "prod", user: "alice", now: now, timeZone: utc).lastWeek != nil) == kept, "\(days) days")
+        }
+    }
 }

@@ -67,8 +67,6 @@ enum BaselineColumn {
 
     /// `vs Tue 24 Nov 14:00 · midnight ≈ 5,120 calls, 812.40 revenue`
     static func detail(_ baseline: UserBaseline, input: MetricInput, zone: TimeZone, in row: Rect, on canvas: inout Canvas, _ glyphs: Glyphs) {
-        var parts: [String] = []
-        if let lastWeek = baseline.lastWeek { parts.append("vs \(lastWeek.moment.label(timeZone: zone))") }
         // `midnight ≈ 440 calls, 110.00 revenue`: the counters' end-of-day projections.
         var forecasts: [String] = []
         for id in [MetricID.todayCalls, .todayRevenue, .todayPrice] {
@@ -79,10 +77,27 @@ enum BaselineColumn {
             NSDecimalRound(&rounded, &exact, metric.kind == .money ? 2 : 0, .plain)
             forecasts.append("\(MetricFormat.derived(rounded, kind: metric.kind)) \(metric.label.lowercased())")
         }
-        if !forecasts.isEmpty { parts.append("midnight \u{2248} " + forecasts.joined(separator: ", ")) }
-        guard !parts.isEmpty, row.width > 2 else { return }
-        let text = CharacterWidth.truncate(parts.joined(separator: " \(glyphs.separator) "), to: row.width - 2, ellipsis: glyphs.ellipsis)
+        let label = baseline.lastWeek.map { $0.moment.label(timeZone: zone) }
+        // The longest that fits: the full date, then the weekday and time only, then fewer
+        // forecasts; cut with an ellipsis only when nothing shorter is left.
+        var candidates: [String] = []
+        for count in stride(from: forecasts.count, through: 0, by: -1) {
+            let forecast = count > 0 ? "midnight \u{2248} " + forecasts.prefix(count).joined(separator: ", ") : nil
+            for shown in [label, label.map(Self.shortLabel)] {
+                let parts = [shown.map { "vs \($0)" }, forecast].compactMap { $0 }
+                if !parts.isEmpty { candidates.append(parts.joined(separator: " \(glyphs.separator) ")) }
+            }
+        }
+        guard let longest = candidates.first, row.width > 2 else { return }
+        let text = candidates.first { CharacterWidth.of($0) <= row.width - 2 }
+            ?? CharacterWidth.truncate(longest, to: row.width - 2, ellipsis: glyphs.ellipsis)
         canvas.put(" \(text) ", in: row, role: .muted)
+    }
+
+    /// `Tue 24 Nov 14:00` → `Tue 14:00`: a week back, the weekday says which day.
+    static func shortLabel(_ label: String) -> String {
+        let words = label.split(separator: " ")
+        return words.count == 4 ? "\(words[0]) \(words[3])" : label
     }
 }
 

@@ -304,13 +304,20 @@ final class LiveController {
         let server = history.serverNames[key.server]
         Task.detached { [weak self] in
             let now = Date()
-            let rows = (try? store.snapshots(server: server, user: key.name, since: now.addingTimeInterval(-window))) ?? []
-            let samples = rows.compactMap { row in
-                (row.activePeak ?? row.metrics[.activeCallsTotal]).map {
-                    ChartSample(time: row.time.timeIntervalSince1970, level: NSDecimalNumber(decimal: $0).doubleValue)
+            func samples(since: Date, until: Date, shift: TimeInterval) -> [ChartSample] {
+                let rows = (try? store.snapshots(server: server, user: key.name, since: since, until: until)) ?? []
+                return rows.compactMap { row in
+                    (row.activePeak ?? row.metrics[.activeCallsTotal]).map {
+                        ChartSample(time: row.time.timeIntervalSince1970 + shift, level: NSDecimalNumber(decimal: $0).doubleValue)
+                    }
                 }
             }
-            await MainActor.run { self?.dispatch(.chartLoaded(key, window: window, samples: samples, at: now)) }
+            let week: TimeInterval = 7 * 86_400
+            let recent = samples(since: now.addingTimeInterval(-window), until: now, shift: 0)
+            // 24 h and 7 d: the same range a week earlier, moved a week on, drawn behind.
+            let lastWeek = window >= LongChart.lastWeekFrom
+                ? samples(since: now.addingTimeInterval(-window - week), until: now.addingTimeInterval(-week), shift: week) : []
+            await MainActor.run { self?.dispatch(.chartLoaded(key, window: window, samples: recent, at: now, lastWeek: lastWeek)) }
         }
     }
 

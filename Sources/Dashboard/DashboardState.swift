@@ -9,13 +9,20 @@ package struct LongChart: Sendable, Equatable {
     package let window: TimeInterval
     package let samples: Deque<ChartSample>
     package let loadedAt: Date
+    /// The same range a week earlier, its times moved a week on so that it lines up (24 h and 7
+    /// d ranges): drawn behind this week's bars.
+    package let lastWeek: Deque<ChartSample>
 
-    package init(key: UserKey, window: TimeInterval, samples: [ChartSample], loadedAt: Date) {
+    package init(key: UserKey, window: TimeInterval, samples: [ChartSample], loadedAt: Date, lastWeek: [ChartSample] = []) {
         self.key = key
         self.window = window
         self.samples = Deque(samples)
         self.loadedAt = loadedAt
+        self.lastWeek = Deque(lastWeek)
     }
+
+    /// Ranges this long or longer draw last week's curve behind this week's.
+    package static let lastWeekFrom: TimeInterval = 86_400
 }
 
 /// `--rotate`: the dashboard and the wall go through the watched users, one period each.
@@ -129,6 +136,12 @@ package struct DashboardState: Sendable {
         }
         let last = long.samples.last?.time ?? -.greatestFiniteMagnitude
         return long.samples + memory.filter { $0.time > last }
+    }
+
+    /// Last week's curve for the chart on screen, when its range has one loaded.
+    package var chartLastWeek: Deque<ChartSample> {
+        guard let long = longChart, long.key == current, long.window == chartWindow else { return [] }
+        return long.lastWeek
     }
 
     /// The long range is wanted and not loaded (or older than a minute).

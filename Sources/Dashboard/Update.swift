@@ -14,7 +14,7 @@ package enum Event: Sendable {
     /// The store's memory of the watched users, read at start (charts before the first poll).
     case historyLoaded([UserKey: SeedHistory])
     /// A long chart range, read from the store.
-    case chartLoaded(UserKey, window: TimeInterval, samples: [ChartSample], at: Date)
+    case chartLoaded(UserKey, window: TimeInterval, samples: [ChartSample], at: Date, lastWeek: [ChartSample] = [])
     /// Baselines read from the store (for these users; one without any is left out).
     case baselinesLoaded([UserKey: UserBaseline], for: Set<UserKey>)
     /// A server's `users_get` answered (or failed).
@@ -67,8 +67,8 @@ package enum DashboardUpdate {
             state.height = height
             OverviewNavigation.keepSelectionVisible(&state)
             return [.repaint]
-        case .chartLoaded(let key, let window, let samples, let at):
-            state.longChart = LongChart(key: key, window: window, samples: samples, loadedAt: at)
+        case .chartLoaded(let key, let window, let samples, let at, let lastWeek):
+            state.longChart = LongChart(key: key, window: window, samples: samples, loadedAt: at, lastWeek: lastWeek)
             return []
         case .baselinesLoaded(let baselines, let users):
             for key in users { state.fleetState.baselines[key] = baselines[key] }

@@ -1,3 +1,4 @@
+import DequeModule
 import Dashboard
 import Foundation
 import M4API
@@ -73,5 +74,31 @@ struct BaselineViewTests {
         let screen = render(state)
         #expect(screen.contains("-12% vs Wed 11 Nov 11:06") || screen.contains("+10% vs Wed 11 Nov 11:06"), "\(screen)")
         #expect(screen.contains("2\u{2013}5 on Wed 11 Nov 11:06"), "active calls: last week's range at that minute")
+    }
+}
+
+@Suite("Charts: last week's curve behind this week's bars")
+struct LastWeekChartTests {
+    @Test("Where this week is lower, last week's level shows as a line; where it is higher, the bars cover it; one scale for both")
+    func behind() throws {
+        // Ten columns of an hour each: this week 2 calls, then 8 in the last two hours; last week 8 throughout.
+        let end = 1_796_083_200.0
+        let now: [ChartSample] = (0..<10).map { ChartSample(time: end - Double(9 - $0) * 3600, level: $0 >= 8 ? 8 : 2) }
+        let lastWeek: [ChartSample] = (0..<10).map { ChartSample(time: end - Double(9 - $0) * 3600, level: 8) }
+        var canvas = Canvas(width: 18, height: 4)
+        Sparkline.draw(Deque(now), window: 36_000, in: Rect(x: 0, y: 0, width: 18, height: 4), on: &canvas, scaleWidth: 8, .unicode,
+                       behind: Deque(lastWeek))
+        let rows = canvas.text.split(separator: "\n", omittingEmptySubsequences: false).map { Array($0) }
+        #expect(String(rows[0]).hasPrefix("8"), "one scale: the top is 8")
+        // Columns 8...15 (this week low): last week's line on the top row, this week's bar at the bottom.
+        #expect(rows[0][8] == "─" && rows[0][15] == "─", "\(canvas.text)")
+        #expect(rows[3][8] != " ", "this week's low bar")
+        // The last two columns: this week's full bars cover last week's line.
+        #expect(rows[0][16] == "█" && rows[0][17] == "█", "\(canvas.text)")
+        #expect(canvas[8, 0].role == .muted)
+        // Without last week: no line at all.
+        var plain = Canvas(width: 18, height: 4)
+        Sparkline.draw(Deque(now), window: 36_000, in: Rect(x: 0, y: 0, width: 18, height: 4), on: &plain, scaleWidth: 8, .unicode)
+        #expect(!plain.text.contains("─"))
     }
 }

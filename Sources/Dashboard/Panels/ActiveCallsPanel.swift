@@ -35,7 +35,8 @@ enum ActiveCallsPanel {
         }
         // The chart fills what is left: a NOC wall sees the shape of the last hour.
         if !inner.isEmpty && formatted.activeCalls != nil {
-            Sparkline.draw(state.chartSamples, window: state.chartWindow, in: inner, on: &canvas, scaleWidth: scaleWidth, glyphs)
+            Sparkline.draw(state.chartSamples, window: state.chartWindow, in: inner, on: &canvas, scaleWidth: scaleWidth, glyphs,
+                           behind: state.chartLastWeek)
         }
     }
 
@@ -73,30 +74,29 @@ enum ActiveCallsPanel {
 /// Bars of eighths over a fixed time window, with the maximum and zero on the left. Each column
 /// is a span of time (its highest value), aligned to the clock: the chart moves one column when
 /// a span ends, not on every answer, so a quiet wall screen repaints one column, not all.
-enum Sparkline {
-    static func draw(_ points: Deque<ChartSample>, window: TimeInterval, in rect: Rect,
-                     on canvas: inout Canvas, scaleWidth: Int, _ glyphs: Glyphs) {
+package enum Sparkline {
+    /// `behind`: another curve on the same clock (last week's, moved a week on), drawn as a line
+    /// (`─`) where this one's bars do not cover it; the scale fits both.
+    package static func draw(_ points: Deque<ChartSample>, window: TimeInterval, in rect: Rect,
+                     on canvas: inout Canvas, scaleWidth: Int, _ glyphs: Glyphs, behind: Deque<ChartSample> = []) {
         let columns = rect.width - scaleWidth
         guard columns > 2, let last = points.last else { return }
         let span = window / Double(columns)
         let lastBucket = (last.time / span).rounded(.down)
-        var heights = [Double?](repeating: nil, count: columns)
-        // Newest first, stopping at the window's left edge: a frame reads only what it shows.
-        var index = points.endIndex
-        while index > points.startIndex {
-            index -= 1
-            let point = points[index]
-            let column = columns - 1 - Int(lastBucket - (point.time / span).rounded(.down))
-            guard column >= 0 else { break }
-            guard column < columns, point.level.isFinite else { continue }
-            heights[column] = max(heights[column] ?? 0, point.level)
-        }
+        let heights = columnHeights(points, columns: columns, span: span, lastBucket: lastBucket)
         guard heights.contains(where: { $0 != nil }) else { return }
-        let maximum = heights.compactMap { $0 }.max() ?? 0
+        let under = behind.isEmpty ? [] : columnHeights(behind, columns: columns, span: span, lastBucket: lastBucket)
+        let maximum = max(heights.compactMap { $0 }.max() ?? 0, under.compactMap { $0 }.max() ?? 0)
         let levels = glyphs.spark.count
         let scale = maximum > 0 ? Double(rect.height * levels) / maximum : 0
         canvas.put(MetricFormat.count(Decimal(maximum)), x: rect.x, y: rect.y, role: .muted, maxWidth: scaleWidth - 1)
         canvas.put("0", x: rect.x, y: rect.maxY - 1, role: .muted)
+        // Last week first: this week's bars are drawn over it.
+        for (index, height) in under.enumerated() {
+            guard let value = height, value > 0 else { continue }
+            let row = rect.maxY - 1 - min(rect.height - 1, Int((value * scale / Double(levels)).rounded(.down)))
+            canvas.put(glyphs.horizontal, x: rect.x + scaleWidth + index, y: row, role: .muted)
+        }
         for (index, height) in heights.enumerated() {
             guard let value = height, value > 0 else { continue }
             let filled = max(1, Int(min(Double(Int32.max), (value * scale).rounded(.down))))
@@ -106,5 +106,21 @@ enum Sparkline {
                 canvas.put(glyphs.spark[min(levels, here) - 1], x: rect.x + scaleWidth + index, y: rect.y + row, role: .sparkline)
             }
         }
+    }
+
+    /// Each column's highest level: a column is a span of time aligned to the clock. Newest
+    /// first, stopping at the window's left edge: a frame reads only what it shows.
+    static func columnHeights(_ points: Deque<ChartSample>, columns: Int, span: Double, lastBucket: Double) -> [Double?] {
+        var heights = [Double?](repeating: nil, count: columns)
+        var index = points.endIndex
+        while index > points.startIndex {
+            index -= 1
+            let point = points[index]
+            let column = columns - 1 - Int(lastBucket - (point.time / span).rounded(.down))
+            guard column >= 0 else { break }
+            guard column < columns, point.level.isFinite else { continue }
+            heights[column] = max(heights[column] ?? 0, point.level)
+        }
+        return heights
     }
 }

@@ -182,7 +182,7 @@ package struct WallView {
         let inner = area.inset(dx: 2, dy: 1)
         let (bars, axis) = inner.splitBottom(1)
         let scale = ActiveCallsPanel.scaleWidth
-        Sparkline.draw(state.chartSamples, window: window, in: bars, on: &canvas, scaleWidth: scale, glyphs)
+        Sparkline.draw(state.chartSamples, window: window, in: bars, on: &canvas, scaleWidth: scale, glyphs, behind: state.chartLastWeek)
         // The axis: the left edge's time, the middle's, and now, under the bars.
         let columns = bars.width - scale
         guard columns > 20 else { return }

@@ -1,4 +1,5 @@
 import Foundation
+import History
 import M4API
 import Watch
 
@@ -19,6 +20,8 @@ enum OneShot {
             if worst == .success || status.rawValue > worst.rawValue { worst = status }
         }
         var first = true
+        // Forecasts need the store's last week; a read-only look, and nothing without a store.
+        let store = settings.historyPath.flatMap { try? HistoryStore.openReadOnly(path: $0) }
         for target in targets {
             // The server's max_rate and max_in_flight hold here too: users = "all" asked 23 a second.
             let gate = ServerGate(budget: target.setup.budget)
@@ -44,7 +47,9 @@ enum OneShot {
                     let stats = try result.get()
                     let now = Date()
                     switch format {
-                    case .json: print(OneShotOutput.json(server: target.displayURL, user: user, fetchedAt: now, stats: stats))
+                    case .json:
+                        let forecast = target.isDemo ? [] : Self.forecast(store, target: target, user: user, stats: stats, now: now)
+                        print(OneShotOutput.json(server: target.displayURL, user: user, fetchedAt: now, stats: stats, forecast: forecast))
                     case .text:
                         if !first { print("") }
                         Console.out(OneShotOutput.text(server: target.displayURL, user: user, fetchedAt: now, stats: stats))
@@ -58,6 +63,20 @@ enum OneShot {
         }
         for target in targets { await target.close() }
         return worst
+    }
+
+    /// Today's counters projected to midnight, scaled by last week's same day (else yesterday).
+    static func forecast(_ store: HistoryStore?, target: ServerTarget, user: String, stats: QuickStats, now: Date) -> [OneShotOutput.ForecastLine] {
+        guard let store else { return [] }
+        let server = target.settings.name.isEmpty ? target.settings.target.storeName : target.settings.name
+        guard let baseline = try? store.baseline(server: server, user: user, now: now, timeZone: target.setup.timeZone) else { return [] }
+        let input = MetricInput(stats: stats)
+        return [MetricID.todayCalls, .todayDuration, .todayRevenue, .todaySelfCost, .todayProfit, .todayPrice].compactMap { id in
+            guard let forecast = baseline.forecast(id, current: MetricTable[id].value(input)) else { return nil }
+            var exact = forecast.value, rounded = Decimal()
+            NSDecimalRound(&rounded, &exact, MetricTable[id].kind == .money ? 6 : 0, .plain)
+            return OneShotOutput.ForecastLine(metric: id, value: rounded, basis: forecast.basis)
+        }
     }
 
     static func report(kind: String, message: String, hint: String?, format: OneShotOutput.Format, user: String? = nil) {

@@ -14,11 +14,18 @@ package enum OneShotOutput {
 
     /// The keys m4top writes itself. A server element with one of these names is written as
     /// `quickstats_NAME`, so that a server can never make a reader see its own `server` or `user`.
-    package static let ownKeys: Set<String> = ["server", "user", "fetched_at", "error"]
+    package static let ownKeys: Set<String> = ["server", "user", "fetched_at", "error", "forecast"]
+
+    /// One end-of-day projection for `--once`: the metric, the value, and the day it was scaled by.
+    package struct ForecastLine: Sendable {
+        package let metric: MetricID
+        package let value: Decimal
+        package let basis: BaselineMoment
+    }
 
     /// One answer in the contract's shape; numbers keep the exact decimal text the server sent.
     /// Sections go by their canonical names: an older server's `this_month` is `month`.
-    package static func json(server: String, user: String, fetchedAt: Date, stats: QuickStats) -> String {
+    package static func json(server: String, user: String, fetchedAt: Date, stats: QuickStats, forecast: [ForecastLine] = []) -> String {
         var members: [(String, String)] = [("server", quote(server)), ("user", quote(user)),
                                            ("fetched_at", quote(timestamp(fetchedAt)))]
         func key(_ name: String) -> String { ownKeys.contains(name) ? "quickstats_" + name : name }
@@ -27,6 +34,14 @@ package enum OneShotOutput {
             members.append((key(section.name), "{" + inner + "}"))
         }
         for field in stats.fields { members.append((key(field.name), jsonValue(field.text))) }
+        // Today's projections to midnight from the history store (absent without one).
+        if !forecast.isEmpty {
+            let inner = forecast.map { line in
+                "\(quote(line.metric.rawValue)): {\"value\": \(line.value), \"basis\": \(quote(line.basis.kind == .lastWeek ? "last_week" : "yesterday")), "
+                    + "\"basis_at\": \(quote(timestamp(line.basis.time)))}"
+            }
+            members.append(("forecast", "{" + inner.joined(separator: ", ") + "}"))
+        }
         return "{" + members.map { "\(quote($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
     }
 

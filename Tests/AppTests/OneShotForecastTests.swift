@@ -1,0 +1,56 @@
+@testable import App
+import Foundation
+import History
+import M4API
+import Simulator
+import Testing
+import Watch
+
+@Suite("--once --format json: a forecast object from the history store, over loopback")
+struct OneShotForecastTests {
+    @Test("With last week stored: today's calls scaled by last week's rest of the day; without a store: no forecast key")
+    func forecast() async throws {
+        var simSettings = SimulatorSettings()
+        simSettings.secret = "s3cret"
+        let simulator = try await RunningSimulator.start(SimulatedServer(settings: simSettings, seed: 3))
+        defer { Task { await simulator.stop() } }
+        let dir = TempDir()
+        let store = dir.path + "/history.sqlite"
+        let config = dir.write("config.toml", """
+        history = "\(store)"
+        [profiles.prod]
+        url = "\(simulator.baseURL)"
+        users = ["admin"]
+        timezone = "UTC"
+        """)
+        var flags = ConnectionFlags()
+        flags.configPath = config
+        flags.profiles = ["prod"]
+        let settings = try SettingsResolver.resolve(flags, environment: ["HOME": dir.path, "M4TOP_SECRET": "s3cret"])
+        let target = try #require(try await ServerTarget.openAll(settings.servers).first)
+        let stats = try await target.client.fetch(user: "admin")
+        let now = Date()
+        let calls = try #require(MetricTable[.todayCalls].value(MetricInput(stats: stats)))
+        #expect(OneShot.forecast(nil, target: target, user: "admin", stats: stats, now: now).isEmpty, "no store: no forecast")
+
+        // Last week: 100 calls at this time, 400 by its midnight.
+        let written = try HistoryStore.open(path: store).store
+        let moment = try #require(BaselineMoment.moment(.lastWeek, at: now, timeZone: TimeZone(identifier: "UTC")!))
+        try written.write([
+            StoredSnapshot(server: "prod", user: "admin", time: moment.time.addingTimeInterval(-60), ok: true, metrics: [.todayCalls: 100]),
+            StoredSnapshot(server: "prod", user: "admin", time: moment.dayEnd.addingTimeInterval(-30), ok: true, metrics: [.todayCalls: 400]),
+        ])
+        let reader = try HistoryStore.openReadOnly(path: store)
+        let lines = OneShot.forecast(reader, target: target, user: "admin", stats: stats, now: now)
+        let line = try #require(lines.first { $0.metric == .todayCalls })
+        #expect(line.value == calls * 4, "\(calls) so far × 400 / 100")
+        #expect(line.basis.kind == .lastWeek)
+        let json = OneShotOutput.json(server: "prod", user: "admin", fetchedAt: now, stats: stats, forecast: lines)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let forecast = try #require(object["forecast"] as? [String: [String: Any]])
+        #expect((forecast["today.calls"]?["value"] as? NSNumber)?.intValue == NSDecimalNumber(decimal: calls * 4).intValue)
+        #expect(forecast["today.calls"]?["basis"] as? String == "last_week")
+        #expect((forecast["today.calls"]?["basis_at"] as? String)?.hasSuffix("Z") == true)
+        await target.close()
+    }
+}

@@ -128,7 +128,7 @@ let package = Package(
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
         ]),
         .testTarget(name: "AppTests", dependencies: [
-            "App", "Curses", "Watch", "Dashboard", "Exporter", "History", "M4API", "Screen", "Simulator", "TestSupport", "TextSafety",
+            "App", "Curses", "Watch", "Dashboard", "Exporter", "History", "M4API", "PluginCheck", "Screen", "Simulator", "TestSupport", "TextSafety",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Watch
 import Foundation
+import History
 import M4API
 import PluginCheck
 
@@ -111,13 +112,52 @@ package struct CheckCommand: AsyncParsableCommand {
         await target.close()
         switch result {
         case .success(let stats):
-            return .evaluate(stats, conditions: rules, subject: subject)
+            guard rules.contains(where: \.percentOfBaseline) else { return .evaluate(stats, conditions: rules, subject: subject) }
+            switch Self.againstBaseline(rules, settings: settings, server: server, user: user, timeZone: target.setup.timeZone) {
+            case .success(let absolute): return .evaluate(stats, conditions: absolute, subject: subject)
+            case .failure(let reason): return .unknown(reason.message, subject: subject)
+            }
         case .failure(let error):
             let kind = error.kind == .api ? "the server answered" : "\(error.kind.rawValue) error"
             return unreached("\(kind): \(error.message)", subject: subject, isUnreachable: error.kind == .transport)
         case nil:
             return unreached("no answer within \(MetricFormat.count(Decimal(server.timeout))) s (timeout)", subject: subject, isUnreachable: true)
         }
+    }
+
+    /// `PATH<N%baseline` conditions made absolute from the history store's same time last week
+    /// (read-only). No store, or no row then: UNKNOWN with the reason, never a guess.
+    static func againstBaseline(_ rules: [CheckCondition], settings: RunSettings, server: ServerSettings, user: String,
+                                timeZone: TimeZone, now: Date = Date()) -> Result<[CheckCondition], CheckCondition.Invalid> {
+        guard let path = settings.historyPath else {
+            return .failure(.init(message: "a %baseline condition needs the history store, and history is off"))
+        }
+        let store: HistoryStore
+        do throws(HistoryError) { store = try HistoryStore.openReadOnly(path: path) } catch {
+            return .failure(.init(message: "a %baseline condition needs the history store: \(error.message)"))
+        }
+        let name = server.name.isEmpty ? server.target.storeName : server.name
+        let lastWeek: BaselineValues?
+        do throws(HistoryError) { lastWeek = try store.baseline(server: name, user: user, now: now, timeZone: timeZone).lastWeek } catch {
+            return .failure(.init(message: error.message))
+        }
+        var absolute: [CheckCondition] = []
+        for rule in rules {
+            guard rule.percentOfBaseline else { absolute.append(rule); continue }
+            let rule = rule
+            let base: Decimal?
+            if rule.metric.id == .activeCallsTotal, let range = lastWeek?.activeRange {
+                base = rule.comparison == .below ? range.lowerBound : range.upperBound
+            } else {
+                base = rule.metric.id.flatMap { lastWeek?.metrics[$0] }
+            }
+            guard let base else {
+                let when = BaselineMoment.moment(.lastWeek, at: now, timeZone: timeZone)?.label(timeZone: timeZone) ?? "a week ago"
+                return .failure(.init(message: "no baseline for \(rule.metric.path): \(path) has no row for \(name) \(user) at \(when) (m4top exporter or a dashboard records them)"))
+            }
+            absolute.append(rule.against(base: base))
+        }
+        return .success(absolute)
     }
 
     /// A failure before any answer: UNKNOWN, or CRITICAL for an unreachable server when asked.

@@ -13,27 +13,44 @@ package struct CheckCondition: Sendable, Equatable {
     package let comparison: Comparison
     package let threshold: Decimal
     package let severity: Severity
+    /// `PATH<N%baseline`: `threshold` is a percent of the same time last week, made absolute by
+    /// `against(base:)` before the answer is judged.
+    package let percentOfBaseline: Bool
 
-    package init(metric: Metric, comparison: Comparison, threshold: Decimal, severity: Severity) {
+    package init(metric: Metric, comparison: Comparison, threshold: Decimal, severity: Severity, percentOfBaseline: Bool = false) {
         self.metric = metric
         self.comparison = comparison
         self.threshold = threshold
         self.severity = severity
+        self.percentOfBaseline = percentOfBaseline
     }
+
+    /// The condition with its threshold in the metric's units: N % of `base`.
+    package func against(base: Decimal) -> CheckCondition {
+        CheckCondition(metric: metric, comparison: comparison, threshold: base * threshold / 100, severity: severity)
+    }
+
+    /// The suffix that makes a threshold a percent of last week's value.
+    package static let baselineSuffix = "%baseline"
 
     /// A usage mistake: the plugin says UNKNOWN with these words.
     package struct Invalid: Error, Sendable, Equatable {
         package let message: String
+
+        package init(message: String) { self.message = message }
     }
 
-    /// `PATH<N` or `PATH>N`, e.g. `today.margin<10`.
+    /// `PATH<N` or `PATH>N`, e.g. `today.margin<10`; `PATH<N%baseline` for N % of the same time
+    /// last week (from the history store), e.g. `today.calls<50%baseline`.
     package init(parsing text: String, severity: Severity) throws(Invalid) {
         let flag = "--\(severity.rawValue) '\(text)'"
         guard let index = text.firstIndex(where: { $0 == "<" || $0 == ">" }), let comparison = Comparison(rawValue: String(text[index])) else {
-            throw Invalid(message: "\(flag): expected PATH<N or PATH>N, e.g. 'active_calls.total<1'")
+            throw Invalid(message: "\(flag): expected PATH<N, PATH>N or PATH<N%baseline, e.g. 'active_calls.total<1'")
         }
         let path = text[..<index].trimmingCharacters(in: .whitespaces)
-        let number = text[text.index(after: index)...].trimmingCharacters(in: .whitespaces)
+        var number = text[text.index(after: index)...].trimmingCharacters(in: .whitespaces)
+        let relative = number.lowercased().hasSuffix(Self.baselineSuffix)
+        if relative { number = String(number.dropLast(Self.baselineSuffix.count)).trimmingCharacters(in: .whitespaces) }
         guard let metric = MetricID(path: path)?.metric else {
             throw Invalid(message: "\(flag): unknown metric '\(path)'; one of: \(Self.checkablePaths.joined(separator: ", "))")
         }
@@ -44,7 +61,8 @@ package struct CheckCondition: Sendable, Equatable {
               number.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" || $0 == "+" }) else {
             throw Invalid(message: "\(flag): '\(number)' is not a number")
         }
-        self.init(metric: metric, comparison: comparison, threshold: threshold, severity: severity)
+        if relative && threshold <= 0 { throw Invalid(message: "\(flag): a percent of last week must be more than 0") }
+        self.init(metric: metric, comparison: comparison, threshold: threshold, severity: severity, percentOfBaseline: relative)
     }
 
     /// The `[[alerts]]` rules that a single answer can decide, for this user.

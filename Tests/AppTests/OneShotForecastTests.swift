@@ -2,6 +2,7 @@
 import Foundation
 import History
 import M4API
+import PluginCheck
 import Simulator
 import Testing
 import Watch
@@ -52,5 +53,61 @@ struct OneShotForecastTests {
         #expect(forecast["today.calls"]?["basis"] as? String == "last_week")
         #expect((forecast["today.calls"]?["basis_at"] as? String)?.hasSuffix("Z") == true)
         await target.close()
+    }
+}
+
+@Suite("check: PATH<N%baseline against the history store")
+struct CheckBaselineTests {
+    @Test("50%baseline becomes half of last week's value; no row or no store is UNKNOWN with the reason")
+    func againstLastWeek() throws {
+        let dir = TempDir()
+        let store = dir.path + "/history.sqlite"
+        let config = dir.write("config.toml", """
+        history = "\(store)"
+        [profiles.prod]
+        url = "http://127.0.0.1:9/billing"
+        users = ["admin"]
+        """)
+        var flags = ConnectionFlags()
+        flags.configPath = config
+        flags.profiles = ["prod"]
+        let settings = try SettingsResolver.resolve(flags, environment: ["HOME": dir.path, "M4TOP_SECRET": "x"])
+        let server = try #require(settings.servers.first)
+        let utc = TimeZone(identifier: "UTC")!
+        let now = Date()
+        let conditions = [try CheckCondition(parsing: "today.calls<50%baseline", severity: .critical),
+                          try CheckCondition(parsing: "active_calls.total<1", severity: .warning)]
+        #expect(conditions[0].percentOfBaseline && !conditions[1].percentOfBaseline)
+
+        // No store yet: UNKNOWN's reason.
+        guard case .failure(let missing) = CheckCommand.againstBaseline(conditions, settings: settings, server: server, user: "admin", timeZone: utc, now: now) else {
+            Issue.record("a store that does not exist gave a baseline")
+            return
+        }
+        #expect(missing.message.contains("needs the history store"), "\(missing.message)")
+
+        let written = try HistoryStore.open(path: store).store
+        let moment = try #require(BaselineMoment.moment(.lastWeek, at: now, timeZone: utc))
+        try written.write([StoredSnapshot(server: "prod", user: "other", time: moment.time.addingTimeInterval(-60), ok: true, metrics: [.todayCalls: 100])])
+        guard case .failure(let noRow) = CheckCommand.againstBaseline(conditions, settings: settings, server: server, user: "admin", timeZone: utc, now: now) else {
+            Issue.record("no row for admin gave a baseline")
+            return
+        }
+        #expect(noRow.message.contains("no baseline for today.calls") && noRow.message.contains("prod admin"), "\(noRow.message)")
+
+        try written.write([StoredSnapshot(server: "prod", user: "admin", time: moment.time.addingTimeInterval(-60), ok: true, metrics: [.todayCalls: 100])])
+        let made = try CheckCommand.againstBaseline(conditions, settings: settings, server: server, user: "admin", timeZone: utc, now: now).get()
+        #expect(made[0].threshold == 50 && !made[0].percentOfBaseline, "50 % of 100")
+        #expect(made[1] == conditions[1], "absolute conditions untouched")
+    }
+
+    @Test("Parsing: a percent of last week must be positive; the hint names the form")
+    func parsing() {
+        #expect(throws: CheckCondition.Invalid.self) { try CheckCondition(parsing: "today.calls<0%baseline", severity: .critical) }
+        do {
+            _ = try CheckCondition(parsing: "today.calls=5", severity: .critical)
+        } catch {
+            #expect(error.message.contains("PATH<N%baseline"))
+        }
     }
 }

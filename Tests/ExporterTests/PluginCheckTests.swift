@@ -21,7 +21,7 @@ struct PluginCheckTests {
     }
 
     @Test("Mistakes are UNKNOWN with their reason", arguments: [
-        ("today.margin=10", "expected PATH<N or PATH>N"),
+        ("today.margin=10", "expected PATH<N, PATH>N or PATH<N%baseline"),
         ("today.bogus<1", "unknown metric 'today.bogus'"),
         ("today.calls_per_minute<1", "needs more than one answer"),
         ("stale>60", "needs more than one answer"),

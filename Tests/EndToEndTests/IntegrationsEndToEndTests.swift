@@ -670,7 +670,7 @@ struct IntegrationsEndToEndTests {
         #expect(!api.output.contains("wrong\n") && !api.output.contains(RequestSigner.sha1Hex("wrong")))
 
         let usage = try await check(["--critical", "active_calls.total=1"])
-        #expect(usage.status == 3 && usage.output.hasPrefix("M4 UNKNOWN - --critical 'active_calls.total=1': expected PATH<N or PATH>N"))
+        #expect(usage.status == 3 && usage.output.hasPrefix("M4 UNKNOWN - --critical 'active_calls.total=1': expected PATH<N, PATH>N or PATH<N%baseline"))
         // Nothing configured: never the embedded simulator's numbers reported as a server's.
         let nothing = try await Spawn.runWithStatus(["env", "-u", "M4TOP_SECRET", "XDG_CONFIG_HOME=/nonexistent", TmuxPane.binary, "check"])
         #expect(nothing.status == 3)

@@ -9,6 +9,21 @@ import Watch
 
 @Suite("--once --format json: a forecast object from the history store, over loopback")
 struct OneShotForecastTests {
+    /// Profile `prod` (user admin, UTC days) at `url`, its history in `store`.
+    static func settings(url: String, store: String, in dir: TempDir) throws -> RunSettings {
+        let config = dir.write("config.toml", """
+        history = "\(store)"
+        [profiles.prod]
+        url = "\(url)"
+        users = ["admin"]
+        timezone = "UTC"
+        """)
+        var flags = ConnectionFlags()
+        flags.configPath = config
+        flags.profiles = ["prod"]
+        return try SettingsResolver.resolve(flags, environment: ["HOME": dir.path, "M4TOP_SECRET": "s3cret"])
+    }
+
     @Test("With last week stored: today's calls scaled by last week's rest of the day; without a store: no forecast key")
     func forecast() async throws {
         var simSettings = SimulatorSettings()
@@ -17,17 +32,7 @@ struct OneShotForecastTests {
         defer { Task { await simulator.stop() } }
         let dir = TempDir()
         let store = dir.path + "/history.sqlite"
-        let config = dir.write("config.toml", """
-        history = "\(store)"
-        [profiles.prod]
-        url = "\(simulator.baseURL)"
-        users = ["admin"]
-        timezone = "UTC"
-        """)
-        var flags = ConnectionFlags()
-        flags.configPath = config
-        flags.profiles = ["prod"]
-        let settings = try SettingsResolver.resolve(flags, environment: ["HOME": dir.path, "M4TOP_SECRET": "s3cret"])
+        let settings = try Self.settings(url: simulator.baseURL, store: store, in: dir)
         let target = try #require(try await ServerTarget.openAll(settings.servers).first)
         let stats = try await target.client.fetch(user: "admin")
         let now = Date()
@@ -62,16 +67,7 @@ struct CheckBaselineTests {
     func againstLastWeek() throws {
         let dir = TempDir()
         let store = dir.path + "/history.sqlite"
-        let config = dir.write("config.toml", """
-        history = "\(store)"
-        [profiles.prod]
-        url = "http://127.0.0.1:9/billing"
-        users = ["admin"]
-        """)
-        var flags = ConnectionFlags()
-        flags.configPath = config
-        flags.profiles = ["prod"]
-        let settings = try SettingsResolver.resolve(flags, environment: ["HOME": dir.path, "M4TOP_SECRET": "x"])
+        let settings = try OneShotForecastTests.settings(url: "http://127.0.0.1:9/billing", store: store, in: dir)
         let server = try #require(settings.servers.first)
         let utc = TimeZone(identifier: "UTC")!
         let now = Date()

@@ -136,7 +136,7 @@ package struct CheckCommand: AsyncParsableCommand {
         do throws(HistoryError) { store = try HistoryStore.openReadOnly(path: path) } catch {
             return .failure(.init(message: "a %baseline condition needs the history store: \(error.message)"))
         }
-        let name = server.name.isEmpty ? server.target.storeName : server.name
+        let name = server.storeName
         let lastWeek: BaselineValues?
         do throws(HistoryError) { lastWeek = try store.baseline(server: name, user: user, now: now, timeZone: timeZone).lastWeek } catch {
             return .failure(.init(message: error.message))
@@ -144,14 +144,7 @@ package struct CheckCommand: AsyncParsableCommand {
         var absolute: [CheckCondition] = []
         for rule in rules {
             guard rule.percentOfBaseline else { absolute.append(rule); continue }
-            let rule = rule
-            let base: Decimal?
-            if rule.metric.id == .activeCallsTotal, let range = lastWeek?.activeRange {
-                base = rule.comparison == .below ? range.lowerBound : range.upperBound
-            } else {
-                base = rule.metric.id.flatMap { lastWeek?.metrics[$0] }
-            }
-            guard let base else {
+            guard let base = rule.metric.id.flatMap({ lastWeek?.base(of: $0, below: rule.comparison == .below) }) else {
                 let when = BaselineMoment.moment(.lastWeek, at: now, timeZone: timeZone)?.label(timeZone: timeZone) ?? "a week ago"
                 return .failure(.init(message: "no baseline for \(rule.metric.path): \(path) has no row for \(name) \(user) at \(when) (m4top exporter or a dashboard records them)"))
             }

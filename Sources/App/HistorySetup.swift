@@ -16,9 +16,7 @@ struct HistorySetup: Sendable {
     /// Never fails: a store that cannot be had turns history off for this run, with a notice.
     /// The demo keeps nothing (simulated numbers do not belong next to a real server's).
     static func open(_ settings: RunSettings, demo: Bool) -> HistorySetup {
-        let names = settings.servers.map { server in
-            server.name.isEmpty ? server.target.storeName : server.name
-        }
+        let names = settings.servers.map(\.storeName)
         guard let path = settings.historyPath, !demo else { return HistorySetup(recorder: nil, notice: nil, serverNames: names) }
         let logger = Logger(label: "m4top.history")
         do {
@@ -53,6 +51,11 @@ struct HistorySetup: Sendable {
         }
         return seeds
     }
+}
+
+extension ServerSettings {
+    /// The name a server's rows are stored under: its profile, else its URL.
+    var storeName: String { name.isEmpty ? target.storeName : name }
 }
 
 extension ServerSettings.Target {

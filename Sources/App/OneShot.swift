@@ -68,7 +68,7 @@ enum OneShot {
     /// Today's counters projected to midnight, scaled by last week's same day (else yesterday).
     static func forecast(_ store: HistoryStore?, target: ServerTarget, user: String, stats: QuickStats, now: Date) -> [OneShotOutput.ForecastLine] {
         guard let store else { return [] }
-        let server = target.settings.name.isEmpty ? target.settings.target.storeName : target.settings.name
+        let server = target.settings.storeName
         guard let baseline = try? store.baseline(server: server, user: user, now: now, timeZone: target.setup.timeZone) else { return [] }
         let input = MetricInput(stats: stats)
         return [MetricID.todayCalls, .todayDuration, .todayRevenue, .todaySelfCost, .todayProfit, .todayPrice].compactMap { id in

@@ -72,10 +72,7 @@ package struct DashboardState: Sendable {
     package var longChart: LongChart?
     /// Yesterday's and last week's numbers at this time of day, per user (the fleet's: alert
     /// rules judge by them too); a user without any has no entry.
-    package var baselines: [UserKey: UserBaseline] {
-        get { fleetState.baselines }
-        set { fleetState.baselines = newValue }
-    }
+    package var baselines: [UserKey: UserBaseline] { fleetState.baselines }
     /// The themes `t` cycles through; the shell holds the themes themselves, by name.
     package let themeNames: [String]
     package var themeIndex = 0

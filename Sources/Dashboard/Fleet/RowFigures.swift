@@ -42,7 +42,7 @@ package enum OverviewColumn: String, Sendable, CaseIterable {
 
     /// A number of this column as the overview writes it (a rate to one decimal place).
     package func format(_ value: Decimal) -> String {
-        if self == .vsLastWeek { return Self.percentText(value) }
+        if self == .vsLastWeek { return BaselineColumn.text(value) }
         switch metric?.metric.kind {
         case .money?: return MetricFormat.money(value)
         case .percent?: return MetricFormat.percent(value)
@@ -50,16 +50,6 @@ package enum OverviewColumn: String, Sendable, CaseIterable {
         case nil where self != .activeDelta: return ""
         case .count?, .duration?, .text?, nil: return MetricFormat.count(value)
         }
-    }
-
-    /// `-12%`, `+8%`; beyond +999 % or -100 % clamped, so that the column keeps its width.
-    package static func percentText(_ percent: Decimal) -> String {
-        var exact = percent, rounded = Decimal()
-        NSDecimalRound(&rounded, &exact, 0, .plain)
-        if rounded > 999 { return ">+999%" }
-        if rounded < -99 { return "-100%" }
-        let whole = NSDecimalNumber(decimal: rounded).intValue
-        return (whole > 0 ? "+" : "") + String(Int(whole)) + "%"
     }
 
     /// Names sort A to Z first, numbers largest first: what a NOC looks for at the top.

@@ -283,8 +283,7 @@ package struct OverviewView {
                 }
             case .vsLastWeek:
                 guard let value = state.value(column, of: key) else { continue }
-                let meaning = abs(value) < 5 ? 0 : Polarity.upIsGood.meaning(of: value)
-                right(column.format(value), meaning > 0 ? .good : meaning < 0 ? .bad : .muted)
+                right(column.format(value), BaselineColumn.role(value, polarity: .upIsGood))
             default:
                 guard let value = state.value(column, of: key) else { continue }
                 var role: Role = changed.contains(column) ? .highlight : base

@@ -57,12 +57,17 @@ enum PeriodPanel {
 enum BaselineColumn {
     static let width = 6
 
-    static func text(_ percent: Decimal) -> String { OverviewColumn.percentText(percent) }
+    static func text(_ percent: Decimal) -> String { UserBaseline.percentText(percent) }
+
+    /// Good or bad news by the metric's polarity; within 5 % either way is "as usual": muted,
+    /// not a colour that asks for attention.
+    static func role(_ percent: Decimal, polarity: Polarity) -> Role {
+        let meaning = abs(percent) < 5 ? 0 : polarity.meaning(of: percent)
+        return meaning > 0 ? .good : meaning < 0 ? .bad : .muted
+    }
 
     static func draw(_ percent: Decimal, polarity: Polarity, rightEdge: Int, y: Int, on canvas: inout Canvas) {
-        // Within 5 % either way is "as usual": muted, not a colour that asks for attention.
-        let meaning = abs(percent) < 5 ? 0 : polarity.meaning(of: percent)
-        canvas.putRight(text(percent), rightEdge: rightEdge, y: y, role: meaning > 0 ? .good : meaning < 0 ? .bad : .muted)
+        canvas.putRight(text(percent), rightEdge: rightEdge, y: y, role: role(percent, polarity: polarity))
     }
 
     /// `vs Tue 24 Nov 14:00 · midnight ≈ 5,120 calls, 812.40 revenue`

@@ -139,8 +139,7 @@ package struct WallView {
             return ("\(low == high ? low : "\(low)\u{2013}\(high)") on \(when)", .muted)
         }
         guard let percent = UserBaseline.percent(value, of: lastWeek.metrics[id]) else { return nil }
-        let meaning = abs(percent) < 5 ? 0 : metric.polarity.meaning(of: percent)
-        return ("\(OverviewColumn.percentText(percent)) vs \(when)", meaning > 0 ? .good : meaning < 0 ? .bad : .muted)
+        return ("\(BaselineColumn.text(percent)) vs \(when)", BaselineColumn.role(percent, polarity: metric.polarity))
     }
 
     /// A tile's name, whole: `Active calls`, `Today's revenue`, `Balance`.

@@ -95,7 +95,7 @@ package struct AlertBook: Sendable {
                 holds = judged.holds
                 clear = judged.clear
                 if let base, let percent = UserBaseline.percent(value, of: base) {
-                    shown += " (\(MetricFormat.format(base, kind: metric.kind) ?? "\(base)") last week, \(Self.signed(percent)))"
+                    shown += " (\(MetricFormat.format(base, kind: metric.kind) ?? "\(base)") last week, \(UserBaseline.percentText(percent)))"
                 }
             default:
                 // No value (a simple user's answer has no margin): nothing to judge; a firing
@@ -184,13 +184,6 @@ package struct AlertBook: Sendable {
     }
 
     // MARK: Inside
-
-    /// `-59%`: a change against last week, rounded to a whole percent.
-    static func signed(_ percent: Decimal) -> String {
-        var exact = percent, rounded = Decimal()
-        NSDecimalRound(&rounded, &exact, 0, .plain)
-        return (rounded > 0 ? "+" : "") + "\(rounded)%"
-    }
 
     /// One rule for one subject, one observation. Returns whether the bell should ring.
     private mutating func step(rule index: Int, subject: AlertSubject, holds: Bool, clear: Bool, value: String, now: Date) -> Bool {

@@ -111,15 +111,11 @@ package struct AlertRule: Sendable, Equatable {
         }
     }
 
-    /// Last week's value a baseline rule compares with: for active calls the minute's lowest
-    /// (`below`) or highest (`above`), so that a dip or a spike last week does not raise it.
+    /// Last week's value a baseline rule compares with (`BaselineValues.base`).
     package func base(from lastWeek: BaselineValues?) -> Decimal? {
-        guard let lastWeek, let metric else { return nil }
-        if metric == .activeCallsTotal, let range = lastWeek.activeRange {
-            if case .aboveBaseline = condition { return range.upperBound }
-            return range.lowerBound
-        }
-        return lastWeek.metrics[metric]
+        guard let metric else { return nil }
+        if case .aboveBaseline = condition { return lastWeek?.base(of: metric, below: false) }
+        return lastWeek?.base(of: metric, below: true)
     }
 
     package var isBaselineRule: Bool {

@@ -62,6 +62,14 @@ package struct BaselineValues: Sendable, Equatable {
         self.endOfDay = endOfDay
     }
 
+    /// What a threshold below (`below`) or above last week's value compares with: for active
+    /// calls that minute's lowest or highest (a minute row keeps both), so that a dip or a spike
+    /// last week does not move the line; for a counter its value then.
+    package func base(of metric: MetricID, below: Bool) -> Decimal? {
+        if metric == .activeCallsTotal, let range = activeRange { return below ? range.lowerBound : range.upperBound }
+        return metrics[metric]
+    }
+
     /// A row further back than this is not "that time": the store had a hole there (nobody was
     /// watching), and the baseline is absent rather than a guess.
     package static let tolerance: TimeInterval = 300
@@ -83,6 +91,16 @@ package struct UserBaseline: Sendable, Equatable {
     /// when the base is 0 (no percentage of nothing).
     package func percentVsLastWeek(_ metric: MetricID, current: Decimal?) -> Decimal? {
         Self.percent(current, of: lastWeek?.metrics[metric])
+    }
+
+    /// `-12%`, `+8%`; beyond +999 % or -100 % clamped, so that a column keeps its width.
+    package static func percentText(_ percent: Decimal) -> String {
+        var exact = percent, rounded = Decimal()
+        NSDecimalRound(&rounded, &exact, 0, .plain)
+        if rounded > 999 { return ">+999%" }
+        if rounded < -99 { return "-100%" }
+        let whole = NSDecimalNumber(decimal: rounded).intValue
+        return (whole > 0 ? "+" : "") + String(whole) + "%"
     }
 
     package static func percent(_ current: Decimal?, of base: Decimal?) -> Decimal? {

@@ -74,6 +74,7 @@ struct BaselineViewTests {
         let screen = render(state)
         #expect(screen.contains("-12% vs Wed 11 Nov 11:06") || screen.contains("+10% vs Wed 11 Nov 11:06"), "\(screen)")
         #expect(screen.contains("2\u{2013}5 on Wed 11 Nov 11:06"), "active calls: last week's range at that minute")
+        #expect(screen.components(separatedBy: "vs Wed 11 Nov").count - 1 == 1, "revenue only: the margin tile gives no percent of a percent (\(screen))")
     }
 }
 

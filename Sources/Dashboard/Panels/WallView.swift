@@ -138,7 +138,8 @@ package struct WallView {
             let low = MetricFormat.count(range.lowerBound), high = MetricFormat.count(range.upperBound)
             return ("\(low == high ? low : "\(low)\u{2013}\(high)") on \(when)", .muted)
         }
-        guard let percent = UserBaseline.percent(value, of: lastWeek.metrics[id]) else { return nil }
+        // A percent of a percent (margin) misleads: left out, as on the dashboard.
+        guard metric.kind != .percent, let percent = UserBaseline.percent(value, of: lastWeek.metrics[id]) else { return nil }
         return ("\(BaselineColumn.text(percent)) vs \(when)", BaselineColumn.role(percent, polarity: metric.polarity))
     }
 

@@ -71,12 +71,14 @@ package struct ConfigFile: Sendable {
     package let history: String?
     /// `history_days`: how long minute rows are kept.
     package let historyDays: Int?
+    /// `history_read_only = true`: the dashboard reads the store and never writes it.
+    package let historyReadOnly: Bool
     /// Why the file may not hold `secret` (see SecretFilePermissions), nil when it may.
     package let secretProblem: String?
     let document: TOMLDocument
 
     static let profileKeys = ProfileKey.table.map(\.name)
-    static let globalKeys = ["default_profile", "watch", "overview_interval", "bell", "rotate", "wall", "history", "history_days", "baseline_alert", "[[alerts]]", "[profiles.NAME]"]
+    static let globalKeys = ["default_profile", "watch", "overview_interval", "bell", "rotate", "wall", "history", "history_days", "history_read_only", "baseline_alert", "[[alerts]]", "[profiles.NAME]"]
     static let alertKeys = ["name", "metric", "below", "above", "below_baseline", "above_baseline", "min_baseline", "for", "severity", "users"]
     /// Limits of the per-server budget: past these a setting is a typo, not a policy.
     static let maxInFlightLimit = 64
@@ -129,6 +131,7 @@ package struct ConfigFile: Sendable {
         var alerts: [AlertRule]?
         var history: String?
         var historyDays: Int?
+        var historyReadOnly = false
         var profiles: [String: ProfileConfig] = [:]
         var baseEntries: [(String, TOMLDocument.Value)] = []
         for (key, value) in document.root {
@@ -156,6 +159,8 @@ package struct ConfigFile: Sendable {
                     throw ConfigError("\(document.location(ofKey: key)): key 'history_days': must be a whole number of days, 1-3650")
                 }
                 historyDays = days
+            case "history_read_only":
+                historyReadOnly = try entry.flag()
             case "bell":
                 bell = try entry.flag()
             case "baseline_alert":
@@ -213,6 +218,7 @@ package struct ConfigFile: Sendable {
         self.alerts = baselineAlert ? (alerts ?? AlertRule.builtIns) + [AlertRule.baselineBuiltIn] : alerts
         self.history = history
         self.historyDays = historyDays
+        self.historyReadOnly = historyReadOnly
         if let defaultProfile, profiles[defaultProfile] == nil {
             throw ConfigError("\(document.location(ofKey: "default_profile")): key 'default_profile': no [profiles.\(defaultProfile)] in the file")
         }

@@ -124,6 +124,8 @@ package struct ExporterCommand: AsyncParsableCommand {
             web = try webSettings(address: address)
             var resolved = try SettingsResolver.resolve(flags, environment: environment)
             if let history { resolved.historyPath = FileAccess.expandTilde(history, environment: environment) }
+            // `history_read_only` is for dashboards beside the exporter: the exporter records.
+            resolved.historyReadOnly = false
             settings = resolved
             if settings.isAutomaticDemo { throw ConfigError(Self.nothingConfigured(environment)) }
             targets = try await ServerTarget.openAll(settings.servers)
@@ -181,7 +183,7 @@ struct ExporterRun {
         // Every answer into the store, as the dashboard records it: a service that runs all the
         // time keeps the week that baselines compare with. The demo's numbers are never stored.
         let history = HistorySetup.open(settings, demo: targets.contains(where: \.isDemo))
-        defer { history.recorder?.close() }
+        defer { history.close() }
         if let notice = history.notice { Console.error("m4top exporter: \(notice)") }
         if let path = history.recorder?.store.path { Console.error("m4top exporter: recording every answer in \(TerminalSafeText.clean(path))") }
         let poller = makePoller(series: series, gates: gates, history: history)

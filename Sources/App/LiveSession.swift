@@ -14,13 +14,15 @@ enum LiveSession {
     static func run(settings: RunSettings, environment: [String: String], color: ColorChoice) async -> ExitStatus {
         let targets: [ServerTarget]
         do {
-            targets = try await ServerTarget.openAll(settings.servers)
+            // The demo's week is simulated first when there is a store to put it in.
+            let demoDays = settings.historyPath != nil && !settings.historyReadOnly ? settings.historyDays : nil
+            targets = try await ServerTarget.openAll(settings.servers, demoDays: demoDays.map { min($0, DemoHistory.maximumDays) })
         } catch {
             Console.error("m4top: \(error.message)")
             return .usage
         }
         func closeAll() async { for target in targets { await target.close() } }
-        let history = HistorySetup.open(settings, demo: targets.contains(where: \.isDemo))
+        let history = targets.contains(where: \.isDemo) ? HistorySetup.openDemo(settings) : HistorySetup.open(settings, demo: false)
         let colors = ColorPolicy.enabled(color, environment: environment)
         if let problem = Terminal.unsuitable(environment: environment) {
             Console.error("m4top: \(problem)")
@@ -99,6 +101,9 @@ final class LiveController {
         state.rotation = Rotation(period: settings.rotate)
         state.wallMetrics = settings.wallMetrics
         if targets.contains(where: \.isDemo) { state.demoNotice = DemoNotice.onScreen }
+        if targets.contains(where: { $0.demoPlan?.storeName == "prod" }) {
+            state.demoNotice = DemoNotice.dropAhead(at: Date().addingTimeInterval(DemoPlan.dropDelay))
+        }
         if let notice = history.notice { state.notice = (notice, Date().addingTimeInterval(60)) }
         self.state = state
     }
@@ -147,6 +152,7 @@ final class LiveController {
         perform([.applyTheme(state.themeName)])
         debugCrashIfAsked()
         dispatch(.pollDue(Date()))
+        startDemo()
         loadHistory()
         loadBaselinesEachMinute()
         // The first frame at once (rows waiting for their first answer): a poll's start and
@@ -209,7 +215,7 @@ final class LiveController {
 
     /// The charts from the store, read off the main queue; they arrive as an event.
     private func loadHistory() {
-        guard let store = history.recorder?.store else { return }
+        guard let store = history.store else { return }
         let names = history.serverNames
         let current = state.current
         let others = state.fleet.filter { $0 != current }.map { (key: $0, server: names[$0.server]) }
@@ -256,7 +262,7 @@ final class LiveController {
 
     /// Users a fresh `users_get` list brought: their stored history, off the main queue.
     private func loadHistoryOfNewUsers() {
-        guard let store = history.recorder?.store else { return }
+        guard let store = history.store else { return }
         let names = history.serverNames
         let fresh = state.fleet.filter { !seeded.contains($0) }
         guard !fresh.isEmpty else { return }
@@ -270,6 +276,38 @@ final class LiveController {
         }
     }
 
+    /// The dashboard's demo: prod's traffic drops after a minute (the baseline alert's cue), and
+    /// its temporary store gets a simulated week, off the main queue; charts and baselines are
+    /// read again when it is there.
+    private func startDemo() {
+        let plans = targets.compactMap(\.demoPlan)
+        guard !plans.isEmpty else { return }
+        for target in targets where target.demoPlan?.storeName == "prod" {
+            if let server = target.simulator?.server {
+                Task { await server.scheduleFault(.trafficDrop, after: DemoPlan.dropDelay) }
+            }
+        }
+        let weeks = targets.compactMap(\.demoWeek)
+        guard let store = history.store, history.temporaryFolder != nil, !weeks.isEmpty else { return }
+        Task.detached { [weak self] in
+            let started = Date()
+            do throws(HistoryError) {
+                try DemoHistory.seed(store, weeks: weeks, now: started)
+            } catch {
+                Logger(label: "m4top.history").error("the demo's week: \(error.message)")
+                return
+            }
+            Logger(label: "m4top.history").info("the demo's week seeded in \(Int(Date().timeIntervalSince(started) * 1000)) ms")
+            await MainActor.run {
+                guard let self else { return }
+                self.seeded.removeAll()
+                self.baselinesReadAt = nil
+                self.loadHistory()
+                self.loadBaselinesEachMinute()
+            }
+        }
+    }
+
     /// When baselines were last read, and whether a read is under way.
     private var baselinesReadAt: Date?
     private var readingBaselines = false
@@ -277,7 +315,7 @@ final class LiveController {
     /// Yesterday's and last week's numbers at this minute, for every watched user, read off the
     /// main queue once a minute (a baseline moves with the clock, not with the answers).
     private func loadBaselinesEachMinute() {
-        guard let store = history.recorder?.store, !readingBaselines else { return }
+        guard let store = history.store, !readingBaselines else { return }
         let now = Date()
         if let last = baselinesReadAt, now.timeIntervalSince(last) < 60 { return }
         baselinesReadAt = now
@@ -300,7 +338,7 @@ final class LiveController {
 
     /// A long chart range for one user, read off the main queue (a minute's peak per point).
     private func loadChart(_ key: UserKey, window: TimeInterval) {
-        guard let store = history.recorder?.store else { return }
+        guard let store = history.store else { return }
         let server = history.serverNames[key.server]
         Task.detached { [weak self] in
             let now = Date()
@@ -383,7 +421,7 @@ final class LiveController {
         sources.forEach { $0.cancel() }
         sources.removeAll()
         terminal.stop()
-        history.recorder?.close()
+        history.close()
         finished.resume(returning: ExitStatus(rawValue: status))
     }
 

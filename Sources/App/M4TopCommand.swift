@@ -220,6 +220,12 @@ package struct ScreenOptions: ParsableArguments {
     @Flag(name: .long, help: "Keep no history on disk (default: every snapshot in $XDG_STATE_HOME/m4top/history.sqlite).")
     package var noHistory = false
 
+    @Option(name: .long, help: ArgumentHelp("The history store to keep and read (default: the config's history, else $XDG_STATE_HOME/m4top/history.sqlite).", valueName: "path"))
+    package var history: String?
+
+    @Flag(name: .long, help: "Read charts and baselines from the history store without writing to it (e.g. the exporter's store).")
+    package var historyReadOnly = false
+
     @Option(name: .long, help: ArgumentHelp("Rotate the wall and the dashboard through the watched users, this many seconds each (R pauses).", valueName: "seconds"))
     package var rotate: Double?
 
@@ -236,6 +242,10 @@ package struct ScreenOptions: ParsableArguments {
             throw ValidationError("--rotate must be 0 (off) or 1-86400 seconds")
         }
         if wall, let start, start != .wall { throw ValidationError("--wall and --start \(start.rawValue) exclude each other") }
+        if noHistory && (history != nil || historyReadOnly) {
+            throw ValidationError("--no-history and --\(history != nil ? "history" : "history-read-only") exclude each other")
+        }
+        if history?.isEmpty == true { throw ValidationError("--history needs a path") }
     }
 
     func apply(to flags: inout ConnectionFlags) {
@@ -243,6 +253,8 @@ package struct ScreenOptions: ParsableArguments {
         flags.bell = bell
         flags.rotate = rotate
         flags.noHistory = noHistory
+        flags.historyPath = history
+        flags.historyReadOnly = historyReadOnly
         flags.theme = theme
     }
 }

@@ -67,6 +67,9 @@ package struct RunSettings: Sendable {
     /// The history store; nil: keep nothing on disk (`--no-history`, `history = "off"`).
     package var historyPath: String?
     package var historyDays = RunSettings.defaultHistoryDays
+    /// Read the store, never write it (`--history-read-only`, `history_read_only`): another
+    /// process (the exporter) records.
+    package var historyReadOnly = false
     /// Eight: "the same time last week" and the rest of that day (a forecast's scale) must still
     /// be in the store; with seven, pruning took last week's minute just as it was asked for.
     package static let defaultHistoryDays = 8
@@ -107,6 +110,9 @@ package struct ConnectionFlags: Sendable, Equatable {
     package var bell = false
     package var rotate: Double?
     package var noHistory = false
+    /// `--history PATH`: before the config's `history`.
+    package var historyPath: String?
+    package var historyReadOnly = false
 
     package init() {}
 }
@@ -164,15 +170,22 @@ package enum SettingsResolver {
             throw ConfigError("\(flags.interval != nil ? "--interval" : "\(where_): key 'interval'"): must be \(Limits.describe(Limits.interval)) seconds, not \(interval)")
         }
         var settings = RunSettings(servers: servers, interval: interval, start: flags.start, theme: flags.theme ?? first.theme)
-        // The demo's simulators run ten times faster than the clock: its rows move faster too.
+        // The demo's servers are small and busy: their rows move every few seconds.
         let defaultOverview = servers.contains(where: \.isDemo) ? Self.demoOverviewInterval : FleetState.defaultOverviewInterval
         settings.overviewInterval = flags.overviewInterval ?? config?.overviewInterval ?? defaultOverview
         settings.bell = flags.bell || (config?.bell ?? false)
         settings.rotate = flags.rotate ?? config?.rotate ?? 0
         settings.wallMetrics = config?.wall
         settings.alertRules = config?.alerts
+        // The demo shows the baseline alert firing (its traffic drop): the built-in, a minute's `for`.
+        if servers.contains(where: \.isDemo) {
+            var rule = AlertRule.baselineBuiltIn
+            rule.forSeconds = 60
+            settings.alertRules = (config?.alerts ?? AlertRule.builtIns).filter { $0.name != rule.name } + [rule]
+        }
         settings.historyDays = config?.historyDays ?? RunSettings.defaultHistoryDays
-        switch config?.history {
+        settings.historyReadOnly = flags.historyReadOnly || (config?.historyReadOnly ?? false)
+        switch flags.historyPath ?? config?.history {
         case _ where flags.noHistory: settings.historyPath = nil
         case "off"?: settings.historyPath = nil
         case let path?: settings.historyPath = FileAccess.expandTilde(path, environment: environment)
@@ -187,10 +200,13 @@ package enum SettingsResolver {
     /// `--demo` (or nothing configured): two simulated servers, `prod` and `lab`, so a newcomer
     /// sees the overview; `--user` picks prod's users.
     static func demoServers(_ flags: ConnectionFlags, automatic: Bool) -> [ServerSettings] {
+        let zone = DemoNotice.busyZone()
         func demo(_ name: String, users: [String], allUsers: Bool) -> ServerSettings {
-            ServerSettings(name: name, target: .demo(automatic: automatic), users: users, allUsers: allUsers,
-                           adminName: flags.adminName ?? "admin", method: flags.get ? .get : .post, hashDisabled: false,
-                           insecureTLS: false, timeout: flags.timeout ?? 10, interval: flags.interval ?? 5)
+            var server = ServerSettings(name: name, target: .demo(automatic: automatic), users: users, allUsers: allUsers,
+                                        adminName: flags.adminName ?? "admin", method: flags.get ? .get : .post, hashDisabled: false,
+                                        insecureTLS: false, timeout: flags.timeout ?? 10, interval: flags.interval ?? 5)
+            server.timeZone = zone
+            return server
         }
         if !flags.users.isEmpty {
             return [demo("demo", users: unique(flags.users), allUsers: false)]

@@ -272,6 +272,39 @@ package final class HistoryStore: Sendable {
         }
     }
 
+    /// Minute rows written as they are (the demo's seeded week): one value per minute, so its
+    /// first and last are the same, and so are its lowest and highest active calls.
+    package func writeMinutes(_ rows: [MinuteSample]) throws(HistoryError) {
+        guard !rows.isEmpty else { return }
+        do {
+            try pool.write { db in
+                let statement = try db.makeStatement(sql: """
+                    INSERT OR REPLACE INTO minute (server, user, minute, first, last, active_min, active_max) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """)
+                for row in rows {
+                    try statement.execute(arguments: [row.server, row.user, row.minute, row.values, row.values, row.active, row.active])
+                }
+            }
+        } catch {
+            throw HistoryError("cannot write \(path): \(Self.describe(error))")
+        }
+    }
+
+    /// Successful snapshots from samples already encoded (the demo's last day), at their times.
+    package func writeSnapshots(_ rows: [(sample: MinuteSample, time: Date)]) throws(HistoryError) {
+        guard !rows.isEmpty else { return }
+        do {
+            try pool.write { db in
+                let statement = try db.makeStatement(sql: "INSERT INTO snapshot (server, user, time, ok, metrics) VALUES (?, ?, ?, 1, ?)")
+                for (sample, time) in rows {
+                    try statement.execute(arguments: [sample.server, sample.user, time.timeIntervalSince1970, sample.values])
+                }
+            }
+        } catch {
+            throw HistoryError("cannot write \(path): \(Self.describe(error))")
+        }
+    }
+
     /// Rows older than a day become one row per minute per user (first, last, min and max of
     /// every metric); minute rows older than `days` go.
     package func prune(now: Date, days: Int) throws(HistoryError) {
@@ -421,6 +454,34 @@ package final class HistoryStore: Sendable {
             result[id] = Decimal(string: String(value))
         }
         return result
+    }
+}
+
+/// One user's values at one minute, written as a minute row (encoded once: the same values at
+/// a later minute are `at(minute:)`, without encoding them again).
+package struct MinuteSample: Sendable {
+    package let server: String
+    package let user: String
+    /// Minutes since 1970.
+    package let minute: Int
+    let values: String
+    let active: String?
+
+    package init(server: String, user: String, minute: Int, metrics: [MetricID: Decimal]) {
+        self.init(server: server, user: user, minute: minute, values: HistoryStore.encode(metrics),
+                  active: metrics[.activeCallsTotal].map { "\($0)" })
+    }
+
+    private init(server: String, user: String, minute: Int, values: String, active: String?) {
+        self.server = server
+        self.user = user
+        self.minute = minute
+        self.values = values
+        self.active = active
+    }
+
+    package func at(minute: Int) -> MinuteSample {
+        MinuteSample(server: server, user: user, minute: minute, values: values, active: active)
     }
 }
 

@@ -20,6 +20,8 @@ package enum Fault: String, Sendable, CaseIterable {
     case apiDisabled = "api-disabled"
     /// Values laced with escape sequences, C1 controls and bidi overrides.
     case hostile
+    /// New calls arrive at a third of the normal rate: the outage a baseline alert is for.
+    case trafficDrop = "traffic-drop"
 
     package var summary: String {
         switch self {
@@ -32,13 +34,15 @@ package enum Fault: String, Sendable, CaseIterable {
         case .elasticsearch: return "answer Cannot connect to Elasticsearch"
         case .apiDisabled: return "answer API Requests are disabled"
         case .hostile: return "put terminal escape sequences into values"
+        case .trafficDrop: return "new calls arrive at a third of the normal rate"
         }
     }
 }
 
-/// Which faults are on, and until when (nil = until cleared).
+/// Which faults are on, from when, and until when (nil = until cleared).
 package struct FaultBoard: Sendable {
     private var until: [Fault: Date?] = [:]
+    private var from: [Fault: Date] = [:]
     package var latencyMilliseconds = 1500
 
     package init() {}
@@ -46,14 +50,25 @@ package struct FaultBoard: Sendable {
     package mutating func set(_ fault: Fault, for seconds: Double?, now: Date = Date()) {
         // updateValue, not subscript: assigning a nil `Date?` through the subscript would remove the key.
         until.updateValue(seconds.map { now.addingTimeInterval($0) }, forKey: fault)
+        from[fault] = nil
     }
 
+    /// A fault that comes on `delay` seconds from now (the demo's traffic drop), until cleared.
+    package mutating func schedule(_ fault: Fault, after delay: Double, now: Date = Date()) {
+        until.updateValue(nil, forKey: fault)
+        from[fault] = now.addingTimeInterval(max(0, delay))
+    }
+
+    /// When a scheduled fault comes on (nil when it is not scheduled).
+    package func start(of fault: Fault) -> Date? { from[fault] }
+
     package mutating func clear(_ fault: Fault? = nil) {
-        if let fault { until[fault] = nil } else { until.removeAll() }
+        if let fault { until[fault] = nil; from[fault] = nil } else { until.removeAll(); from.removeAll() }
     }
 
     package func isOn(_ fault: Fault, now: Date = Date()) -> Bool {
         guard let entry = until[fault] else { return false }
+        if let start = from[fault], now < start { return false }
         guard let end = entry else { return true }
         return now < end
     }

@@ -65,10 +65,20 @@ package actor SimulatedServer {
                                   peakCallsPerMinute: peakCallsPerMinute, timeZone: timeZone)
     }
 
+    /// A server whose traffic so far is `model` (the demo's, after its simulated week).
+    package init(settings: SimulatorSettings, model: TrafficModel, faults: FaultBoard = FaultBoard()) {
+        self.settings = settings
+        self.faults = faults
+        self.sampleMode = false
+        self.clock = SimulatedClock(start: model.date, speed: 1)
+        self.model = model
+    }
+
     // MARK: Control
 
     package func update(_ change: (inout SimulatorSettings) -> Void) { change(&settings) }
     package func setFault(_ fault: Fault, seconds: Double?) { faults.set(fault, for: seconds) }
+    package func scheduleFault(_ fault: Fault, after delay: Double) { faults.schedule(fault, after: delay) }
     package func clearFaults(_ fault: Fault? = nil) { faults.clear(fault) }
     package func setLatency(milliseconds: Int) { faults.latencyMilliseconds = max(0, milliseconds) }
     /// Moves simulated time forward at once (the traffic in between is simulated too).
@@ -77,6 +87,11 @@ package actor SimulatedServer {
     /// Simulated time now, and the model moved up to it.
     package func snapshot() -> (now: Date, model: TrafficModel) {
         let now = clock.now()
+        // The drop counts from when it came on, not from the last request before it.
+        if let start = faults.start(of: .trafficDrop), start > model.date, start < now, model.trafficFactor == 1 {
+            model.advance(to: start)
+        }
+        model.trafficFactor = faults.isOn(.trafficDrop, now: now) ? 1.0 / 3 : 1
         model.advance(to: now)
         return (now, model)
     }
@@ -194,34 +209,65 @@ package actor SimulatedServer {
     private func adminAnswer() -> String {
         if sampleMode { return AnswerXML.success(sections: AnswerXML.seedSample) }
         let (_, model) = snapshot()
-        let active = settings.pinnedActiveCalls.map { (total: $0, answered: $0) } ?? model.activeCalls()
-        return AnswerXML.success(sections: [
-            ("today", adminValues(model.system.today)),
-            ("month", adminValues(model.system.month)),
-            ("active_calls", [("total", String(active.total)), ("answered_calls", String(active.answered))]),
-        ])
+        let answer = model.answer(for: settings.adminName, settings: settings)
+        return AnswerXML.success(sections: answer.sections, fields: answer.fields)
     }
 
-    private func adminValues(_ totals: CallTotals) -> [(String, String)] {
-        [("calls", String(totals.calls)), ("duration", String(totals.duration)),
-         ("revenue", AnswerXML.money(totals.revenue)), ("self_cost", AnswerXML.money(totals.selfCost)),
-         ("profit", AnswerXML.money(totals.profit)), ("margin", String(totals.margin))]
-    }
-
-    /// A simple user sees calls, duration, price and balance (element names are the simulator's
-    /// best guess: the vendor does not document them), and active calls only if allowed.
     private func userAnswer(_ user: String) -> String {
         let (_, model) = snapshot()
-        guard let totals = model.totals(forUser: user) else { return AnswerXML.success(sections: []) }
+        let answer = model.answer(for: user, settings: settings)
+        return AnswerXML.success(sections: answer.sections, fields: answer.fields)
+    }
+}
+
+extension TrafficModel {
+    /// Everything a user's answer is made from, now: equal states give equal answers. The demo
+    /// keeps a week of them and turns them into history rows later.
+    package struct UserState: Equatable, Sendable {
+        let isAdmin: Bool
+        let totals: Totals?
+        let active: Int
+        let answered: Int
+        let balanceMicros: Int?
+    }
+
+    package func state(of user: String, settings: SimulatorSettings) -> UserState {
+        if user == settings.adminName {
+            let active = settings.pinnedActiveCalls.map { (total: $0, answered: $0) } ?? activeCalls()
+            return UserState(isAdmin: true, totals: system, active: active.total, answered: active.answered, balanceMicros: nil)
+        }
+        let active = activeCalls(forUser: user)
+        return UserState(isAdmin: false, totals: totals(forUser: user), active: active.total, answered: active.answered,
+                         balanceMicros: balanceMicros(forUser: user))
+    }
+
+    /// What `quickstats_get` answers for `user` now.
+    package func answer(for user: String, settings: SimulatorSettings) -> (sections: [AnswerXML.Section], fields: [(String, String)]) {
+        state(of: user, settings: settings).answer(settings: settings)
+    }
+}
+
+extension TrafficModel.UserState {
+    /// The answer as (element, value) lists: the system's numbers for the admin, a simple user's
+    /// own for the others (element names are the simulator's best guess: the vendor does not
+    /// document them), active calls only if allowed. Shared by the server and the demo's seeded
+    /// history, so that both say the same.
+    package func answer(settings: SimulatorSettings) -> (sections: [AnswerXML.Section], fields: [(String, String)]) {
+        let active: AnswerXML.Section = ("active_calls", [("total", String(self.active)), ("answered_calls", String(answered))])
+        guard let totals else { return ([], []) }
+        if isAdmin {
+            func values(_ totals: CallTotals) -> [(String, String)] {
+                [("calls", String(totals.calls)), ("duration", String(totals.duration)),
+                 ("revenue", Money.text(micros: totals.revenueMicros)), ("self_cost", Money.text(micros: totals.selfCostMicros)),
+                 ("profit", Money.text(micros: totals.profitMicros)), ("margin", String(totals.margin))]
+            }
+            return ([("today", values(totals.today)), ("month", values(totals.month)), active], [])
+        }
         func values(_ t: CallTotals) -> [(String, String)] {
-            [("calls", String(t.calls)), ("duration", String(t.duration)), ("price", AnswerXML.money(t.revenue))]
+            [("calls", String(t.calls)), ("duration", String(t.duration)), ("price", Money.text(micros: t.revenueMicros))]
         }
         var sections: [AnswerXML.Section] = [("today", values(totals.today)), ("month", values(totals.month))]
-        if settings.showActiveCallsToUsers {
-            let active = model.activeCalls(forUser: user)
-            sections.append(("active_calls", [("total", String(active.total)), ("answered_calls", String(active.answered))]))
-        }
-        let balance = model.balance(forUser: user).map(AnswerXML.money) ?? "0"
-        return AnswerXML.success(sections: sections, fields: [("balance", balance)])
+        if settings.showActiveCallsToUsers { sections.append(active) }
+        return (sections, [("balance", balanceMicros.map { Money.text(micros: $0) } ?? "0")])
     }
 }

@@ -78,6 +78,87 @@ struct TrafficModelTests {
         #expect(skipping.now(real: real) == Self.date("2026-11-29T00:59:00Z"))
     }
 
+    /// Calls answered between two times (a day's worth at most: today resets at midnight).
+    static func calls(seed: UInt64, from start: String, hours: Double, factor: Double = 1) -> Int {
+        var model = TrafficModel(users: [], start: date(start), seed: seed, backfill: false)
+        model.trafficFactor = factor
+        model.advance(to: date(start).addingTimeInterval(hours * 3600))
+        return model.system.today.calls
+    }
+
+    @Test("A week has a shape: a Wednesday afternoon is busier than a Sunday's, and the same seed gives the same week")
+    func weeklyShape() {
+        // Wed 25 Nov and Sun 29 Nov 2026, 13:00-17:00 UTC, three seeds each.
+        for seed in [1, 2, 3] as [UInt64] {
+            let wednesday = Self.calls(seed: seed, from: "2026-11-25T13:00:00Z", hours: 4)
+            let sunday = Self.calls(seed: seed, from: "2026-11-29T13:00:00Z", hours: 4)
+            #expect(Double(sunday) < Double(wednesday) * 0.5, "seed \(seed): Sunday \(sunday), Wednesday \(wednesday)")
+            #expect(Self.calls(seed: seed, from: "2026-11-25T13:00:00Z", hours: 4) == wednesday)
+        }
+    }
+
+    @Test("The traffic-drop factor: a third of the arrivals")
+    func trafficDrop() {
+        let normal = Self.calls(seed: 4, from: "2026-11-25T09:00:00Z", hours: 6)
+        let dropped = Self.calls(seed: 4, from: "2026-11-25T09:00:00Z", hours: 6, factor: 1.0 / 3)
+        let ratio = Double(dropped) / Double(normal)
+        #expect(ratio > 0.25 && ratio < 0.42, "\(dropped) of \(normal)")
+    }
+
+    @Test("The server's traffic-drop fault slows arrivals from when it comes on")
+    func serverTrafficDrop() async {
+        let start = Self.date("2026-11-25T09:00:00Z")
+        func callsAfterTwoHours(dropping: Bool) async -> Int {
+            let server = SimulatedServer(seed: 9, start: start)
+            let before = await server.snapshot().model.system.today.calls
+            if dropping { await server.setFault(.trafficDrop, seconds: nil) }
+            await server.skip(seconds: 7200)
+            return await server.snapshot().model.system.today.calls - before
+        }
+        let normal = await callsAfterTwoHours(dropping: false)
+        let dropped = await callsAfterTwoHours(dropping: true)
+        #expect(Double(dropped) < Double(normal) * 0.45, "\(dropped) of \(normal)")
+        #expect(Double(dropped) > Double(normal) * 0.2, "\(dropped) of \(normal)")
+    }
+
+    @Test("A scheduled fault comes on after its delay and stays until cleared")
+    func scheduledFault() {
+        let now = Self.date("2026-11-25T09:00:00Z")
+        var board = FaultBoard()
+        board.schedule(.trafficDrop, after: 60, now: now)
+        #expect(!board.isOn(.trafficDrop, now: now.addingTimeInterval(59)))
+        #expect(board.isOn(.trafficDrop, now: now.addingTimeInterval(60)))
+        #expect(board.isOn(.trafficDrop, now: now.addingTimeInterval(86_400)))
+        #expect(board.start(of: .trafficDrop) == now.addingTimeInterval(60))
+        board.clear(.trafficDrop)
+        #expect(!board.isOn(.trafficDrop, now: now.addingTimeInterval(120)))
+        #expect(board.start(of: .trafficDrop) == nil)
+        board.set(.trafficDrop, for: nil, now: now)
+        #expect(board.isOn(.trafficDrop, now: now), "set, not scheduled: on at once")
+    }
+
+    @Test("Money in millionths: written as the server writes sums; margin rounded half away from zero")
+    func money() {
+        let cases: [(Int, String)] = [(0, "0"), (1_447_500, "1.4475"), (-500_000, "-0.5"), (12_000_000, "12"), (1, "0.000001"),
+                                      (-12_000_001, "-12.000001"), (3_734_166, "3.734166")]
+        for (micros, text) in cases {
+            #expect(Money.text(micros: micros) == text)
+            #expect(Money.text(micros: micros) == AnswerXML.money(Money.decimal(micros: micros)), "the same text Decimal gave")
+            #expect(Money.micros(Decimal(string: text)!) == micros)
+        }
+        #expect(Money.micros(Decimal(string: "0.0000015")!) == 2)
+        #expect(Money.micros(Decimal(string: "-0.0000015")!) == -2)
+        var totals = CallTotals()
+        totals.revenue = 1
+        totals.selfCost = Decimal(string: "1.005")!
+        #expect(totals.margin == -1, "-0.5% rounds away from zero")
+        totals.revenue = 2
+        totals.selfCost = Decimal(string: "1.99")!
+        #expect(totals.margin == 1, "0.5%")
+        totals.selfCost = Decimal(string: "1.991")!
+        #expect(totals.margin == 0, "0.45%")
+    }
+
     @Test("Balances fall as users call; margin follows profit")
     func balancesAndMargin() {
         let start = Self.date("2026-11-28T09:00:00Z")

@@ -272,21 +272,37 @@ struct DashboardEndToEndTests {
         try await pane.expectShellUsable("simulate after Ctrl-C")
     }
 
-    @Test("With no --url and no config file, the demo starts by itself on the overview of two servers")
+    @Test("With no --url and no config file, the demo starts by itself on the overview of two servers, with last week to compare with")
     func demoByDefault() async throws {
         let pane = try TmuxPane()
-        try pane.run("\(Self.bin)")
+        // Its own temporary folder: the demo's store must be in it while it runs, and gone after.
+        let temporary = NSTemporaryDirectory() + "m4top-demo-test-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: temporary) }
+        try pane.run("TMPDIR=\(temporary) \(Self.bin)")
         let screen = try await pane.waitFor("the demo's overview") { screen in
             ["DEMO", "overview", "prod http://127.0.0.1:", "Σ fleet", "users on 2 servers", "alice", "REVENUE"].allSatisfy(screen.contains)
         }
-        #expect(screen.contains("simulated"))
+        #expect(screen.contains("falls to a third"), "the demo says its traffic drop is coming")
+        // The simulated week arrives in seconds: every row compares its revenue with last week's.
+        let compared = try await pane.waitFor("VS 7D with percents", timeout: 60) { screen in
+            screen.contains("VS 7D") && screen.split(separator: "\n").contains { $0.contains("Σ admin") && $0.contains("%") && $0.contains("live") }
+        }
+        #expect(compared.range(of: #"alice .* [+-]\d+% "#, options: .regularExpression) != nil, "\(compared)")
+        let stores = try FileManager.default.contentsOfDirectory(atPath: temporary).filter { $0.hasPrefix("m4top-demo-") }
+        #expect(stores.count == 1, "the demo's store is in the temporary folder: \(stores)")
         try pane.keys("Enter")
-        try await pane.waitFor("prod's admin dashboard") { $0.contains("admin (admin) 1/") && $0.contains("Revenue") && $0.contains("prod http") }
+        let dashboard = try await pane.waitFor("prod's admin dashboard with last week") { screen in
+            screen.contains("admin (admin) 1/") && screen.contains("Revenue") && screen.contains("prod http") && screen.contains("vs ")
+        }
+        #expect(dashboard.range(of: #"Calls +[\d,]+ +[+-]\d+%"#, options: .regularExpression) != nil, "the Today panel's vs-last-week column: \(dashboard)")
         try pane.keys("?")
         try await pane.waitFor(text: "refresh now")
         try pane.keys("Escape")
         try pane.keys("q")
         try await pane.expectShellUsable("q in demo")
+        let left = try FileManager.default.contentsOfDirectory(atPath: temporary).filter { $0.hasPrefix("m4top-demo-") }
+        #expect(left.isEmpty, "the demo's store goes with it: \(left)")
     }
 }
 

@@ -51,6 +51,8 @@ package struct DashboardState: Sendable {
         case userList(selection: Int)
         /// `a`: every firing, resolution and acknowledgement; `scroll` lines from the newest.
         case alertLog(scroll: Int)
+        /// `v`: the last answer of the user on screen, exactly as sent; `scroll` lines from the top.
+        case answer(scroll: Int)
     }
 
     /// Servers, users, answers, the scheduler and alerts: everything that is not the screen.

@@ -13,6 +13,8 @@ package enum Action: Hashable, Sendable {
     case toggleScreen(ScreenMode)
     /// `a`: the alert log.
     case openAlertLog
+    /// The last answer, every value exactly as sent.
+    case openAnswer
     /// `x`: acknowledge the firing alerts (their bell stops).
     case acknowledgeAlerts
     /// `R`: pause or resume the rotation through users.
@@ -36,6 +38,7 @@ package enum Action: Hashable, Sendable {
         case .openUserList: return "user-list"
         case .toggleScreen(let mode): return mode.rawValue
         case .openAlertLog: return "alert-log"
+        case .openAnswer: return "answer"
         case .acknowledgeAlerts: return "acknowledge"
         case .toggleRotation: return "rotation"
         case .shorterChart: return "chart-shorter"
@@ -129,6 +132,7 @@ package enum KeyMap {
         Binding([.character("l"), .enter], .openUserList, help: "pick a user from the list"),
     ] + Screens.all.compactMap { $0.toggle } + [
         Binding([.character("a")], .openAlertLog, help: "alert log: every firing and resolution"),
+        Binding([.character("v")], .openAnswer, help: "the last answer, every value exactly as the server sent it"),
         Binding([.character("x")], .acknowledgeAlerts, help: "acknowledge firing alerts (the bell stops)"),
         Binding([.character("R")], .toggleRotation, help: "pause / resume rotation through users"),
         Binding([.character("[")], .shorterChart, help: "chart range shorter (15m 1h 6h 24h 7d)"),
@@ -173,6 +177,15 @@ package enum KeyMap {
         Binding([.down, .character("j")], .down, help: "newer"),
         Binding([.character("x")], .acknowledge, help: "acknowledge firing alerts"),
         Binding([.escape, .character("a")], .close, help: "close the log"),
+        Binding([.character("q"), .control("c")], .quit, help: "quit"),
+    ]
+
+    package static let answer: [Binding<OverlayAction>] = [
+        Binding([.up, .character("k")], .up, help: "scroll up"),
+        Binding([.down, .character("j")], .down, help: "scroll down"),
+        Binding([.pageUp], .pageUp, help: "a page up"),
+        Binding([.pageDown, .character(" ")], .pageDown, help: "a page down"),
+        Binding([.escape, .character("v")], .close, help: "close"),
         Binding([.character("q"), .control("c")], .quit, help: "quit"),
     ]
 

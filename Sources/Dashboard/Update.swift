@@ -158,6 +158,18 @@ package enum DashboardUpdate {
             case .choose, .pageUp, .pageDown, nil: break
             }
             return []
+        case .answer(let scroll):
+            let (page, last) = AnswerOverlay.pageRows(state)
+            switch KeyMap.action(for: key, in: KeyMap.answer) {
+            case .quit: return [.quit(status: quitStatus)]
+            case .close: state.overlay = .none
+            case .up: state.overlay = .answer(scroll: max(0, min(last, scroll) - 1))
+            case .down: state.overlay = .answer(scroll: min(last, scroll + 1))
+            case .pageUp: state.overlay = .answer(scroll: max(0, min(last, scroll) - page))
+            case .pageDown: state.overlay = .answer(scroll: min(last, scroll + page))
+            case .choose, .acknowledge, nil: break
+            }
+            return []
         case .userList(let selection):
             switch KeyMap.action(for: key, in: KeyMap.userList) {
             case .quit: return [.quit(status: quitStatus)]
@@ -194,6 +206,8 @@ package enum DashboardUpdate {
             return show(state.screen == mode ? .dashboard : mode, &state)
         case .openAlertLog:
             state.overlay = .alertLog(scroll: 0)
+        case .openAnswer:
+            state.overlay = .answer(scroll: 0)
         case .acknowledgeAlerts:
             state.alerts.acknowledgeAll(now: state.now)
         case .toggleRotation:

@@ -1,6 +1,7 @@
 @testable import Dashboard
 import Foundation
 import M4API
+import Screen
 import Watch
 import Testing
 
@@ -50,5 +51,38 @@ struct NumberFitTests {
             #expect(!line.contains("…"), "\(width)x\(height): \(line)")
         }
         #expect(text.contains("e37"), "the count, scaled, at \(width)x\(height):\n\(text)")
+    }
+
+    @Test("v: the last answer, every value whole as sent (the scaled 38-digit count too), long text wrapped, scrolling within bounds")
+    func answerOverlay() {
+        var state = Fixture.state()
+        state.width = 60
+        state.height = 18
+        let calls = String(repeating: "9", count: 38)
+        let note = String(repeating: "long text ", count: 20)
+        let stats = QuickStats(sections: [
+            Fixture.section("today", [("calls", calls), ("duration", "345"), ("revenue", "12345678901234567890123")]),
+            Fixture.section("month", [("calls", "19"), ("duration", "2182"), ("revenue", "6.04")]),
+            Fixture.section("active_calls", [("total", "3"), ("answered_calls", "2")]),
+        ], fields: [StatField(name: "note", text: note)])
+        _ = DashboardUpdate.update(&state, .pollDue(Fixture.t0))
+        _ = DashboardUpdate.update(&state, .fetched(Fixture.key("admin"), result: .success(stats), at: Fixture.t0))
+        _ = DashboardUpdate.update(&state, .key(.character("v")))
+        #expect(state.overlay == .answer(scroll: 0))
+        let text = DashboardView(glyphs: .unicode, timeZone: TimeZone(identifier: "UTC")!).render(state).text
+        #expect(text.contains("Last answer") && text.contains(calls), "the count whole:\n\(text)")
+        #expect(text.contains("12345678901234567890123"))
+        let lines = AnswerOverlay.lines(state, width: 40)
+        #expect(lines.allSatisfy { CharacterWidth.of($0.text) <= 40 }, "wrapped to the width")
+        #expect(lines.map(\.text).joined().filter { $0 != " " } .contains(note.filter { $0 != " " }), "the long value whole, over several lines")
+        let last = AnswerOverlay.pageRows(state).last
+        #expect(last > 0, "more lines than a 60x18 page")
+        for _ in 0..<(last + 5) { _ = DashboardUpdate.update(&state, .key(.character("j"))) }
+        #expect(state.overlay == .answer(scroll: last), "never scrolled past the end")
+        _ = DashboardUpdate.update(&state, .key(.character("k")))
+        #expect(state.overlay == .answer(scroll: last - 1))
+        _ = DashboardUpdate.update(&state, .key(.escape))
+        #expect(state.overlay == DashboardState.Overlay.none)
+        #expect(KeyMap.helpLines().contains { $0.keys == "v" }, "in help")
     }
 }

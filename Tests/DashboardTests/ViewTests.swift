@@ -188,6 +188,7 @@ struct ViewTests {
     @Test("The help screen comes from the key table")
     func help() {
         var state = twoPolls()
+        state.height = 50  // every line on one page (scrolling is tested in HelpTests)
         _ = U.update(&state, .key(.character("?")))
         let text = DashboardView(glyphs: .unicode, timeZone: utc).render(state).text
         for line in KeyMap.helpLines() { #expect(text.contains(line.text), "\(line.text)") }

@@ -62,6 +62,7 @@ enum Overlays {
         case .help(let scroll): HelpOverlay.draw(HelpOverlay.lines(state), scroll: scroll, in: screen, on: &canvas, context)
         case .userList(let selection): UserListOverlay.draw(state, selection: selection, in: screen, on: &canvas, context)
         case .alertLog(let scroll): AlertLogOverlay.draw(state, scroll: scroll, in: screen, on: &canvas, context)
+        case .answer(let scroll): AnswerOverlay.draw(state, scroll: scroll, in: screen, on: &canvas, context)
         }
     }
 

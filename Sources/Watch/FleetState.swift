@@ -111,6 +111,16 @@ package struct FleetState: Sendable {
         watch(server: index, users: users)
     }
 
+    /// The same users listed again: only those blocked or unblocked since `before` change
+    /// whether they are polled.
+    package mutating func followBlocked(server index: Int, before: [String: M4User]) {
+        let was = Set(before.values.lazy.filter(\.blocked).map(\.username))
+        let now = Set(servers[index].directory.values.lazy.filter(\.blocked).map(\.username))
+        for name in was.symmetricDifference(now) where userStates[UserKey(server: index, name: name)] != nil {
+            scheduler.setPolled(UserKey(server: index, name: name), !now.contains(name))
+        }
+    }
+
     /// Changes what is known about a server. (A new directory takes effect on polling through
     /// `setUsers`, which follows it.)
     package mutating func updateServer(_ index: Int, _ change: (inout WatchedServer) -> Void) {

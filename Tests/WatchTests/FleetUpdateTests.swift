@@ -82,6 +82,26 @@ struct FleetUpdateTests {
         #expect(fleet.userStates[UserKey(server: 0, name: "bob")] != nil)
     }
 
+    @Test("The same list again keeps every user's state; a user blocked or unblocked since stops or starts being polled")
+    func userListAgain() {
+        var fleet = Self.fleet()
+        let bob = UserKey(server: 0, name: "bob")
+        var list = [M4User(id: "0", username: "admin"), M4User(id: "2", username: "bob", balance: 5)]
+        _ = FleetUpdate.update(&fleet, .userListFetched(server: 0, result: .success(list), at: Self.t0))
+        _ = FleetUpdate.update(&fleet, .fetched(bob, result: .success(Self.answer(calls: 7)), at: Self.t0.addingTimeInterval(1)))
+        #expect(fleet.scheduler.isPolled(bob))
+        list[1].balance = 4
+        list[1].blocked = true
+        _ = FleetUpdate.update(&fleet, .userListFetched(server: 0, result: .success(list), at: Self.t0.addingTimeInterval(600)))
+        #expect(!fleet.scheduler.isPolled(bob), "blocked since: listed, not polled")
+        #expect(fleet.userStates[bob]?.latest?.section("today")?.number("calls") == 7, "its state kept")
+        #expect(fleet.servers[0].directory["bob"]?.balance == 4, "the directory follows the list")
+        list[1].blocked = false
+        _ = FleetUpdate.update(&fleet, .userListFetched(server: 0, result: .success(list), at: Self.t0.addingTimeInterval(1200)))
+        #expect(fleet.scheduler.isPolled(bob))
+        #expect(fleet.watched.map(\.name) == ["admin", "bob"])
+    }
+
     @Test("The exporter's retention keeps only the latest answer, with the same facts")
     func latestOnly() {
         var fleet = Self.fleet(retention: 0)

@@ -316,6 +316,8 @@ package struct PollScheduler: Sendable {
     }
 
     package func isInFlight(_ key: UserKey) -> Bool { self[slot: key]?.inFlight ?? false }
+    /// Polled at all (a blocked user is listed, never asked for).
+    package func isPolled(_ key: UserKey) -> Bool { self[slot: key]?.polled ?? false }
 
     /// The server's retry, while it is backing off.
     package func retryAt(server: Int) -> Date? {

@@ -9,11 +9,18 @@ package struct HistoryCommand: AsyncParsableCommand {
     package static let configuration = CommandConfiguration(
         commandName: "history",
         abstract: "Print the stored snapshots (CSV or JSON lines).",
-        usage: "m4top history [--profile NAME] [--user NAME] [--since 24h|TIME] [--format csv|json] [--config PATH]",
+        usage: """
+        m4top history [--profile NAME] [--user NAME] [--since 24h|TIME] [--until TIME] [--format csv|json] [--config PATH]
+          m4top history --at TIME [--profile NAME] [--user NAME] [--format csv|json]
+          m4top history --alerts [--since 24h|TIME] [--until TIME] [--format csv|json]
+        """,
         discussion: """
         Columns: time (UTC, ISO 8601), server (the profile's name, or the URL), \
         user, status (ok, error, or minute for a minute's last values older than a day), error (its kind), then \
-        every metric path. The store: $XDG_STATE_HOME/m4top/history.sqlite, or the config's history = "PATH".
+        every metric path. --at TIME: one row per server and user, its latest at or before TIME (the fleet as it \
+        stood then). --alerts: the alert log instead (time, server, user, event, severity, rule, value). \
+        TIME: 2h (ago), 03:12, yesterday 14:00, 2026-11-30 14:00 (local), or with Z or an offset. \
+        The store: $XDG_STATE_HOME/m4top/history.sqlite, or the config's history = "PATH".
         """
     )
 
@@ -32,6 +39,12 @@ package struct HistoryCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Until: as --since.", valueName: "when"))
     var until: String?
 
+    @Option(name: .long, help: ArgumentHelp("The fleet as of this moment: each user's latest row at or before it.", valueName: "when"))
+    var at: String?
+
+    @Flag(name: .long, help: "The alert log (fired, resolved, acknowledged) instead of snapshots.")
+    var alerts = false
+
     @Option(name: .long, help: "csv or json (one object per line).")
     var format: Format = .csv
 
@@ -44,6 +57,9 @@ package struct HistoryCommand: AsyncParsableCommand {
     package func validate() throws {
         if let since, Self.parseWhen(since, now: Date()) == nil { throw ValidationError("--since: '\(since)' is not an age (24h) or a time (2026-11-28T10:00)") }
         if let until, Self.parseWhen(until, now: Date()) == nil { throw ValidationError("--until: '\(until)' is not an age (24h) or a time (2026-11-28T10:00)") }
+        if let at, Self.parseWhen(at, now: Date()) == nil { throw ValidationError("--at: '\(at)' is not an age (2h), a time of day (03:12) or a date and time (2026-11-28 10:00)") }
+        if at != nil && (since != nil || until != nil) { throw ValidationError("--at is one moment: it excludes --since and --until") }
+        if at != nil && alerts { throw ValidationError("--at and --alerts exclude each other (use --until for the log up to a moment)") }
     }
 
     package func run() async throws {
@@ -59,12 +75,20 @@ package struct HistoryCommand: AsyncParsableCommand {
         }
         let now = Date()
         var snapshots: [StoredSnapshot] = []
+        var events: [StoredAlertEvent] = []
         if FileManager.default.fileExists(atPath: path) {
             do {
                 // Read-only: a broken file is reported, never moved aside or replaced.
                 let store = try HistoryStore.openReadOnly(path: path)
-                snapshots = try store.snapshots(server: server, user: user, since: since.flatMap { Self.parseWhen($0, now: now) },
-                                                until: until.flatMap { Self.parseWhen($0, now: now) })
+                let from = since.flatMap { Self.parseWhen($0, now: now) }, to = until.flatMap { Self.parseWhen($0, now: now) }
+                if alerts {
+                    events = try store.alertEvents(since: from, until: to)
+                        .filter { (server == nil || $0.server == server) && (user == nil || $0.user == user) }
+                } else if let moment = at.flatMap({ Self.parseWhen($0, now: now) }) {
+                    snapshots = try store.fleet(at: moment, server: server, user: user)
+                } else {
+                    snapshots = try store.snapshots(server: server, user: user, since: from, until: to)
+                }
                 if store.damagedRows > 0 {
                     Console.error("m4top history: skipped \(store.damagedRows) damaged row\(store.damagedRows == 1 ? "" : "s") in \(path) (a value of the wrong type)")
                 }
@@ -74,6 +98,10 @@ package struct HistoryCommand: AsyncParsableCommand {
             }
         } else {
             Console.error("m4top history: no store at \(path) yet: nothing has been recorded")
+        }
+        if alerts {
+            FileHandle.standardOutput.write(Data(Self.alertLog(events, format: format).utf8))
+            return
         }
         let ids = MetricTable.storedMetrics.compactMap(\.id)
         var out = ""
@@ -103,22 +131,34 @@ package struct HistoryCommand: AsyncParsableCommand {
         }
     }
 
-    /// `24h`, `30m`, `90s`, `7d` before now; or an ISO 8601 time, local when it has no zone.
+    /// `24h`, `30m`, `90s`, `7d` before now; `03:12`, `yesterday 14:00`; or a date and time,
+    /// local when it has no zone (`MomentText`).
     static func parseWhen(_ text: String, now: Date) -> Date? {
-        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
-        if let unit = text.last.flatMap({ units[$0] }), let amount = Double(text.dropLast()), amount >= 0, amount.isFinite {
-            return now.addingTimeInterval(-amount * unit)
+        MomentText.parse(text, now: now, timeZone: .current)
+    }
+
+    /// The alert log, oldest first: CSV with a header, or one JSON object per line.
+    static func alertLog(_ events: [StoredAlertEvent], format: Format) -> String {
+        var out = format == .csv ? "time,server,user,event,severity,rule,value\n" : ""
+        for event in events {
+            let fields: [(String, String?)] = [("time", timeText(event.time)), ("server", event.server), ("user", event.user),
+                                               ("event", event.kind.rawValue), ("severity", event.severity.rawValue),
+                                               ("rule", event.rule), ("value", event.value)]
+            switch format {
+            case .csv: out += fields.map { csvField($0.1 ?? "") }.joined(separator: ",") + "\n"
+            case .json: out += "{" + fields.compactMap { name, value in value.map { "\"\(name)\": \(jsonString($0))" } }.joined(separator: ", ") + "}\n"
+            }
         }
-        let withZone = ISO8601DateFormatter()
-        if let date = withZone.date(from: text) { return date }
-        for format in ["yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd"] {
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.timeZone = .current
-            formatter.dateFormat = format
-            if let date = formatter.date(from: text) { return date }
-        }
-        return nil
+        return out
+    }
+
+    static func csvField(_ text: String) -> String {
+        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+    }
+
+    static func jsonString(_ text: String) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes])) ?? Data("[\"\"]".utf8)
+        return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
     }
 
     static func timeText(_ date: Date) -> String {
@@ -130,19 +170,13 @@ package struct HistoryCommand: AsyncParsableCommand {
     }
 
     static func csvRow(_ snapshot: StoredSnapshot, metrics ids: [MetricID]) -> String {
-        func field(_ text: String) -> String {
-            text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
-        }
-        let fixed = [timeText(snapshot.time), field(snapshot.server), field(snapshot.user), status(snapshot), snapshot.errorKind ?? ""]
+        let fixed = [timeText(snapshot.time), csvField(snapshot.server), csvField(snapshot.user), status(snapshot), snapshot.errorKind ?? ""]
         return (fixed + ids.map { snapshot.metrics[$0].map { "\($0)" } ?? "" }).joined(separator: ",")
     }
 
     /// One object per line; numbers as exact decimal text (JSON numbers), absent ones left out.
     static func jsonLine(_ snapshot: StoredSnapshot, metrics ids: [MetricID]) -> String {
-        func string(_ text: String) -> String {
-            let data = (try? JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes])) ?? Data("[\"\"]".utf8)
-            return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
-        }
+        let string = jsonString
         var parts = ["\"time\": \(string(timeText(snapshot.time)))", "\"server\": \(string(snapshot.server))",
                      "\"user\": \(string(snapshot.user))", "\"status\": \(string(status(snapshot)))"]
         if let kind = snapshot.errorKind { parts.append("\"error\": \(string(kind))") }

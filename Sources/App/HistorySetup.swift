@@ -39,7 +39,7 @@ struct HistorySetup: Sendable {
         let logger = Logger(label: "m4top.history")
         if settings.historyReadOnly {
             do {
-                return HistorySetup(store: try HistoryStore.openReadOnly(path: path), serverNames: names)
+                return HistorySetup(store: try HistoryStore.openReadOnly(path: path), serverNames: names, days: settings.historyDays)
             } catch {
                 logger.error("\(error.message)")
                 return HistorySetup(notice: "history is off this run (read-only): \(error.message)", serverNames: names)
@@ -48,7 +48,8 @@ struct HistorySetup: Sendable {
         do {
             let (store, notice) = try HistoryStore.open(path: path)
             if let notice { logger.warning("\(notice)") }
-            return HistorySetup(recorder: recorder(store, days: settings.historyDays, logger: logger), notice: notice, serverNames: names)
+            return HistorySetup(recorder: recorder(store, days: settings.historyDays, logger: logger), notice: notice, serverNames: names,
+                                days: settings.historyDays)
         } catch {
             logger.error("\(error.message)")
             return HistorySetup(notice: "history is off this run: \(error.message)", serverNames: names)

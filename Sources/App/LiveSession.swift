@@ -98,6 +98,11 @@ final class LiveController {
         state.width = terminal.width
         state.height = terminal.height
         state.alerts = AlertBook(rules: settings.alertRules ?? AlertRule.builtIns, bell: settings.bell)
+        // The alert log as it stood when m4top last ended: it survives a restart.
+        if let store = history.store, let events = try? store.alertEvents(since: Date().addingTimeInterval(-Double(history.days) * 86_400),
+                                                                         limit: AlertBook.logLimit) {
+            state.alerts.restore(log: events.compactMap { $0.event(serverNames: history.serverNames) })
+        }
         state.rotation = Rotation(period: settings.rotate)
         state.wallMetrics = settings.wallMetrics
         if targets.contains(where: \.isDemo) { state.demoNotice = DemoNotice.onScreen }

@@ -11,6 +11,7 @@ package final class HistoryRecorder: Sendable {
     package let store: HistoryStore
     private let queue = DispatchQueue(label: "m4top.history")
     private let buffer = Mutex<[StoredSnapshot]>([])
+    private let alertBuffer = Mutex<[StoredAlertEvent]>([])
     private let stopped = Mutex(false)
     private let flushes = Mutex(0)
     private let days: Int
@@ -55,6 +56,11 @@ package final class HistoryRecorder: Sendable {
         buffer.withLock { $0.append(snapshot) }
     }
 
+    package func record(_ events: [StoredAlertEvent]) {
+        guard !events.isEmpty else { return }
+        alertBuffer.withLock { $0 += events }
+    }
+
     /// Writes what is buffered, now, and stops the timer (the end of a run).
     package func close() {
         stopped.withLock { $0 = true }
@@ -66,10 +72,15 @@ package final class HistoryRecorder: Sendable {
             defer { pending.removeAll(keepingCapacity: true) }
             return pending
         }
+        let alerts = alertBuffer.withLock { pending -> [StoredAlertEvent] in
+            defer { pending.removeAll() }
+            return pending
+        }
         // Nothing to write proves nothing about the disk: a failing store stays failing.
-        guard !batch.isEmpty else { return }
+        guard !batch.isEmpty || !alerts.isEmpty else { return }
         do {
             try store.write(batch)
+            try store.write(alertEvents: alerts)
             if let ended = troubleState.withLock({ state -> WriteTrouble? in defer { state = nil }; return state }) {
                 onProblem("history: writing again; \(ended.lost) snapshot\(ended.lost == 1 ? " was" : "s were") not kept")
             }
@@ -96,6 +107,8 @@ package struct HistorySink: FleetSink {
     package let recorder: HistoryRecorder
     /// Per server, the name it is stored under.
     package let serverNames: [String]
+    /// How many of the alert book's events are stored already.
+    private let alertsSeen = AlertCursor()
 
     package init(recorder: HistoryRecorder, serverNames: [String]) {
         self.recorder = recorder
@@ -103,11 +116,31 @@ package struct HistorySink: FleetSink {
     }
 
     package func fleet(_ fleet: FleetState, took event: FleetEvent) {
+        // The alert log's new lines (an acknowledgement made by a key is among them by the
+        // next event: a tick comes every second).
+        let logged = fleet.alerts.eventsLogged
+        let fresh = alertsSeen.advance(to: logged)
+        if fresh > 0 {
+            recorder.record(fleet.alerts.log.suffix(fresh).map { StoredAlertEvent($0, serverNames: serverNames) })
+        }
         guard case .fetched(let key, let result, let at) = event else { return }
         let server = serverNames[key.server]
         switch result {
         case .success(let stats): recorder.record(.answer(stats, server: server, user: key.name, at: at))
         case .failure(let error): recorder.record(.failure(error, server: server, user: key.name, at: at))
+        }
+    }
+}
+
+/// A count that only moves forward, shared by copies of a sink.
+private final class AlertCursor: Sendable {
+    private let seen = Mutex(0)
+
+    /// Moves to `total`; returns how many are new.
+    func advance(to total: Int) -> Int {
+        seen.withLock { seen in
+            defer { seen = max(seen, total) }
+            return max(0, total - seen)
         }
     }
 }

@@ -248,6 +248,21 @@ package final class HistoryStore: Sendable {
                 migrator.registerMigration("v\(version): the metric table's version \(version)") { _ in }
             }
         }
+        // Not tied to the metric table: the alert log, so that it survives a restart and a
+        // moment's firing alerts can be read back.
+        migrator.registerMigration("alert events") { db in
+            try db.create(table: "alert_event") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("time", .double).notNull()
+                table.column("server", .text).notNull()
+                table.column("user", .text)
+                table.column("kind", .text).notNull()
+                table.column("severity", .text).notNull()
+                table.column("rule", .text).notNull()
+                table.column("value", .text).notNull()
+            }
+            try db.create(index: "alert_event_by_time", on: "alert_event", columns: ["time"])
+        }
         return migrator
     }
 
@@ -330,6 +345,7 @@ package final class HistoryStore: Sendable {
                 // A time that is not a number (edited by hand) would never age out.
                 try db.execute(sql: "DELETE FROM snapshot WHERE typeof(time) NOT IN ('integer', 'real')")
                 try db.execute(sql: "DELETE FROM minute WHERE minute < ?", arguments: [Int(oldest / 60)])
+                try db.execute(sql: "DELETE FROM alert_event WHERE time < ?", arguments: [oldest])
             }
         } catch {
             throw HistoryError("cannot prune \(path): \(Self.describe(error))")

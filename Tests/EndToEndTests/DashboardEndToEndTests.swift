@@ -529,7 +529,7 @@ struct WallEndToEndTests {
         try await pane.expectShellUsable("q on the wall")
     }
 
-    @Test("A fall of active calls fires the rule after its for, rings once, shows CRIT, is logged, x acknowledges, recovery resolves")
+    @Test("A fall of active calls fires the rule after its for, rings once, shows CRIT, is logged, x acknowledges, recovery resolves; the log survives a restart")
     func alertCycle() async throws {
         let sim = try await Self.simulator(active: 23)
         defer { Task { await sim.stop() } }
@@ -539,6 +539,7 @@ struct WallEndToEndTests {
         url = "\(sim.baseURL)"
         interval = 1
         bell = true
+        history = "\(dir)/history.sqlite"
         [[alerts]]
         name = "calls dropped"
         metric = "active_calls.total"
@@ -571,6 +572,22 @@ struct WallEndToEndTests {
         try await pane.waitFor(text: "resolved calls dropped")
         try pane.keys("q")
         try await pane.expectShellUsable("q after alerts")
+
+        // A restart: the log is read back from the store, all three lines.
+        try pane.run("M4TOP_SECRET=secret \(DashboardEndToEndTests.bin) --config \(dir)/config.toml")
+        try await pane.waitFor(text: "Total 9")
+        try pane.keys("a")
+        let log = try await pane.waitFor("the log after a restart") { screen in
+            ["FIRED CRIT calls dropped", "acked calls dropped", "resolved calls dropped"].allSatisfy(screen.contains)
+        }
+        #expect(!log.contains("firing)") || log.contains("(0 firing)"), "nothing fires from the old log: \(log)")
+        try pane.keys("q")
+        try await pane.expectShellUsable("q after the restart")
+        let printed = try await Spawn.runWithStatus([DashboardEndToEndTests.bin, "history", "--alerts", "--config", dir + "/config.toml"]).output
+        let lines = printed.split(separator: "\n").map(String.init)
+        #expect(lines.first == "time,server,user,event,severity,rule,value")
+        #expect(lines.dropFirst().map { $0.split(separator: ",")[3] } == ["fired", "acknowledged", "resolved"], "\(printed)")
+        #expect(lines.dropFirst().allSatisfy { $0.contains(",admin,") && $0.contains(",critical,calls dropped,") }, "\(printed)")
     }
 
     @Test("--rotate shows the next user after its period; R pauses")

@@ -38,6 +38,15 @@ package struct AlertEvent: Sendable, Equatable {
     package let severity: Severity
     package let subject: AlertSubject
     package let value: String
+
+    package init(time: Date, kind: Kind, rule: String, severity: Severity, subject: AlertSubject, value: String) {
+        self.time = time
+        self.kind = kind
+        self.rule = rule
+        self.severity = severity
+        self.subject = subject
+        self.value = value
+    }
 }
 
 /// A firing alert, for the screens.
@@ -238,6 +247,17 @@ package struct AlertBook: Sendable {
 
     private mutating func record(_ event: AlertEvent) {
         log.append(event)
+        eventsLogged += 1
         if log.count > Self.logLimit { log.removeFirst() }
+    }
+
+    /// Events logged by this book since it was made (restored ones not counted): a sink that
+    /// stores them writes the newest `eventsLogged - seen`.
+    package private(set) var eventsLogged = 0
+
+    /// The log as it was before a restart (from the history store), oldest first; nothing
+    /// fires from it: firing is judged again from fresh answers.
+    package mutating func restore(log events: [AlertEvent]) {
+        log = Deque(events.suffix(Self.logLimit))
     }
 }

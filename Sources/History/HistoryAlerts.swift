@@ -1,0 +1,142 @@
+import Foundation
+import GRDB
+import Watch
+
+/// One line of the alert log as stored: its subject by the server's stored name (the profile,
+/// or the URL), not by this run's server number.
+package struct StoredAlertEvent: Sendable, Equatable {
+    package var time: Date
+    package var server: String
+    /// Nil for a server-wide alert.
+    package var user: String?
+    package var kind: AlertEvent.Kind
+    package var severity: Severity
+    package var rule: String
+    package var value: String
+
+    package init(time: Date, server: String, user: String?, kind: AlertEvent.Kind, severity: Severity, rule: String, value: String) {
+        self.time = time
+        self.server = server
+        self.user = user
+        self.kind = kind
+        self.severity = severity
+        self.rule = rule
+        self.value = value
+    }
+
+    package init(_ event: AlertEvent, serverNames: [String]) {
+        let server = serverNames.indices.contains(event.subject.server) ? serverNames[event.subject.server] : "?"
+        let user: String?
+        switch event.subject {
+        case .user(let key): user = key.name
+        case .server: user = nil
+        }
+        self.init(time: event.time, server: server, user: user, kind: event.kind, severity: event.severity, rule: event.rule, value: event.value)
+    }
+
+    /// Back into this run's log, when its server is watched (`serverNames`).
+    package func event(serverNames: [String]) -> AlertEvent? {
+        guard let index = serverNames.firstIndex(of: server) else { return nil }
+        let subject: AlertSubject = user.map { .user(UserKey(server: index, name: $0)) } ?? .server(index)
+        return AlertEvent(time: time, kind: kind, rule: rule, severity: severity, subject: subject, value: value)
+    }
+}
+
+extension HistoryStore {
+    package func write(alertEvents: [StoredAlertEvent]) throws(HistoryError) {
+        guard !alertEvents.isEmpty else { return }
+        do {
+            try pool.write { db in
+                let statement = try db.makeStatement(sql: """
+                    INSERT INTO alert_event (time, server, user, kind, severity, rule, value) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """)
+                for event in alertEvents {
+                    try statement.execute(arguments: [event.time.timeIntervalSince1970, event.server, event.user, event.kind.rawValue,
+                                                      event.severity.rawValue, event.rule, event.value])
+                }
+            }
+        } catch {
+            throw HistoryError("cannot write \(path): \(Self.describe(error))")
+        }
+    }
+
+    /// Alert events in time order, the newest `limit` of those in [since, until]. A row that
+    /// does not read (edited by hand) is skipped and counted, as for snapshots.
+    package func alertEvents(since: Date? = nil, until: Date? = nil, limit: Int? = nil) throws(HistoryError) -> [StoredAlertEvent] {
+        do {
+            return try pool.read { db in
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT time, server, user, kind, severity, rule, value FROM alert_event WHERE time >= ? AND time <= ?
+                    ORDER BY time DESC, id DESC LIMIT ?
+                    """, arguments: [since?.timeIntervalSince1970 ?? -Double.greatestFiniteMagnitude,
+                                     until?.timeIntervalSince1970 ?? Double.greatestFiniteMagnitude, limit ?? -1])
+                return rows.compactMap { row -> StoredAlertEvent? in
+                    damaged.check { () throws -> StoredAlertEvent? in
+                        guard let kind = AlertEvent.Kind(rawValue: try row.decode(String.self, forColumn: "kind")),
+                              let severity = Severity(rawValue: try row.decode(String.self, forColumn: "severity")) else { return nil }
+                        return StoredAlertEvent(time: Date(timeIntervalSince1970: try row.decode(forColumn: "time")),
+                                                server: try row.decode(forColumn: "server"), user: try row.decode(forColumn: "user"),
+                                                kind: kind, severity: severity, rule: try row.decode(forColumn: "rule"),
+                                                value: try row.decode(forColumn: "value"))
+                    } ?? nil
+                }.reversed()
+            }
+        } catch {
+            throw HistoryError("cannot read \(path): \(Self.describe(error))")
+        }
+    }
+}
+
+extension HistoryStore {
+    /// The fleet as of `moment`: for every server and user in the store (or the one asked
+    /// for), its latest row at or before it: an answer, a failure, or a minute's last values.
+    package func fleet(at moment: Date, server: String? = nil, user: String? = nil) throws(HistoryError) -> [StoredSnapshot] {
+        let time = moment.timeIntervalSince1970
+        do {
+            return try pool.read { db in
+                var pairs = Set<[String]>()
+                for table in ["snapshot", "minute"] {
+                    for row in try Row.fetchAll(db, sql: "SELECT DISTINCT server, user FROM \(table)") {
+                        guard let server: String = damaged.check({ try row.decode(forColumn: "server") }),
+                              let user: String = damaged.check({ try row.decode(forColumn: "user") }) else { continue }
+                        pairs.insert([server, user])
+                    }
+                }
+                let wanted = pairs.filter { (server == nil || $0[0] == server) && (user == nil || $0[1] == user) }
+                    .sorted { ($0[0], $0[1]) < ($1[0], $1[1]) }
+                let latest = try db.cachedStatement(sql: """
+                    SELECT time, ok, error_kind, metrics FROM snapshot WHERE server = ? AND user = ? AND time <= ? ORDER BY time DESC LIMIT 1
+                    """)
+                let minute = try db.cachedStatement(sql: """
+                    SELECT minute, last, active_max FROM minute WHERE server = ? AND user = ? AND minute <= ? ORDER BY minute DESC LIMIT 1
+                    """)
+                var result: [StoredSnapshot] = []
+                for pair in wanted {
+                    var best: StoredSnapshot?
+                    if let row = try Row.fetchOne(latest, arguments: [pair[0], pair[1], time]) {
+                        best = damaged.check {
+                            StoredSnapshot(server: pair[0], user: pair[1], time: Date(timeIntervalSince1970: try row.decode(forColumn: "time")),
+                                           ok: try row.decode(forColumn: "ok"), errorKind: try row.decode(forColumn: "error_kind"),
+                                           metrics: Self.decode(try row.decode(String?.self, forColumn: "metrics")))
+                        }
+                    }
+                    if let row = try Row.fetchOne(minute, arguments: [pair[0], pair[1], Int((time / 60).rounded(.down))]),
+                       let number: Int = damaged.check({ try row.decode(forColumn: "minute") }),
+                       best.map({ $0.time.timeIntervalSince1970 < Double(number) * 60 }) ?? true {
+                        best = damaged.check {
+                            var snapshot = StoredSnapshot(server: pair[0], user: pair[1], time: Date(timeIntervalSince1970: Double(number) * 60), ok: true,
+                                                          metrics: Self.decode(try row.decode(String?.self, forColumn: "last")))
+                            snapshot.isMinute = true
+                            snapshot.activePeak = (try row.decode(String?.self, forColumn: "active_max")).flatMap { Decimal(string: $0) }
+                            return snapshot
+                        } ?? best
+                    }
+                    if let best { result.append(best) }
+                }
+                return result
+            }
+        } catch {
+            throw HistoryError("cannot read \(path): \(Self.describe(error))")
+        }
+    }
+}

@@ -96,10 +96,22 @@ extension HistoryStore {
             return try pool.read { db in
                 var pairs = Set<[String]>()
                 for table in ["snapshot", "minute"] {
-                    for row in try Row.fetchAll(db, sql: "SELECT DISTINCT server, user FROM \(table)") {
-                        guard let server: String = damaged.check({ try row.decode(forColumn: "server") }),
-                              let user: String = damaged.check({ try row.decode(forColumn: "user") }) else { continue }
-                        pairs.insert([server, user])
+                    // Each server and user once, by skipping along the (server, user, time) index:
+                    // a seek per user, not a scan of every row (a week of 1,000 users is 13 M rows).
+                    let nextServer = try db.cachedStatement(sql: "SELECT server FROM \(table) WHERE server > ? ORDER BY server LIMIT 1")
+                    let nextUser = try db.cachedStatement(sql: "SELECT user FROM \(table) WHERE server = ? AND user > ? ORDER BY server, user LIMIT 1")
+                    // A name that is not text (edited by hand) ends its walk: counted, never a trap.
+                    func text(_ row: Row?, _ column: String) -> String? {
+                        row.flatMap { row in damaged.check { try row.decode(String.self, forColumn: column) } }
+                    }
+                    var serverName = ""
+                    while let found = text(try Row.fetchOne(nextServer, arguments: [serverName]), "server") {
+                        serverName = found
+                        var userName = ""
+                        while let next = text(try Row.fetchOne(nextUser, arguments: [serverName, userName]), "user") {
+                            userName = next
+                            pairs.insert([serverName, userName])
+                        }
                     }
                 }
                 let wanted = pairs.filter { (server == nil || $0[0] == server) && (user == nil || $0[1] == user) }

@@ -252,6 +252,12 @@ if let users = ProcessInfo.processInfo.environment["M4TOP_BENCH_HISTORY_WEEK"].f
         let passes = try (0..<3).map { _ in try clock.measure { found = try reopened!.baselines(for: requests, now: time) } }
         print(String(format: "  baselines for every user (%d yesterday, %d last week): %.0f ms cold, %.0f ms warm",
                      found.filter { $0.yesterday != nil }.count, found.filter { $0.lastWeek != nil }.count, ms(passes[0]), ms(passes[2])))
+        // Replay's read: the whole fleet as of a moment (`m4top history --at`), in the full-
+        // resolution day and in the minute rows.
+        var rows = 0
+        let recent = try clock.measure { rows = try reopened!.fleet(at: time.addingTimeInterval(-3 * 3600)).count }
+        let older = try clock.measure { _ = try reopened!.fleet(at: time.addingTimeInterval(-5 * 86_400)) }
+        print(String(format: "  the fleet as of a moment (%d users): %.0f ms 3 hours back, %.0f ms 5 days back", rows, ms(recent), ms(older)))
     } catch {
         print("week store bench: \(error)")
     }

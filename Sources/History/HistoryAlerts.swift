@@ -65,6 +65,8 @@ extension HistoryStore {
     package func alertEvents(since: Date? = nil, until: Date? = nil, limit: Int? = nil) throws(HistoryError) -> [StoredAlertEvent] {
         do {
             return try pool.read { db in
+                // A store from before the log was kept, read without migrating it: no events.
+                guard try db.tableExists("alert_event") else { return [] }
                 let rows = try Row.fetchAll(db, sql: """
                     SELECT time, server, user, kind, severity, rule, value FROM alert_event WHERE time >= ? AND time <= ?
                     ORDER BY time DESC, id DESC LIMIT ?
@@ -146,6 +148,53 @@ extension HistoryStore {
                     if let best { result.append(best) }
                 }
                 return result
+            }
+        } catch {
+            throw HistoryError("cannot read \(path): \(Self.describe(error))")
+        }
+    }
+}
+
+/// Who a server listed (`users_get`) from `time` on: kept when it changes, for replay.
+package struct StoredUserList: Sendable, Equatable {
+    package var time: Date
+    package var server: String
+    package var users: [String]
+
+    package init(time: Date, server: String, users: [String]) {
+        self.time = time
+        self.server = server
+        self.users = users
+    }
+}
+
+extension HistoryStore {
+    package func write(userLists: [StoredUserList]) throws(HistoryError) {
+        guard !userLists.isEmpty else { return }
+        do {
+            try pool.write { db in
+                for list in userLists {
+                    try db.execute(sql: "INSERT INTO user_list (time, server, users) VALUES (?, ?, ?)",
+                                   arguments: [list.time.timeIntervalSince1970, list.server, list.users.joined(separator: "\n")])
+                }
+            }
+        } catch {
+            throw HistoryError("cannot write \(path): \(Self.describe(error))")
+        }
+    }
+
+    /// The list a server had at `moment`: the latest kept at or before it.
+    package func userList(server: String, at moment: Date) throws(HistoryError) -> StoredUserList? {
+        do {
+            return try pool.read { db in
+                guard try db.tableExists("user_list"),
+                      let row = try Row.fetchOne(db, sql: "SELECT time, users FROM user_list WHERE server = ? AND time <= ? ORDER BY time DESC LIMIT 1",
+                                                 arguments: [server, moment.timeIntervalSince1970]) else { return nil }
+                return damaged.check {
+                    let text: String = try row.decode(forColumn: "users")
+                    return StoredUserList(time: Date(timeIntervalSince1970: try row.decode(forColumn: "time")), server: server,
+                                          users: text.isEmpty ? [] : text.components(separatedBy: "\n"))
+                }
             }
         } catch {
             throw HistoryError("cannot read \(path): \(Self.describe(error))")

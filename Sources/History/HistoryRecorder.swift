@@ -12,6 +12,7 @@ package final class HistoryRecorder: Sendable {
     private let queue = DispatchQueue(label: "m4top.history")
     private let buffer = Mutex<[StoredSnapshot]>([])
     private let alertBuffer = Mutex<[StoredAlertEvent]>([])
+    private let listBuffer = Mutex<[StoredUserList]>([])
     private let stopped = Mutex(false)
     private let flushes = Mutex(0)
     private let days: Int
@@ -56,6 +57,10 @@ package final class HistoryRecorder: Sendable {
         buffer.withLock { $0.append(snapshot) }
     }
 
+    package func record(_ list: StoredUserList) {
+        listBuffer.withLock { $0.append(list) }
+    }
+
     package func record(_ events: [StoredAlertEvent]) {
         guard !events.isEmpty else { return }
         alertBuffer.withLock { $0 += events }
@@ -76,11 +81,16 @@ package final class HistoryRecorder: Sendable {
             defer { pending.removeAll() }
             return pending
         }
+        let lists = listBuffer.withLock { pending -> [StoredUserList] in
+            defer { pending.removeAll() }
+            return pending
+        }
         // Nothing to write proves nothing about the disk: a failing store stays failing.
-        guard !batch.isEmpty || !alerts.isEmpty else { return }
+        guard !batch.isEmpty || !alerts.isEmpty || !lists.isEmpty else { return }
         do {
             try store.write(batch)
             try store.write(alertEvents: alerts)
+            try store.write(userLists: lists)
             if let ended = troubleState.withLock({ state -> WriteTrouble? in defer { state = nil }; return state }) {
                 onProblem("history: writing again; \(ended.lost) snapshot\(ended.lost == 1 ? " was" : "s were") not kept")
             }
@@ -109,6 +119,8 @@ package struct HistorySink: FleetSink {
     package let serverNames: [String]
     /// How many of the alert book's events are stored already.
     private let alertsSeen = AlertCursor()
+    /// Each server's list as last kept this run.
+    private let listsKept = KeptLists()
 
     package init(recorder: HistoryRecorder, serverNames: [String]) {
         self.recorder = recorder
@@ -122,6 +134,12 @@ package struct HistorySink: FleetSink {
         let fresh = alertsSeen.advance(to: logged)
         if fresh > 0 {
             recorder.record(fleet.alerts.log.suffix(fresh).map { StoredAlertEvent($0, serverNames: serverNames) })
+        }
+        if case .userListFetched(let server, .success, let at) = event {
+            let users = fleet.servers[server].users
+            if listsKept.changed(server: server, to: users) {
+                recorder.record(StoredUserList(time: at, server: serverNames[server], users: users))
+            }
         }
         guard case .fetched(let key, let result, let at) = event else { return }
         let server = serverNames[key.server]
@@ -141,6 +159,19 @@ private final class AlertCursor: Sendable {
         seen.withLock { seen in
             defer { seen = max(seen, total) }
             return max(0, total - seen)
+        }
+    }
+}
+
+/// The user lists kept this run, per server: a list is kept again only when it changed.
+private final class KeptLists: Sendable {
+    private let lists = Mutex<[Int: [String]]>([:])
+
+    func changed(server: Int, to users: [String]) -> Bool {
+        lists.withLock { lists in
+            guard lists[server] != users else { return false }
+            lists[server] = users
+            return true
         }
     }
 }

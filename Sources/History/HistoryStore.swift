@@ -13,6 +13,8 @@ package struct StoredSnapshot: Sendable, Equatable {
     package var ok: Bool
     /// `transport`, `response` or `api` for a failed poll.
     package var errorKind: String?
+    /// A failed poll's message as the screen said it (`connection refused`), for replay.
+    package var errorText: String?
     /// Exact decimal values, by metric.
     package var metrics: [MetricID: Decimal]
     /// The answer as the server sent it (successes), for what the metric table does not name.
@@ -51,7 +53,9 @@ package struct StoredSnapshot: Sendable, Equatable {
 
     /// A failed poll: the time and the kind, nothing else.
     package static func failure(_ error: FetchError, server: String, user: String, at time: Date) -> StoredSnapshot {
-        StoredSnapshot(server: server, user: user, time: time, ok: false, errorKind: error.kind.rawValue)
+        var snapshot = StoredSnapshot(server: server, user: user, time: time, ok: false, errorKind: error.kind.rawValue)
+        snapshot.errorText = error.message
+        return snapshot
     }
 }
 
@@ -263,6 +267,17 @@ package final class HistoryStore: Sendable {
             }
             try db.create(index: "alert_event_by_time", on: "alert_event", columns: ["time"])
         }
+        // What a replay needs besides answers: a failure's words, and who was on a server's list.
+        migrator.registerMigration("failure messages and user lists") { db in
+            try db.alter(table: "snapshot") { table in table.add(column: "error_text", .text) }
+            try db.create(table: "user_list") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("time", .double).notNull()
+                table.column("server", .text).notNull()
+                table.column("users", .text).notNull()
+            }
+            try db.create(index: "user_list_by_server_time", on: "user_list", columns: ["server", "time"])
+        }
         return migrator
     }
 
@@ -276,10 +291,11 @@ package final class HistoryStore: Sendable {
         guard !batch.isEmpty else { return }
         do {
             try pool.write { db in
-                let statement = try db.makeStatement(sql: "INSERT INTO snapshot (server, user, time, ok, error_kind, metrics, raw) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                let statement = try db.makeStatement(sql: "INSERT INTO snapshot (server, user, time, ok, error_kind, metrics, raw, error_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
                 for snapshot in batch {
                     try statement.execute(arguments: [snapshot.server, snapshot.user, snapshot.time.timeIntervalSince1970, snapshot.ok,
-                                                      snapshot.errorKind, Self.encode(snapshot.metrics), snapshot.raw.flatMap { RawAnswer.encodeIfNeeded($0, metrics: snapshot.metrics) }])
+                                                      snapshot.errorKind, Self.encode(snapshot.metrics), snapshot.raw.flatMap { RawAnswer.encodeIfNeeded($0, metrics: snapshot.metrics) },
+                                                      snapshot.errorText])
                 }
             }
         } catch {
@@ -346,6 +362,10 @@ package final class HistoryStore: Sendable {
                 try db.execute(sql: "DELETE FROM snapshot WHERE typeof(time) NOT IN ('integer', 'real')")
                 try db.execute(sql: "DELETE FROM minute WHERE minute < ?", arguments: [Int(oldest / 60)])
                 try db.execute(sql: "DELETE FROM alert_event WHERE time < ?", arguments: [oldest])
+                // A server's list before the cutoff is kept when it is the one in force at it.
+                try db.execute(sql: """
+                    DELETE FROM user_list WHERE time < ? AND id NOT IN (SELECT MAX(id) FROM user_list WHERE time < ? GROUP BY server)
+                    """, arguments: [oldest, oldest])
             }
         } catch {
             throw HistoryError("cannot prune \(path): \(Self.describe(error))")
@@ -377,15 +397,19 @@ package final class HistoryStore: Sendable {
                         return snapshot
                     }
                 }
-                let rows = try Row.fetchAll(db, sql: "SELECT server, user, time, ok, error_kind, metrics\(withRaw ? ", raw" : "") FROM snapshot WHERE \(filter)time >= ? AND time <= ? ORDER BY time",
+                // A store made before failure messages were kept, read without migrating it.
+                let hasText = try db.columns(in: "snapshot").contains { $0.name == "error_text" }
+                let rows = try Row.fetchAll(db, sql: "SELECT server, user, time, ok, error_kind, metrics\(withRaw ? ", raw" : "")\(hasText ? ", error_text" : "") FROM snapshot WHERE \(filter)time >= ? AND time <= ? ORDER BY time",
                                             arguments: StatementArguments(arguments + [lower, upper]))
                 result += rows.compactMap { row in
                     damaged.check { () throws -> StoredSnapshot in
                         let metrics = Self.decode(try row.decode(String?.self, forColumn: "metrics"))
-                        return StoredSnapshot(server: try row.decode(forColumn: "server"), user: try row.decode(forColumn: "user"),
+                        var snapshot = StoredSnapshot(server: try row.decode(forColumn: "server"), user: try row.decode(forColumn: "user"),
                                               time: Date(timeIntervalSince1970: try row.decode(forColumn: "time")), ok: try row.decode(forColumn: "ok"),
                                               errorKind: try row.decode(forColumn: "error_kind"), metrics: metrics,
                                               raw: withRaw ? RawAnswer.answer(raw: try row.decode(forColumn: "raw"), metrics: metrics) : nil)
+                        if hasText { snapshot.errorText = try row.decode(forColumn: "error_text") }
+                        return snapshot
                     }
                 }
                 return result.sorted { $0.time < $1.time }

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 @testable import History
 import M4API
 import Testing
@@ -86,5 +87,60 @@ struct HistoryMomentTests {
         try store.prune(now: t0.addingTimeInterval(86_400 + 100), days: 8)
         let pruned = try store.fleet(at: t0.addingTimeInterval(12))
         #expect(pruned.first { $0.user == "alice" }.map { $0.isMinute && $0.metrics[.todayCalls] == 2 } == true, "\(pruned)")
+    }
+
+    @Test("A store of the first schema: read as it is (no log, no lists, no messages), then migrated in place, its rows kept")
+    func oldStore() throws {
+        let folder = StoreFolder()
+        try FileManager.default.createDirectory(atPath: (folder.file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        do {
+            let queue = try DatabaseQueue(path: folder.file)
+            try HistoryStore.migrator.migrate(queue, upTo: "v1: snapshots and minutes")
+            try queue.write { db in
+                try db.execute(sql: "INSERT INTO snapshot (server, user, time, ok, error_kind, metrics) VALUES ('prod', 'alice', ?, 0, 'transport', '')",
+                               arguments: [t0.timeIntervalSince1970])
+            }
+        }
+        let old = try HistoryStore.openReadOnly(path: folder.file)
+        #expect(try old.snapshots().map(\.errorKind) == ["transport"])
+        #expect(try old.snapshots().first?.errorText == nil)
+        #expect(try old.alertEvents().isEmpty)
+        #expect(try old.userList(server: "prod", at: t0) == nil)
+        #expect(try old.fleet(at: t0).count == 1)
+
+        let store = try HistoryStore.open(path: folder.file).store
+        try store.write([.failure(.transport(.connectionClosed), server: "prod", user: "alice", at: t0.addingTimeInterval(5))])
+        let rows = try store.snapshots()
+        #expect(rows.count == 2 && rows[0].errorText == nil)
+        #expect(rows[1].errorText == FetchError.transport(.connectionClosed).message, "a failure's words kept for replay")
+    }
+
+    @Test("User lists: kept when they change (once per change), read back as of a moment, the one in force kept by pruning")
+    func userLists() throws {
+        let folder = StoreFolder()
+        let store = try store(folder)
+        let recorder = HistoryRecorder(store: store, days: 8) { _ in }
+        let sink = HistorySink(recorder: recorder, serverNames: ["prod"])
+        var fleet = FleetState(servers: [ServerSetup(name: "prod", displayURL: "http://h/billing", adminName: "admin", users: ["admin"],
+                                                     listsAllUsers: true)],
+                               interval: 5, overviewInterval: 30, now: t0)
+        func list(_ names: [String], at seconds: Double) {
+            let users = [M4User(username: "admin", userType: "admin")] + names.map { M4User(username: $0) }
+            let event = FleetEvent.userListFetched(server: 0, result: .success(users), at: t0.addingTimeInterval(seconds))
+            _ = FleetUpdate.update(&fleet, event)
+            sink.fleet(fleet, took: event)
+        }
+        list(["alice", "bob"], at: 0)
+        list(["alice", "bob"], at: 600)
+        list(["alice"], at: 1200)
+        recorder.close()
+        #expect(try store.userList(server: "prod", at: t0.addingTimeInterval(-1)) == nil)
+        #expect(try store.userList(server: "prod", at: t0.addingTimeInterval(900))?.users == ["admin", "alice", "bob"])
+        #expect(try store.userList(server: "prod", at: t0.addingTimeInterval(900))?.time == t0, "the same list again is not kept again")
+        #expect(try store.userList(server: "prod", at: t0.addingTimeInterval(1300))?.users == ["admin", "alice"], "bob left")
+        try store.prune(now: t0.addingTimeInterval(8 * 86_400 + 1300), days: 8)
+        #expect(try store.userList(server: "prod", at: t0.addingTimeInterval(8 * 86_400 + 1300))?.users == ["admin", "alice"],
+                "the list in force at the cutoff stays")
+        #expect(try store.userList(server: "prod", at: t0.addingTimeInterval(900)) == nil, "older ones go")
     }
 }

@@ -27,6 +27,9 @@ package struct HistoryCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Config file (for its history path).", valueName: "path"))
     var config: String?
 
+    @Option(name: .long, help: ArgumentHelp("The store to read (default: the config's history, else $XDG_STATE_HOME/m4top/history.sqlite).", valueName: "path"))
+    var history: String?
+
     @Option(name: .customLong("profile"), help: ArgumentHelp("Only this server (a profile's name, or the URL it was watched by).", valueName: "name"))
     var server: String?
 
@@ -68,7 +71,11 @@ package struct HistoryCommand: AsyncParsableCommand {
         do {
             var flags = ConnectionFlags()
             flags.configPath = config
-            path = try Self.storePath(flags: flags, environment: environment)
+            if let history {
+                path = FileAccess.expandTilde(history, environment: environment)
+            } else {
+                path = try Self.storePath(flags: flags, environment: environment)
+            }
         } catch {
             Console.error("m4top history: \(error.message)")
             throw ExitRequest(.usage)

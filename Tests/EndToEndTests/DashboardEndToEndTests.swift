@@ -288,14 +288,14 @@ struct DashboardEndToEndTests {
         let compared = try await pane.waitFor("VS 7D with percents", timeout: 60) { screen in
             screen.contains("VS 7D") && screen.split(separator: "\n").contains { $0.contains("Σ admin") && $0.contains("%") && $0.contains("live") }
         }
-        #expect(compared.range(of: #"alice .* [+-]\d+% "#, options: .regularExpression) != nil, "\(compared)")
+        #expect(compared.range(of: #"alice .* [+-]?\d+% "#, options: .regularExpression) != nil, "\(compared)")
         let stores = try FileManager.default.contentsOfDirectory(atPath: temporary).filter { $0.hasPrefix("m4top-demo-") }
         #expect(stores.count == 1, "the demo's store is in the temporary folder: \(stores)")
         try pane.keys("Enter")
         let dashboard = try await pane.waitFor("prod's admin dashboard with last week") { screen in
             screen.contains("admin (admin) 1/") && screen.contains("Revenue") && screen.contains("prod http") && screen.contains("vs ")
         }
-        #expect(dashboard.range(of: #"Calls +[\d,]+ +[+-]\d+%"#, options: .regularExpression) != nil, "the Today panel's vs-last-week column: \(dashboard)")
+        #expect(dashboard.range(of: #"Calls +[\d,]+ +[+-]?\d+%"#, options: .regularExpression) != nil, "the Today panel's vs-last-week column: \(dashboard)")
         try pane.keys("?")
         try await pane.waitFor(text: "refresh now")
         try pane.keys("Escape")

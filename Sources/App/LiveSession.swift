@@ -12,6 +12,11 @@ import Screen
 /// only queue that touches the terminal; requests run off it and come back as events.
 enum LiveSession {
     static func run(settings: RunSettings, environment: [String: String], color: ColorChoice) async -> ExitStatus {
+        // No terminal, nothing touched: no store made, no demo folder, no simulator started.
+        if let problem = Terminal.unsuitable(environment: environment) {
+            Console.error("m4top: \(problem)")
+            return .usage
+        }
         let targets: [ServerTarget]
         do {
             // The demo's week is simulated first when there is a store to put it in.
@@ -24,11 +29,6 @@ enum LiveSession {
         func closeAll() async { for target in targets { await target.close() } }
         let history = targets.contains(where: \.isDemo) ? HistorySetup.openDemo(settings) : HistorySetup.open(settings, demo: false)
         let colors = ColorPolicy.enabled(color, environment: environment)
-        if let problem = Terminal.unsuitable(environment: environment) {
-            Console.error("m4top: \(problem)")
-            await closeAll()
-            return .usage
-        }
         let finding = BackgroundDetector.detect(environment: environment)
         let themes: [Theme]
         do {

@@ -111,6 +111,7 @@ package final class HistoryStore: Sendable {
     /// one started; `notice` says so. Throws only when no store can be had at all.
     package static func open(path: String) throws(HistoryError) -> (store: HistoryStore, notice: String?) {
         let folder = (path as NSString).deletingLastPathComponent
+        let folderExisted = FileManager.default.fileExists(atPath: folder)
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
@@ -122,8 +123,15 @@ package final class HistoryStore: Sendable {
         if lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK {
             throw HistoryError("\(path) is a symbolic link; m4top does not follow links to its store: give the real path in `history`")
         }
-        // A folder of ours that others can enter (made before, or by hand) is closed to them.
-        if stat(folder, &info) == 0 && info.st_uid == geteuid() && info.st_mode & 0o077 != 0 { chmod(folder, 0o700) }
+        // m4top's own folder (`…/m4top`, made by an earlier version or by hand) that others can
+        // enter is closed to them. Any other folder that existed is the user's (a shared /tmp, a
+        // home, a project folder): never changed, only the file is private.
+        if folderExisted, (folder as NSString).lastPathComponent == "m4top",
+           stat(folder, &info) == 0 && info.st_uid == geteuid() && info.st_mode & 0o077 != 0 { chmod(folder, 0o700) }
+        // A device or a FIFO is not a store (SQLite would write its journal beside /dev/null).
+        if lstat(path, &info) == 0 && info.st_mode & S_IFMT != S_IFREG {
+            throw HistoryError("\(path) is not a regular file; give a path for a store file in `history`")
+        }
         // Made 0600 before SQLite opens it: its -wal and -shm files take the database's mode.
         createPrivately(path)
         var failure: any Error

@@ -143,4 +143,19 @@ struct HistoryMomentTests {
                 "the list in force at the cutoff stays")
         #expect(try store.userList(server: "prod", at: t0.addingTimeInterval(900)) == nil, "older ones go")
     }
+
+    @Test("A store in a folder of the user's (a shared /tmp-like one) leaves the folder's mode alone; a device is refused")
+    func sharedFolder() throws {
+        let folder = StoreFolder()
+        let shared = folder.path + "/shared"
+        try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
+        chmod(shared, 0o1777)
+        _ = try HistoryStore.open(path: shared + "/h.sqlite")
+        var info = stat()
+        stat(shared, &info)
+        #expect(info.st_mode & 0o7777 == 0o1777, "never chmodded: \(String(info.st_mode & 0o7777, radix: 8))")
+        let error = #expect(throws: HistoryError.self) { try HistoryStore.open(path: "/dev/null") }
+        #expect(error?.message.contains("not a regular file") == true)
+        #expect(!FileManager.default.fileExists(atPath: "/dev/null-journal"))
+    }
 }

@@ -28,8 +28,9 @@ package final class Terminal {
     private var repaintAll = false
     private var styles: [Role: (attrs: attr_t, pair: Int32)] = [:]
 
-    /// Why this terminal cannot show a dashboard (no TERM, or `dumb`), or nil.
+    /// Why this terminal cannot show a dashboard (not a terminal, no TERM, or `dumb`), or nil.
     package nonisolated static func unsuitable(environment: [String: String]) -> String? {
+        guard isatty(0) == 1, isatty(1) == 1 else { return StartError.notATerminal.description }
         let term = environment["TERM"] ?? ""
         guard term.isEmpty || term == "dumb" else { return nil }
         let which = term.isEmpty ? "TERM is not set" : "TERM=dumb"

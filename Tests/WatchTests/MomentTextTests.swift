@@ -19,6 +19,7 @@ struct MomentTextTests {
 
     @Test("Refused: empty, words, out-of-range clocks and dates, a huge age", arguments: [
         "", "soon", "25:00", "12:60", "12:00:61", "2026-02-30 10:00", "2026-13-01", "h", "-h", "1e9d", "99999999999d", "yesterday", "today 7",
+        "2026-11-30T14:00:00+99:00", "2026-11-30T14:00:00+24:00", "2026-11-30T14:00:00-99:99", "2026-11-30T14:00:00+00:60",
     ])
     func refused(text: String) {
         #expect(MomentText.parse(text, now: Self.now, timeZone: Self.utc) == nil)

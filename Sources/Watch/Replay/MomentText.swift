@@ -62,8 +62,13 @@ package enum MomentText {
 
     static func dateTime(_ text: String, _ calendar: Calendar) -> Date? {
         let withZone = ISO8601DateFormatter()
-        if text.hasSuffix("Z") || text.range(of: #"[+-]\d\d:?\d\d$"#, options: .regularExpression) != nil,
-           let date = withZone.date(from: text) { return date }
+        if let offset = text.range(of: #"[+-]\d\d:?\d\d$"#, options: .regularExpression) {
+            // The formatter reads +99:00 as +09:00: an offset is at most 14 hours, minutes under 60.
+            let digits = text[offset].filter(\.isNumber)
+            guard let hours = Int(digits.prefix(2)), let minutes = Int(digits.suffix(2)), hours <= 14, minutes < 60 else { return nil }
+            return withZone.date(from: text)
+        }
+        if text.hasSuffix("Z") { return withZone.date(from: text) }
         let scanned = text.replacingOccurrences(of: "T", with: " ")
         let halves = scanned.split(separator: " ", omittingEmptySubsequences: true)
         guard (1...2).contains(halves.count) else { return nil }

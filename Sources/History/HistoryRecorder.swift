@@ -73,18 +73,7 @@ package final class HistoryRecorder: Sendable {
     }
 
     private func flush() {
-        let batch = buffer.withLock { pending -> [StoredSnapshot] in
-            defer { pending.removeAll(keepingCapacity: true) }
-            return pending
-        }
-        let alerts = alertBuffer.withLock { pending -> [StoredAlertEvent] in
-            defer { pending.removeAll() }
-            return pending
-        }
-        let lists = listBuffer.withLock { pending -> [StoredUserList] in
-            defer { pending.removeAll() }
-            return pending
-        }
+        let batch = Self.drain(buffer), alerts = Self.drain(alertBuffer), lists = Self.drain(listBuffer)
         // Nothing to write proves nothing about the disk: a failing store stays failing.
         guard !batch.isEmpty || !alerts.isEmpty || !lists.isEmpty else { return }
         do {
@@ -100,6 +89,14 @@ package final class HistoryRecorder: Sendable {
                 return state == nil
             }
             if began { onProblem(error.message) }
+        }
+    }
+
+    /// What a buffer holds, leaving it empty.
+    private static func drain<Item>(_ buffer: borrowing Mutex<[Item]>) -> [Item] {
+        buffer.withLock { pending in
+            defer { pending.removeAll(keepingCapacity: true) }
+            return pending
         }
     }
 

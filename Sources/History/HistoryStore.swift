@@ -51,10 +51,21 @@ package struct StoredSnapshot: Sendable, Equatable {
         return StoredSnapshot(server: server, user: user, time: time, ok: true, metrics: metrics, raw: stats)
     }
 
-    /// A failed poll: the time and the kind, nothing else.
+    /// A failed poll: the time, the kind and its message, no values.
     package static func failure(_ error: FetchError, server: String, user: String, at time: Date) -> StoredSnapshot {
         var snapshot = StoredSnapshot(server: server, user: user, time: time, ok: false, errorKind: error.kind.rawValue)
         snapshot.errorText = error.message
+        return snapshot
+    }
+}
+
+extension StoredSnapshot {
+    /// A minute row (`minute`, `last`, `active_max` columns) as its last values at its start.
+    static func minute(_ row: Row, server: String, user: String) throws -> StoredSnapshot {
+        var snapshot = StoredSnapshot(server: server, user: user, time: Date(timeIntervalSince1970: Double(try row.decode(Int.self, forColumn: "minute")) * 60),
+                                      ok: true, metrics: HistoryStore.decode(try row.decode(String?.self, forColumn: "last")))
+        snapshot.isMinute = true
+        snapshot.activePeak = (try row.decode(String?.self, forColumn: "active_max")).flatMap { Decimal(string: $0) }
         return snapshot
     }
 }
@@ -397,12 +408,7 @@ package final class HistoryStore: Sendable {
                                                   arguments: StatementArguments(arguments + [lower, upper]))
                 var result = minuteRows.compactMap { row in
                     damaged.check { () throws -> StoredSnapshot in
-                        var snapshot = StoredSnapshot(server: try row.decode(forColumn: "server"), user: try row.decode(forColumn: "user"),
-                                                      time: Date(timeIntervalSince1970: Double(try row.decode(Int.self, forColumn: "minute")) * 60),
-                                                      ok: true, metrics: Self.decode(try row.decode(forColumn: "last")))
-                        snapshot.isMinute = true
-                        snapshot.activePeak = (try row.decode(String?.self, forColumn: "active_max")).flatMap { Decimal(string: $0) }
-                        return snapshot
+                        try StoredSnapshot.minute(row, server: try row.decode(forColumn: "server"), user: try row.decode(forColumn: "user"))
                     }
                 }
                 // A store made before failure messages were kept, read without migrating it.

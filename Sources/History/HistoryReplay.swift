@@ -2,6 +2,9 @@ import Foundation
 import GRDB
 import Watch
 
+// What a replay reads back besides answers: the alert log, the fleet as of a moment, and the
+// servers' user lists.
+
 /// One line of the alert log as stored: its subject by the server's stored name (the profile,
 /// or the URL), not by this run's server number.
 package struct StoredAlertEvent: Sendable, Equatable {
@@ -137,13 +140,7 @@ extension HistoryStore {
                     if let row = try Row.fetchOne(minute, arguments: [pair[0], pair[1], Int((time / 60).rounded(.down))]),
                        let number: Int = damaged.check({ try row.decode(forColumn: "minute") }),
                        best.map({ $0.time.timeIntervalSince1970 < Double(number) * 60 }) ?? true {
-                        best = damaged.check {
-                            var snapshot = StoredSnapshot(server: pair[0], user: pair[1], time: Date(timeIntervalSince1970: Double(number) * 60), ok: true,
-                                                          metrics: Self.decode(try row.decode(String?.self, forColumn: "last")))
-                            snapshot.isMinute = true
-                            snapshot.activePeak = (try row.decode(String?.self, forColumn: "active_max")).flatMap { Decimal(string: $0) }
-                            return snapshot
-                        } ?? best
+                        best = damaged.check { try StoredSnapshot.minute(row, server: pair[0], user: pair[1]) } ?? best
                     }
                     if let best { result.append(best) }
                 }

@@ -11,7 +11,7 @@ import Screen
 /// one-second clock, stdin and signals all arrive as Dispatch sources on the main queue, the
 /// only queue that touches the terminal; requests run off it and come back as events.
 enum LiveSession {
-    static func run(settings: RunSettings, environment: [String: String], color: ColorChoice) async -> ExitStatus {
+    static func run(settings: RunSettings, environment: [String: String], color: ColorChoice, replayAt: String? = nil) async -> ExitStatus {
         // No terminal, nothing touched: no store made, no demo folder, no simulator started.
         if let problem = Terminal.unsuitable(environment: environment) {
             Console.error("m4top: \(problem)")
@@ -46,7 +46,7 @@ enum LiveSession {
             do {
                 let terminal = try Terminal.start(colors: colors)
                 return LiveController(settings: settings, targets: targets, terminal: terminal, themes: themes, background: finding.background,
-                                      history: history)
+                                      history: history, replayAt: replayAt)
             } catch {
                 Console.error("m4top: \(error)")
                 return nil
@@ -82,8 +82,11 @@ final class LiveController {
     private var finished: CheckedContinuation<ExitStatus, Never>?
     private var emptyReads = 0
 
+    /// What `--at` asks for at start (the replay's first load).
+    private var startEffects: [Effect] = []
+
     init(settings: RunSettings, targets: [ServerTarget], terminal: Terminal, themes: [Theme], background: TerminalBackground,
-         history: HistorySetup) {
+         history: HistorySetup, replayAt: String? = nil) {
         self.history = history
         self.sinks = Sinks.live(history: history)
         self.terminal = terminal
@@ -110,6 +113,10 @@ final class LiveController {
             state.demoNotice = DemoNotice.dropAhead(at: Date().addingTimeInterval(DemoPlan.dropDelay))
         }
         if let notice = history.notice { state.notice = (notice, Date().addingTimeInterval(60)) }
+        // `--at`: a replay from the first frame, in the first server's zone; no request goes out.
+        if let replayAt, let moment = MomentText.parse(replayAt, now: Date(), timeZone: state.servers[0].calendar.timeZone) {
+            startEffects = ReplayUpdate.startOffline(&state, at: moment)
+        }
         self.state = state
     }
 
@@ -154,7 +161,7 @@ final class LiveController {
         pollTimer = poll
         sources.append(poll)
 
-        perform([.applyTheme(state.themeName)])
+        perform([.applyTheme(state.themeName)] + startEffects)
         debugCrashIfAsked()
         dispatch(.pollDue(Date()))
         startDemo()
@@ -205,6 +212,8 @@ final class LiveController {
             case .repaint: terminal.invalidate()
             case .bell: terminal.bell()
             case .loadChart(let key, let window): loadChart(key, window: window)
+            case .loadReplay(let request): loadReplay(request)
+            case .loadReplayBaselines(let moment): loadReplayBaselines(at: moment)
             case .applyTheme(let name):
                 terminal.apply(themes[name] ?? Theme.builtinDefault, background: background)
                 terminal.invalidate()
@@ -347,20 +356,38 @@ final class LiveController {
         let server = history.serverNames[key.server]
         Task.detached { [weak self] in
             let now = Date()
-            func samples(since: Date, until: Date, shift: TimeInterval) -> [ChartSample] {
-                let rows = (try? store.snapshots(server: server, user: key.name, since: since, until: until)) ?? []
-                return rows.compactMap { row in
-                    (row.activePeak ?? row.metrics[.activeCallsTotal]).map {
-                        ChartSample(time: row.time.timeIntervalSince1970 + shift, level: NSDecimalNumber(decimal: $0).doubleValue)
-                    }
+            let chart = ChartReader.read(store, server: server, user: key.name, window: window, until: now)
+            await MainActor.run { self?.dispatch(.chartLoaded(key, window: window, samples: chart.recent, at: now, lastWeek: chart.lastWeek)) }
+        }
+    }
+
+    /// A replay's scene, read and built off the main queue.
+    private func loadReplay(_ request: ReplayRequest) {
+        guard let store = history.store else {
+            dispatch(.replayFailed(number: request.number, message: "history is off: a replay reads the store (see `history` in the config)"))
+            return
+        }
+        let live = state
+        let names = history.serverNames
+        let days = history.days
+        Task.detached { [weak self] in
+            let result = ReplayLoader.scene(for: request, live: live, store: store, names: names, days: days)
+            await MainActor.run {
+                switch result {
+                case .success(let scene): self?.dispatch(.replayLoaded(number: request.number, scene: scene))
+                case .failure(let failure): self?.dispatch(.replayFailed(number: request.number, message: failure.message))
                 }
             }
-            let week: TimeInterval = 7 * 86_400
-            let recent = samples(since: now.addingTimeInterval(-window), until: now, shift: 0)
-            // 24 h and 7 d: the same range a week earlier, moved a week on, drawn behind.
-            let lastWeek = window >= LongChart.lastWeekFrom
-                ? samples(since: now.addingTimeInterval(-window - week), until: now.addingTimeInterval(-week), shift: week) : []
-            await MainActor.run { self?.dispatch(.chartLoaded(key, window: window, samples: recent, at: now, lastWeek: lastWeek)) }
+        }
+    }
+
+    private func loadReplayBaselines(at moment: Date) {
+        guard let store = history.store else { return }
+        let live = state
+        let names = history.serverNames
+        Task.detached { [weak self] in
+            let baselines = ReplayLoader.baselines(at: moment, live: live, store: store, names: names)
+            await MainActor.run { self?.dispatch(.replayBaselinesLoaded(baselines, at: moment)) }
         }
     }
 

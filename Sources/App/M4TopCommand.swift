@@ -76,10 +76,14 @@ package struct M4TopCommand: AsyncParsableCommand {
             throw ExitRequest(.usage)
         }
         if once {
+            if screen.at != nil {
+                Console.error("m4top: --at replays on the dashboard; for the fleet at a moment as text use `m4top history --at TIME`")
+                throw ExitRequest(.usage)
+            }
             let status = await OneShot.run(settings: settings, format: format)
             throw ExitRequest(status)
         }
-        let status = await LiveSession.run(settings: settings, environment: environment, color: screen.color)
+        let status = await LiveSession.run(settings: settings, environment: environment, color: screen.color, replayAt: screen.at)
         throw ExitRequest(status)
     }
 
@@ -226,6 +230,9 @@ package struct ScreenOptions: ParsableArguments {
     @Flag(name: .long, help: "Read charts and baselines from the history store without writing to it (e.g. the exporter's store).")
     package var historyReadOnly = false
 
+    @Option(name: .long, help: ArgumentHelp("Start in a replay of the history store at this moment, asking no server anything until Esc: 03:12, 'yesterday 14:00', --at=-2h, '2026-11-30 14:00' (the first server's time zone).", valueName: "time"))
+    package var at: String?
+
     @Option(name: .long, help: ArgumentHelp("Rotate the wall and the dashboard through the watched users, this many seconds each (R pauses).", valueName: "seconds"))
     package var rotate: Double?
 
@@ -246,6 +253,10 @@ package struct ScreenOptions: ParsableArguments {
             throw ValidationError("--no-history and --\(history != nil ? "history" : "history-read-only") exclude each other")
         }
         if history?.isEmpty == true { throw ValidationError("--history needs a path") }
+        if let at, MomentText.parse(at, now: Date(), timeZone: .current) == nil {
+            throw ValidationError("--at: '\(at)' is not an age (2h), a time of day (03:12) or a date and time (2026-11-28 10:00)")
+        }
+        if at != nil && noHistory { throw ValidationError("--at replays the history store: it excludes --no-history") }
     }
 
     func apply(to flags: inout ConnectionFlags) {

@@ -84,6 +84,10 @@ package struct DashboardState: Sendable {
     package var notice: (text: String, until: Date)?
     package var width = 80
     package var height = 24
+    /// Time travel (`T`, `@`, `--at`): the store's fleet at a moment is on screen.
+    package var replay: ReplayState?
+    /// `@`: a moment being typed (live or in a replay).
+    package var momentPrompt: String?
 
     // The fleet's parts the screens read most, by their short names.
     package var servers: [WatchedServer] { fleetState.servers }

@@ -24,6 +24,10 @@ package enum Action: Hashable, Sendable {
     case togglePause
     case slower, faster
     case nextTheme
+    /// `T`: time travel, from one answer back.
+    case startReplay
+    /// `@`: go to a typed moment of the store.
+    case goToTime
     case showHelp
     case redraw
     case suspend
@@ -47,6 +51,8 @@ package enum Action: Hashable, Sendable {
         case .slower: return "interval-longer"
         case .faster: return "interval-shorter"
         case .nextTheme: return "next-theme"
+        case .startReplay: return "replay"
+        case .goToTime: return "go-to-time"
         case .showHelp: return "help"
         case .redraw: return "redraw"
         case .suspend: return "suspend"
@@ -141,6 +147,8 @@ package enum KeyMap {
         Binding([.character("+"), .character("=")], .slower, help: "poll less often (longer interval)", footer: "+/- interval"),
         Binding([.character("-")], .faster, help: "poll more often (shorter interval)"),
         Binding([.character("t")], .nextTheme, help: "next theme"),
+        Binding([.character("T")], .startReplay, help: "time travel: the screens as they were one answer ago (from the store)"),
+        Binding([.character("@")], .goToTime, help: "time travel to a typed time: 03:12, yesterday 14:00, -2h, 2026-11-30 14:00"),
         Binding([.character("?"), .function(1), .character("h")], .showHelp, help: "this help", footer: "? help"),
         Binding([.control("l")], .redraw, help: "redraw the screen"),
         Binding([.control("z")], .suspend, help: "suspend (fg to resume)"),
@@ -162,6 +170,20 @@ package enum KeyMap {
         Binding([.character("/")], .startFilter, help: "filter rows by user or server name", footer: "/ filter"),
         Binding([.escape], .clearFilter, help: "clear the filter"),
         Binding([.character("r")], .refreshAll, help: "refresh the user lists and this row now"),
+    ]
+
+    /// Keys in a replay, asked first (the screens' and the dashboard's keys still work).
+    package static let replay: [Binding<ReplayAction>] = [
+        Binding([.left, .character("T")], .answerBack, help: "one answer back (the user on screen's; anyone's on the overview)", footer: "<- -> answer"),
+        Binding([.right], .answerForward, help: "one answer forward"),
+        Binding([.character("b")], .minuteBack, help: "a minute back"),
+        Binding([.character("f")], .minuteForward, help: "a minute forward", footer: "b/f minute"),
+        Binding([.character("B")], .hourBack, help: "an hour back"),
+        Binding([.character("F")], .hourForward, help: "an hour forward", footer: "B/F hour"),
+        Binding([.character("@")], .goToTime, help: "go to a typed time", footer: "@ time"),
+        Binding([.character("P")], .play, help: "play forward / stop (1x)", footer: "P play"),
+        Binding([.character("*")], .faster, help: "play speed: 1x, 10x, 60x"),
+        Binding([.escape, .character("L")], .live, help: "back to live", footer: "Esc live"),
     ]
 
     package static let userList: [Binding<OverlayAction>] = [

@@ -68,6 +68,28 @@ extension ScreenKind {
     /// The frame: a canvas the terminal's size, the screen (or the size it needs, when the
     /// terminal is smaller), then the overlay that is open.
     package func render(_ state: DashboardState) -> Canvas {
+        guard state.replay != nil || state.momentPrompt != nil, state.height >= 2 else { return renderScreen(state) }
+        // Time travel takes the top row for its bar; the screen below shows the replayed fleet,
+        // its header and frames in the replay's colours.
+        var below = state.shown
+        below.height = state.height - 1
+        let screen = renderScreen(below)
+        var canvas = Canvas(width: state.width, height: state.height, asciiOnly: context.glyphs.isASCII)
+        ReplayBar.draw(state, in: Rect(x: 0, y: 0, width: state.width, height: 1), on: &canvas, context)
+        let replaying = state.replay != nil
+        canvas.paste(screen, atRow: 1) { role in
+            guard replaying else { return role }
+            switch role {
+            case .border: return .replayBorder
+            case .header: return .replay
+            default: return role
+            }
+        }
+        return canvas
+    }
+
+    /// The screen alone, at the state's size.
+    func renderScreen(_ state: DashboardState) -> Canvas {
         var canvas = Canvas(width: state.width, height: state.height, asciiOnly: context.glyphs.isASCII)
         let screen = Rect(x: 0, y: 0, width: state.width, height: state.height)
         guard state.width >= Self.minimumWidth, state.height >= Self.minimumHeight else {

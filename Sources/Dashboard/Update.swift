@@ -19,6 +19,12 @@ package enum Event: Sendable {
     case baselinesLoaded([UserKey: UserBaseline], for: Set<UserKey>)
     /// A server's `users_get` answered (or failed).
     case userListFetched(server: Int, result: Result<[M4User], FetchError>, at: Date)
+    /// A replay's scene, read from the store for load `number`.
+    case replayLoaded(number: Int, scene: ReplayScene)
+    /// Load `number` found nothing to show (no row there, the store unreadable): why.
+    case replayFailed(number: Int, message: String)
+    /// Baselines at a replayed moment.
+    case replayBaselinesLoaded([UserKey: UserBaseline], at: Date)
     case resized(width: Int, height: Int)
     /// Back from Ctrl-Z (`fg`), at the terminal's size now.
     case resumed(width: Int, height: Int)
@@ -42,6 +48,10 @@ package enum Effect: Sendable, Equatable {
     case bell
     /// Read this user's active calls over `window` from the history store (a long chart range).
     case loadChart(UserKey, window: TimeInterval)
+    /// Read the fleet at a moment from the store (a replay); `.replayLoaded` brings it.
+    case loadReplay(ReplayRequest)
+    /// Read every watched user's baselines as of a replayed moment.
+    case loadReplayBaselines(at: Date)
     /// Restore the terminal and exit with this status.
     case quit(status: Int32)
 }
@@ -73,6 +83,14 @@ package enum DashboardUpdate {
         case .baselinesLoaded(let baselines, let users):
             for key in users { state.fleetState.baselines[key] = baselines[key] }
             return []
+        case .replayLoaded(let number, let scene):
+            return ReplayUpdate.loaded(scene, number: number, &state)
+        case .replayFailed(let number, let message):
+            ReplayUpdate.failed(message, number: number, &state)
+            return []
+        case .replayBaselinesLoaded(let baselines, let moment):
+            ReplayUpdate.baselinesLoaded(baselines, at: moment, &state)
+            return []
         case .key(let key):
             return handle(key, &state)
         case .signal(let number):
@@ -91,7 +109,7 @@ package enum DashboardUpdate {
     static func followFleet(_ state: inout DashboardState, _ event: FleetEvent) -> [Effect] {
         switch event {
         case .tick:
-            return rotate(&state) + longChartIfNeeded(&state)
+            return rotate(&state) + longChartIfNeeded(&state) + ReplayUpdate.tick(&state, elapsed: 1)
         case .pollDue:
             return []
         case .fetched(let key, .success, _):
@@ -134,6 +152,12 @@ package enum DashboardUpdate {
     // MARK: Keys
 
     static func handle(_ key: Key, _ state: inout DashboardState) -> [Effect] {
+        if state.momentPrompt != nil { return ReplayUpdate.editPrompt(key, &state) }
+        let effects = handleOutsidePrompt(key, &state)
+        return effects + ReplayUpdate.followKeys(&state)
+    }
+
+    static func handleOutsidePrompt(_ key: Key, _ state: inout DashboardState) -> [Effect] {
         switch state.overlay {
         case .help(let scroll):
             let page = HelpOverlay.listRows(height: state.height)
@@ -153,9 +177,9 @@ package enum DashboardUpdate {
             case .quit: return [.quit(status: quitStatus)]
             case .up: state.overlay = .alertLog(scroll: min(scroll + 1, max(0, state.alerts.log.count - 1)))
             case .down: state.overlay = .alertLog(scroll: max(0, scroll - 1))
-            case .acknowledge: state.alerts.acknowledgeAll(now: state.now)
+            case .acknowledge where !state.isReplaying: state.alerts.acknowledgeAll(now: state.now)
             case .close: state.overlay = .none
-            case .choose, .pageUp, .pageDown, nil: break
+            case .acknowledge, .choose, .pageUp, .pageDown, nil: break
             }
             return []
         case .answer(let scroll):
@@ -183,14 +207,35 @@ package enum DashboardUpdate {
             }
             return []
         case .none:
+            if state.replay != nil, !state.overview.editingFilter, let action = KeyMap.action(for: key, in: KeyMap.replay) {
+                return ReplayUpdate.perform(action, &state)
+            }
+            if state.replay != nil { return handleOnReplayedScreen(key, &state) }
             if let effects = Screens.kind(state.screen).handle(key, &state) { return effects }
             guard let action = KeyMap.action(for: key, in: KeyMap.main) else { return [] }
             return perform(action, &state)
         }
     }
 
+    /// A screen's own keys move through the replayed rows (its sort, its filter, its users):
+    /// they act on what is shown, and the cursor, screen and user on screen are kept.
+    static func handleOnReplayedScreen(_ key: Key, _ state: inout DashboardState) -> [Effect] {
+        var shown = state.shown
+        guard Screens.kind(state.screen).handle(key, &shown) != nil else {
+            guard let action = KeyMap.action(for: key, in: KeyMap.main) else { return [] }
+            return perform(action, &state)
+        }
+        state.overview = shown.overview
+        state.current = shown.current
+        return shown.screen != state.screen ? show(shown.screen, &state) : []
+    }
+
     static func perform(_ action: Action, _ state: inout DashboardState) -> [Effect] {
         switch action {
+        case .startReplay:
+            return ReplayUpdate.start(&state)
+        case .goToTime:
+            state.momentPrompt = ""
         case .refresh:
             state.scheduler.refresh(state.current, now: state.now)
             return startDue(&state)
@@ -209,7 +254,8 @@ package enum DashboardUpdate {
         case .openAnswer:
             state.overlay = .answer(scroll: 0)
         case .acknowledgeAlerts:
-            state.alerts.acknowledgeAll(now: state.now)
+            // In a replay the alerts on screen are the past's: nothing to acknowledge there.
+            if !state.isReplaying { state.alerts.acknowledgeAll(now: state.now) }
         case .toggleRotation:
             guard state.rotation.isOn else { return [] }
             state.rotation.paused.toggle()
@@ -265,7 +311,7 @@ package enum DashboardUpdate {
     /// A range longer than memory: ask the shell to read it (once a minute at most; the reply
     /// marks it loaded, and a request in flight is not repeated before then).
     static func longChartIfNeeded(_ state: inout DashboardState) -> [Effect] {
-        guard followsCurrentUser(state), state.needsLongChart else { return [] }
+        guard followsCurrentUser(state), state.needsLongChart, !state.isReplaying else { return [] }
         // Marked as loading (empty, now) so that ticks do not ask again while the read runs.
         let pending = state.longChart.map { $0.key == state.current && $0.window == state.chartWindow } ?? false
         if !pending { state.longChart = LongChart(key: state.current, window: state.chartWindow, samples: [], loadedAt: state.now) }
@@ -326,7 +372,8 @@ extension Event {
         case .fetched(let key, let result, let at): return .fetched(key, result: result, at: at)
         case .userListFetched(let server, let result, let at): return .userListFetched(server: server, result: result, at: at)
         case .historyLoaded(let seeds): return .historyLoaded(seeds)
-        case .key, .chartLoaded, .baselinesLoaded, .resized, .resumed, .signal, .hangUp: return nil
+        case .key, .chartLoaded, .baselinesLoaded, .replayLoaded, .replayFailed, .replayBaselinesLoaded, .resized, .resumed, .signal, .hangUp:
+            return nil
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import M4API
 import Watch
 
 // What a replay reads back besides answers: the alert log, the fleet as of a moment, and the
@@ -192,6 +193,155 @@ extension HistoryStore {
                     return StoredUserList(time: Date(timeIntervalSince1970: try row.decode(forColumn: "time")), server: server,
                                           users: text.isEmpty ? [] : text.components(separatedBy: "\n"))
                 }
+            }
+        } catch {
+            throw HistoryError("cannot read \(path): \(Self.describe(error))")
+        }
+    }
+}
+
+extension HistoryStore {
+    /// What a replay needs of each user at `moment` (`ReplayUserRecord`): its successes in the
+    /// `window` before it (the `chart` user's over `chartWindow`), the latest two answers in
+    /// full, and the failure its newest row may be. Per user a few seeks along the (server,
+    /// user, time) index; only the two answers' rows are decoded in full.
+    package func replayUsers(_ users: [(key: UserKey, server: String)], at moment: Date, window: TimeInterval,
+                             chart: UserKey? = nil, chartWindow: TimeInterval = 0) throws(HistoryError) -> [UserKey: ReplayUserRecord] {
+        let time = moment.timeIntervalSince1970
+        do {
+            return try pool.read { db in
+                let hasText = try db.columns(in: "snapshot").contains { $0.name == "error_text" }
+                let recent = try db.cachedStatement(sql: """
+                    SELECT time, ok, error_kind, \(hasText ? "error_text" : "NULL AS error_text"), metrics, raw FROM snapshot
+                    WHERE server = ? AND user = ? AND time > ? AND time <= ? ORDER BY time
+                    """)
+                let successes = try db.cachedStatement(sql: """
+                    SELECT time, metrics, raw FROM snapshot WHERE server = ? AND user = ? AND ok AND time < ? ORDER BY time DESC LIMIT ?
+                    """)
+                let newestRow = try db.cachedStatement(sql: """
+                    SELECT time, ok, error_kind, \(hasText ? "error_text" : "NULL AS error_text") FROM snapshot
+                    WHERE server = ? AND user = ? AND time <= ? ORDER BY time DESC LIMIT 1
+                    """)
+                let failures = try db.cachedStatement(sql: """
+                    SELECT count(*) AS n, min(time) AS first FROM snapshot WHERE server = ? AND user = ? AND NOT ok AND time > ? AND time <= ?
+                    """)
+                let minutes = try db.cachedStatement(sql: """
+                    SELECT minute, last, active_max FROM minute WHERE server = ? AND user = ? AND minute <= ? ORDER BY minute DESC LIMIT ?
+                    """)
+                var result: [UserKey: ReplayUserRecord] = [:]
+                for (key, server) in users {
+                    let span = key == chart ? max(window, chartWindow) : window
+                    var record = ReplayUserRecord()
+                    var answers: [(time: Date, metrics: String?, raw: String?)] = []
+                    var newestFailure: (time: Date, kind: String?, text: String?)?
+                    for row in try Row.fetchAll(recent, arguments: [server, key.name, time - span, time]) {
+                        guard let at: Double = damaged.check({ try row.decode(forColumn: "time") }),
+                              let ok: Bool = damaged.check({ try row.decode(forColumn: "ok") }) else { continue }
+                        if ok {
+                            let metrics: String? = damaged.check { try row.decode(forColumn: "metrics") } ?? nil
+                            answers.append((Date(timeIntervalSince1970: at), metrics, damaged.check { try row.decode(forColumn: "raw") } ?? nil))
+                            newestFailure = nil
+                        } else {
+                            newestFailure = (Date(timeIntervalSince1970: at), damaged.check { try row.decode(forColumn: "error_kind") } ?? nil,
+                                             damaged.check { try row.decode(forColumn: "error_text") } ?? nil)
+                        }
+                    }
+                    // The two newest answers in full, reaching before the window when it holds fewer.
+                    if answers.count < 2 {
+                        let before = answers.first.map { $0.time.timeIntervalSince1970 } ?? time.nextUp
+                        let older = try Row.fetchAll(successes, arguments: [server, key.name, before, 2 - answers.count]).compactMap { row in
+                            damaged.check { () throws -> (time: Date, metrics: String?, raw: String?) in
+                                (Date(timeIntervalSince1970: try row.decode(forColumn: "time")), try row.decode(forColumn: "metrics"), try row.decode(forColumn: "raw"))
+                            }
+                        }
+                        answers.insert(contentsOf: older.reversed(), at: 0)
+                    }
+                    for answer in answers where answer.time.timeIntervalSince1970 > time - span {
+                        let values = Self.decode(answer.metrics, only: Self.pointMetrics)
+                        record.points.append(HistoryPoint(time: answer.time, todayCalls: values[0], todayDuration: values[1],
+                                                          todayRevenue: values[2] ?? values[3]))
+                        if let active = values[4] {
+                            record.chart.append(ChartSample(time: answer.time.timeIntervalSince1970, level: NSDecimalNumber(decimal: active).doubleValue))
+                        }
+                    }
+                    func snapshot(_ answer: (time: Date, metrics: String?, raw: String?)) -> Snapshot? {
+                        RawAnswer.answer(raw: answer.raw, metrics: Self.decode(answer.metrics)).map { Snapshot(time: answer.time, stats: $0) }
+                    }
+                    record.latest = answers.last.flatMap(snapshot)
+                    record.previous = answers.count >= 2 ? snapshot(answers[answers.count - 2]) : nil
+                    // The newest row may be a failure older than the window (a server down for an hour).
+                    if answers.isEmpty || answers.last!.time.timeIntervalSince1970 <= time - span, newestFailure == nil,
+                       let row = try Row.fetchOne(newestRow, arguments: [server, key.name, time]),
+                       damaged.check({ try row.decode(Bool.self, forColumn: "ok") }) == false,
+                       let at: Double = damaged.check({ try row.decode(forColumn: "time") }) {
+                        newestFailure = (Date(timeIntervalSince1970: at), damaged.check { try row.decode(forColumn: "error_kind") } ?? nil,
+                                         damaged.check { try row.decode(forColumn: "error_text") } ?? nil)
+                    }
+                    if let newestFailure {
+                        let after = record.latest?.time.timeIntervalSince1970 ?? -Double.greatestFiniteMagnitude
+                        let run = try Row.fetchOne(failures, arguments: [server, key.name, after, time])
+                        let count: Int = run.flatMap { row in damaged.check { try row.decode(forColumn: "n") } } ?? 1
+                        let first: Double? = run.flatMap { row in damaged.check { try row.decode(Double?.self, forColumn: "first") } ?? nil }
+                        record.failure = ReplayFailure(error: .recorded(kind: newestFailure.kind, message: newestFailure.text), at: newestFailure.time,
+                                                       since: first.map(Date.init(timeIntervalSince1970:)) ?? newestFailure.time, count: max(1, count))
+                    }
+                    // Older than a day, only minute rows are left: a minute's last values stand for its answers.
+                    let newestKnown = max(record.latest?.time.timeIntervalSince1970 ?? -.greatestFiniteMagnitude,
+                                          record.failure?.at.timeIntervalSince1970 ?? -.greatestFiniteMagnitude)
+                    // A minute row is seen once its minute is over, at its end: never a value from
+                    // after the moment.
+                    let minuteRows = try Row.fetchAll(minutes, arguments: [server, key.name, time / 60 - 1, Int(span / 60) + 2])
+                        .compactMap { row in damaged.check { try StoredSnapshot.minute(row, server: server, user: key.name) } }
+                        .map { row in var row = row; row.time += 60; return row }
+                        .filter { $0.time.timeIntervalSince1970 > newestKnown }
+                    if !minuteRows.isEmpty {
+                        let ordered = Array(minuteRows.reversed())
+                        record.failure = nil
+                        for row in ordered where row.time.timeIntervalSince1970 > time - span {
+                            record.points.append(HistoryPoint(time: row.time, todayCalls: row.metrics[.todayCalls], todayDuration: row.metrics[.todayDuration],
+                                                              todayRevenue: row.metrics[.todayRevenue] ?? row.metrics[.todayPrice]))
+                            if let active = row.metrics[.activeCallsTotal] {
+                                record.chart.append(ChartSample(time: row.time.timeIntervalSince1970, level: NSDecimalNumber(decimal: active).doubleValue))
+                            }
+                        }
+                        record.points.sort { $0.time < $1.time }
+                        record.chart.sort { $0.time < $1.time }
+                        record.previous = ordered.count >= 2 ? Snapshot(time: ordered[ordered.count - 2].time, stats: RawAnswer.rebuild(ordered[ordered.count - 2].metrics))
+                            : record.latest
+                        record.latest = Snapshot(time: ordered.last!.time, stats: RawAnswer.rebuild(ordered.last!.metrics))
+                    }
+                    if record.latest != nil || record.failure != nil { result[key] = record }
+                }
+                return result
+            }
+        } catch {
+            throw HistoryError("cannot read \(path): \(Self.describe(error))")
+        }
+    }
+
+    /// The time of the nearest row after (or before) `moment` among these users' rows, answer,
+    /// failure or minute: where "one answer on" (or back) lands.
+    package func neighbourTime(of users: [(key: UserKey, server: String)], from moment: Date, forward: Bool) throws(HistoryError) -> Date? {
+        let time = moment.timeIntervalSince1970
+        do {
+            return try pool.read { db in
+                let snapshot = try db.cachedStatement(sql: forward
+                    ? "SELECT time FROM snapshot WHERE server = ? AND user = ? AND time > ? ORDER BY time LIMIT 1"
+                    : "SELECT time FROM snapshot WHERE server = ? AND user = ? AND time < ? ORDER BY time DESC LIMIT 1")
+                // A minute row is seen at its minute's end (as `replayUsers` reads it).
+                let minute = try db.cachedStatement(sql: forward
+                    ? "SELECT minute + 1 FROM minute WHERE server = ? AND user = ? AND minute > ? ORDER BY minute LIMIT 1"
+                    : "SELECT minute + 1 FROM minute WHERE server = ? AND user = ? AND minute < ? ORDER BY minute DESC LIMIT 1")
+                var best: Double?
+                func consider(_ value: Double?) {
+                    guard let value else { return }
+                    best = best.map { forward ? min($0, value) : max($0, value) } ?? value
+                }
+                for (key, server) in users {
+                    consider(try Double.fetchOne(snapshot, arguments: [server, key.name, time]))
+                    consider(try Int.fetchOne(minute, arguments: [server, key.name, time / 60 - 1]).map { Double($0) * 60 })
+                }
+                return best.map(Date.init(timeIntervalSince1970:))
             }
         } catch {
             throw HistoryError("cannot read \(path): \(Self.describe(error))")

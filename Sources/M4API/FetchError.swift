@@ -65,6 +65,8 @@ package enum TransportFailure: Sendable, Equatable {
     case tls(reason: String)
     case connectionClosed
     case other(reason: String)
+    /// Read back from the history store (a replay): only the message was kept.
+    case recorded(message: String)
 }
 
 /// An answer came, but not one `quickstats_get` gives.
@@ -85,6 +87,8 @@ package enum ResponseFailure: Sendable, Equatable {
     case tooComplex(reason: String)
     /// The same element twice in one place: which one is true cannot be told.
     case duplicateElement(name: String)
+    /// Read back from the history store (a replay): only the message was kept.
+    case recorded(message: String)
 }
 
 /// Everything a fetch can end in besides numbers. Messages are safe to print.
@@ -114,6 +118,17 @@ package enum FetchError: Error, Sendable, Equatable, CustomStringConvertible {
         case .api(let error): return error.text
         case .transport(let failure): return failure.message
         case .response(let failure): return failure.message
+        }
+    }
+
+    /// A failure as the history store kept it (its kind and message), for a replay: the same
+    /// kind, so the row says `down`, `denied` or `error` as it did.
+    package static func recorded(kind: String?, message: String?) -> FetchError {
+        let text = TerminalSafeText.clean(message ?? "failed")
+        switch Kind(rawValue: kind ?? "") {
+        case .api: return .api(APIError(text: text))
+        case .response: return .response(.recorded(message: text))
+        case .transport, nil: return .transport(.recorded(message: text))
         }
     }
 
@@ -148,6 +163,7 @@ extension TransportFailure {
         case .tls(let reason): return "TLS failed: \(reason)"
         case .connectionClosed: return "the server closed the connection before answering in full"
         case .other(let reason): return "request failed: \(reason)"
+        case .recorded(let message): return message
         }
     }
 }
@@ -168,6 +184,7 @@ extension ResponseFailure {
         case .tooComplex(let reason): return "the answer is larger than any real one (\(reason)); not read"
         case .duplicateElement(let name): return "the answer sends <\(name)> twice; neither value is trusted"
         case .unexpectedXML(let root, let expected): return "the answer is XML but not a \(expected) answer (root <\(root)>)"
+        case .recorded(let message): return message
         }
     }
 }

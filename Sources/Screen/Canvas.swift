@@ -32,6 +32,17 @@ package struct Canvas: Sendable, Equatable {
         cells[y * width + x]
     }
 
+    /// Another canvas's cells placed from row `y` down (clipped), their roles mapped by `role`.
+    package mutating func paste(_ other: Canvas, atRow y: Int, role: (Role) -> Role = { $0 }) {
+        for row in 0..<other.height where y + row >= 0 && y + row < height {
+            for column in 0..<min(width, other.width) {
+                var cell = other.cells[row * other.width + column]
+                cell.role = role(cell.role)
+                cells[(y + row) * width + column] = cell
+            }
+        }
+    }
+
     /// Writes `text` at (x, y), clipped to the canvas and to `maxWidth` columns; returns the columns used.
     @discardableResult
     package mutating func put(_ text: String, x: Int, y: Int, role: Role, maxWidth: Int? = nil) -> Int {

@@ -33,7 +33,7 @@ package enum Contrast {
     /// (WCAG's large-text and non-text figure).
     package static func required(for role: Role) -> Double {
         switch role {
-        case .muted, .stale, .border, .sparkline: return 3.0
+        case .muted, .stale, .border, .replayBorder, .sparkline: return 3.0
         default: return 4.5
         }
     }

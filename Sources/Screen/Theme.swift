@@ -2,6 +2,9 @@
 package enum Role: String, Sendable, CaseIterable {
     case background, text, muted, border, title, accent, good, bad, warning, stale, highlight
     case header, footer, sparkline
+    /// Time travel: the replay bar (and the header), then every frame, so that the past is
+    /// never taken for now.
+    case replay, replayBorder = "replay-border"
 }
 
 /// A colour as a theme writes it.
@@ -62,5 +65,7 @@ package struct Theme: Sendable, Equatable {
         .header: TextStyle(.indexed(15), on: .indexed(4), bold: true),
         .footer: TextStyle(.indexed(0), on: .indexed(6)),
         .sparkline: TextStyle(.indexed(6)),
+        .replay: TextStyle(.indexed(0), on: .indexed(13), bold: true),
+        .replayBorder: TextStyle(.indexed(13), bold: true),
     ])
 }

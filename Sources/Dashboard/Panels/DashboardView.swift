@@ -95,6 +95,13 @@ package struct TimeText: Sendable {
         return names[(calendar.component(.weekday, from: date) - 1) % 7]
     }
 
+    /// `Mon 30 Nov`: a day, for a replayed moment.
+    package func day(_ date: Date) -> String {
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let c = calendar.dateComponents([.day, .month], from: date)
+        return "\(weekday(date)) \(c.day ?? 1) \(months[((c.month ?? 1) - 1) % 12])"
+    }
+
     /// `42s`, `3m 05s`, `2h 10m`: the age of data at a glance.
     package static func age(_ seconds: TimeInterval) -> String { MetricFormat.age(seconds) }
 

@@ -31,14 +31,17 @@ enum HeaderPanel {
         } else {
             parts.append(userState.isInFlight ? "waiting for the first answer" : "no answer yet")
         }
-        switch state.pollPlan {
-        case .paused: parts.append("PAUSED (p resumes)")
-        case .fetching: parts.append("fetching\(glyphs.ellipsis)")
-        case .next(let wait): parts.append("next poll in " + TimeText.age(wait))
-        case .retry(let wait): parts.append("retry in " + TimeText.age(wait))
-        case .idle: break
+        // A replay's polling is the live one's, not the past's: the bar above says where it is.
+        if !state.isReplaying {
+            switch state.pollPlan {
+            case .paused: parts.append("PAUSED (p resumes)")
+            case .fetching: parts.append("fetching\(glyphs.ellipsis)")
+            case .next(let wait): parts.append("next poll in " + TimeText.age(wait))
+            case .retry(let wait): parts.append("retry in " + TimeText.age(wait))
+            case .idle: break
+            }
+            parts.append("every \(TimeText.seconds(state.interval))")
         }
-        parts.append("every \(TimeText.seconds(state.interval))")
         if let rotation = rotationText(state) { parts.append(rotation) }
         canvas.put(" " + parts.joined(separator: "  \(glyphs.separator)  "), in: rect.row(1), role: .muted)
     }

@@ -6,7 +6,9 @@ import Watch
 enum HelpOverlay {
     /// The lines for the screen up: its own keys, the common ones it leaves alone, the alerts.
     static func lines(_ state: DashboardState) -> [(keys: String, text: String)] {
-        Screens.helpLines(state.screen) + Overlays.alertHelp(state)
+        // In a replay its keys come first: they are asked first.
+        let replay = state.isReplaying ? [("Time travel", "(REPLAY: these keys first)")] + KeyMap.helpLines(KeyMap.replay) + [("", "")] : []
+        return replay + Screens.helpLines(state.screen) + Overlays.alertHelp(state)
     }
 
     /// Key lines the box has room for at this terminal height (the box keeps a row free above

@@ -73,7 +73,7 @@ package struct OverviewView {
         for key in state.fleet { counts[state.rowState(key), default: 0] += 1 }
         var x = row.maxX - 1
         if state.demoNotice != nil { x -= canvas.putRight(" DEMO ", rightEdge: x + 1, y: row.y, role: .warning) + 1 }
-        if state.paused { x -= canvas.putRight("\(glyphs.pause) PAUSED", rightEdge: x, y: row.y, role: .warning) + 2 }
+        if state.paused && !state.isReplaying { x -= canvas.putRight("\(glyphs.pause) PAUSED", rightEdge: x, y: row.y, role: .warning) + 2 }
         if let alerts = state.alertSummary { x -= canvas.putRight("\(glyphs.cross) \(alerts.text)", rightEdge: x, y: row.y, role: alerts.role) + 2 }
         for word in [RowState.stale, .error, .denied, .down] {
             guard let count = counts[word], count > 0 else { continue }
@@ -90,7 +90,7 @@ package struct OverviewView {
             parts.append("server order")
         }
         if !state.overview.filter.isEmpty { parts.append("filter: \(state.overview.filter)") }
-        parts.append("every \(TimeText.seconds(state.scheduler.overviewInterval)) per user")
+        if !state.isReplaying { parts.append("every \(TimeText.seconds(state.scheduler.overviewInterval)) per user") }
         canvas.put(" " + parts.joined(separator: "  \(glyphs.separator)  "), in: rect.row(1), role: .muted)
     }
 

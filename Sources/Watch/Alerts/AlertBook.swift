@@ -260,4 +260,21 @@ package struct AlertBook: Sendable {
     package mutating func restore(log events: [AlertEvent]) {
         log = Deque(events.suffix(Self.logLimit))
     }
+
+    /// The book as it stood at the end of `events`, oldest first (a replay from the store): the
+    /// log, and every subject whose last event is a firing (or its acknowledgement) firing since
+    /// then. Pending `for` windows are not stored, so none is rebuilt; a rule this run does not
+    /// have stays in the log only.
+    package mutating func replay(log events: [AlertEvent]) {
+        restore(log: events)
+        statuses = [:]
+        for event in events {
+            guard let index = rules.firstIndex(where: { $0.name == event.rule }) else { continue }
+            switch event.kind {
+            case .fired: statuses[index, default: [:]][event.subject] = AlertStatus(firingSince: event.time, value: event.value, lastBell: event.time)
+            case .acknowledged: statuses[index]?[event.subject]?.acknowledged = true
+            case .resolved: statuses[index]?[event.subject] = nil
+            }
+        }
+    }
 }

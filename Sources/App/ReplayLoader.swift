@@ -1,0 +1,87 @@
+import Dashboard
+import Foundation
+import History
+import Watch
+
+/// Reads what a replay shows from the history store, off the main queue: the moment a step
+/// lands on, every watched user's rows there, the servers' user lists, the alert log, the
+/// chart of the user on screen; then the scene is built (`ReplayScene.make`), also off it.
+enum ReplayLoader {
+    /// Rates read over five minutes before the moment, as live (`Trends.from`).
+    static let trendWindow: TimeInterval = 300
+
+    static func scene(for request: ReplayRequest, live: DashboardState, store: HistoryStore, names: [String],
+                      days: Int) -> Result<ReplayScene, ReplayFailureText> {
+        do throws(HistoryError) {
+            let moment: Date
+            switch request.target {
+            case .moment(let at):
+                moment = at
+            case .step(let from, let forward, let users):
+                let stored = users.map { (key: $0, server: names[$0.server]) }
+                guard let found = try store.neighbourTime(of: stored, from: from, forward: forward) else {
+                    return .failure(ReplayFailureText("no \(forward ? "later" : "earlier") row in the store"
+                                                      + (users.count == 1 ? " for \(users[0].name)" : "")))
+                }
+                moment = found
+            }
+            var lists: [Int: [String]] = [:]
+            for (index, server) in live.servers.enumerated() where server.listsAllUsers {
+                if let list = try store.userList(server: names[index], at: moment), !list.users.isEmpty { lists[index] = list.users }
+            }
+            var wanted: [(key: UserKey, server: String)] = []
+            for index in live.servers.indices {
+                for name in lists[index] ?? live.servers[index].users { wanted.append((UserKey(server: index, name: name), names[index])) }
+            }
+            let users = try store.replayUsers(wanted, at: moment, window: trendWindow, chart: live.current, chartWindow: Trends.chartWindow)
+            let log = try store.alertEvents(since: moment.addingTimeInterval(-Double(days) * 86_400), until: moment, limit: 10_000)
+                .compactMap { $0.event(serverNames: names) }
+            let records = ReplayRecords(moment: moment, users: users, userLists: lists, alertLog: log)
+            var longChart: LongChart?
+            if live.chartWindow > Trends.chartWindow {
+                let chart = ChartReader.read(store, server: names[live.current.server], user: live.current.name, window: live.chartWindow, until: moment)
+                longChart = LongChart(key: live.current, window: live.chartWindow, samples: chart.recent, loadedAt: moment, lastWeek: chart.lastWeek)
+            }
+            return .success(ReplayScene.make(live: live, records: records, longChart: longChart))
+        } catch {
+            return .failure(ReplayFailureText("cannot read the store: \(error.message)"))
+        }
+    }
+
+    /// Every watched user's baselines as of a replayed moment.
+    static func baselines(at moment: Date, live: DashboardState, store: HistoryStore, names: [String]) -> [UserKey: UserBaseline] {
+        let wanted = live.fleet.map { (key: $0, request: BaselineRequest(server: names[$0.server], user: $0.name,
+                                                                         timeZone: live.servers[$0.server].calendar.timeZone)) }
+        guard let found = try? store.baselines(for: wanted.map(\.request), now: moment) else { return [:] }
+        var result: [UserKey: UserBaseline] = [:]
+        for (user, baseline) in zip(wanted, found) where !baseline.isEmpty { result[user.key] = baseline }
+        return result
+    }
+}
+
+/// Why a replay load showed nothing, for the replay bar.
+struct ReplayFailureText: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
+
+/// A user's active calls over a range ending at a moment (a minute's peak per point where only
+/// minute rows are left), and the same range a week earlier moved a week on (24 h and 7 d).
+enum ChartReader {
+    static func read(_ store: HistoryStore, server: String, user: String, window: TimeInterval,
+                     until end: Date) -> (recent: [ChartSample], lastWeek: [ChartSample]) {
+        func samples(since: Date, until: Date, shift: TimeInterval) -> [ChartSample] {
+            let rows = (try? store.snapshots(server: server, user: user, since: since, until: until)) ?? []
+            return rows.compactMap { row in
+                (row.activePeak ?? row.metrics[.activeCallsTotal]).map {
+                    ChartSample(time: row.time.timeIntervalSince1970 + shift, level: NSDecimalNumber(decimal: $0).doubleValue)
+                }
+            }
+        }
+        let week: TimeInterval = 7 * 86_400
+        let recent = samples(since: end.addingTimeInterval(-window), until: end, shift: 0)
+        let lastWeek = window >= LongChart.lastWeekFrom
+            ? samples(since: end.addingTimeInterval(-window - week), until: end.addingTimeInterval(-week), shift: week) : []
+        return (recent, lastWeek)
+    }
+}

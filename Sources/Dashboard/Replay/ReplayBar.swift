@@ -1,0 +1,39 @@
+import Foundation
+import Screen
+import Watch
+
+/// The top row in a replay: `REPLAY`, the moment and how long ago it was, how it moves, and the
+/// keys; or the `@` prompt being typed.
+///
+/// ```
+///  ◀◀ REPLAY Mon 30 Nov 03:12:07 · 7h 02m ago · ▶ 10x            <- -> answer  b/f minute  Esc live
+/// ```
+enum ReplayBar {
+    static func draw(_ state: DashboardState, in row: Rect, on canvas: inout Canvas, _ context: PanelContext) {
+        let glyphs = context.glyphs
+        canvas.fill(row, role: .replay)
+        if let typed = state.momentPrompt {
+            let zone = state.currentServer.calendar.timeZone
+            let zoneNote = zone == .current ? "" : " (\(zone.identifier))"
+            canvas.put(" Go to\(zoneNote): \(typed)_   03:12 \(glyphs.separator) yesterday 14:00 \(glyphs.separator) -2h \(glyphs.separator) 2026-11-30 14:00   Enter goes, Esc cancels",
+                       in: row, role: .replay)
+            return
+        }
+        guard let replay = state.replay else { return }
+        var parts = ["\(glyphs.isASCII ? "<<" : "◀◀") REPLAY \(context.time.day(replay.moment)) \(context.time.clock(replay.moment))"]
+        parts.append("\(TimeText.age(max(0, state.now.timeIntervalSince(replay.moment)))) ago")
+        if let speed = replay.speed { parts.append("\(glyphs.isASCII ? ">" : "▶") \(Int(speed))x") }
+        if replay.loading != nil { parts.append("reading\(glyphs.ellipsis)") }
+        if replay.offline { parts.append("no server asked") }
+        if let message = replay.message { parts.append(message) }
+        let text = " " + parts.joined(separator: " \(glyphs.separator) ")
+        let keys = KeyMap.footerItems(KeyMap.replay).joined(separator: "  ") + " "
+        let room = row.width - CharacterWidth.of(keys) - 2
+        if room >= CharacterWidth.of(text) {
+            canvas.put(text, in: row, role: .replay)
+            canvas.putRight(keys, rightEdge: row.maxX, y: row.y, role: .replay)
+        } else {
+            canvas.put(CharacterWidth.truncate(text, to: row.width, ellipsis: glyphs.ellipsis), in: row, role: .replay)
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import M4API
+import Watch
+
+/// The fleet at one moment of the store, ready to draw: what the screens showed then.
+package struct ReplayScene: Sendable {
+    package let moment: Date
+    package let fleet: FleetState
+    package let formatted: [UserKey: FormattedSnapshot]
+    package let figures: [UserKey: RowFigures]
+    /// The user whose chart hour (and long range) was read, and the range.
+    package let current: UserKey
+    package let chartWindow: TimeInterval
+    package let longChart: LongChart?
+
+    /// Rebuilt from stored rows with `live`'s servers, rules and settings (`ReplayBuilder`);
+    /// every row formatted once, as answers are live.
+    package static func make(live: DashboardState, records: ReplayRecords, longChart: LongChart?) -> ReplayScene {
+        let fleet = ReplayBuilder.fleet(from: live.fleetState, records: records)
+        var formatted: [UserKey: FormattedSnapshot] = [:]
+        var figures: [UserKey: RowFigures] = [:]
+        for (key, user) in fleet.userStates {
+            guard let latest = user.latest else { continue }
+            figures[key] = RowFigures(latest, diff: user.diff, trends: user.trends)
+            // The panels' text only where a screen shows one user: the user on screen.
+            if key == live.current { formatted[key] = FormattedSnapshot.make(latest, diff: user.diff, trends: user.trends) }
+        }
+        return ReplayScene(moment: records.moment, fleet: fleet, formatted: formatted, figures: figures, current: live.current,
+                           chartWindow: live.chartWindow, longChart: longChart)
+    }
+
+    /// Nothing read yet: every row waiting, at the moment asked for.
+    package static func empty(live: DashboardState, at moment: Date) -> ReplayScene {
+        make(live: live, records: ReplayRecords(moment: moment, users: [:]), longChart: nil)
+    }
+}
+
+/// What a replay load asks the shell to read.
+package struct ReplayRequest: Sendable, Equatable {
+    package enum Target: Sendable, Equatable {
+        case moment(Date)
+        /// The nearest stored row after (or before) `from` among `users`' rows.
+        case step(from: Date, forward: Bool, users: [UserKey])
+    }
+
+    /// Loads are numbered: only the newest one's answer is shown.
+    package let number: Int
+    package let target: Target
+
+    package init(number: Int, target: Target) {
+        self.number = number
+        self.target = target
+    }
+}
+
+/// Time travel: the screens show the store's fleet at `moment` while live polling goes on
+/// underneath (`DashboardState.shown` swaps the scene in).
+package struct ReplayState: Sendable {
+    /// The moment on screen, or being loaded.
+    package var moment: Date
+    package var scene: ReplayScene?
+    /// The newest load asked for; nil when none is running.
+    package var loading: Int?
+    /// Loads asked for so far (their numbers).
+    package var requests = 0
+    /// Play forward, this many seconds a second; nil: still.
+    package var speed: Double?
+    /// Said on the replay bar until the next move (nothing stored there, a time that did not read).
+    package var message: String?
+    /// `--at`: no request went to any server; Esc starts polling.
+    package var offline = false
+    /// Baselines read for the scene's minute.
+    package var baselines: [UserKey: UserBaseline] = [:]
+    package var baselinesMinute: Int?
+
+    package init(moment: Date) {
+        self.moment = moment
+    }
+
+    /// The speeds of `*`, in turn.
+    package static let speeds: [Double] = [1, 10, 60]
+}
+
+extension DashboardState {
+    /// The state the screens draw: live, or in a replay the scene's fleet in place of the live
+    /// one (the cursor, the screen, overlays and the theme stay this state's).
+    package var shown: DashboardState {
+        guard let replay, let scene = replay.scene else { return self }
+        var copy = self
+        copy.fleetState = scene.fleet
+        copy.fleetState.baselines = replay.baselines
+        copy.formatted = scene.formatted
+        copy.figures = scene.figures
+        copy.longChart = scene.longChart
+        return copy
+    }
+
+    package var isReplaying: Bool { replay != nil }
+}

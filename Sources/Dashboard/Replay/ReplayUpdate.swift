@@ -1,0 +1,174 @@
+import Foundation
+import Screen
+import Watch
+
+/// What a key does in a replay (before the screen's and the dashboard's tables).
+package enum ReplayAction: String, Hashable, Sendable {
+    case answerBack = "replay-answer-back"
+    case answerForward = "replay-answer-forward"
+    case minuteBack = "replay-minute-back"
+    case minuteForward = "replay-minute-forward"
+    case hourBack = "replay-hour-back"
+    case hourForward = "replay-hour-forward"
+    case goToTime = "replay-go-to"
+    case play = "replay-play"
+    case faster = "replay-speed"
+    case live = "replay-live"
+
+    package var name: String { rawValue }
+}
+
+/// Time travel's moves: into a replay, through it, and back to live. The store is read by the
+/// shell (`Effect.loadReplay`); the scene arrives as `Event.replayLoaded`.
+package enum ReplayUpdate {
+    /// `T` from live: one answer back from now (of the user on screen; of anyone on the overview).
+    static func start(_ state: inout DashboardState) -> [Effect] {
+        guard state.replay == nil else { return step(&state, forward: false) }
+        enter(&state, at: state.now)
+        return step(&state, forward: false)
+    }
+
+    /// Into a replay at `moment` (nothing drawn from live meanwhile: rows wait for the store).
+    static func enter(_ state: inout DashboardState, at moment: Date) {
+        var replay = ReplayState(moment: moment)
+        replay.scene = ReplayScene.empty(live: state, at: moment)
+        state.replay = replay
+        state.overlay = .none
+    }
+
+    /// `--at`: the program starts in a replay and asks no server anything until `Esc`.
+    package static func startOffline(_ state: inout DashboardState, at moment: Date) -> [Effect] {
+        enter(&state, at: moment)
+        state.replay?.offline = true
+        state.paused = true
+        return load(&state, .moment(moment))
+    }
+
+    static func load(_ state: inout DashboardState, _ target: ReplayRequest.Target) -> [Effect] {
+        guard var replay = state.replay else { return [] }
+        let number = replay.requests + 1
+        replay.requests = number
+        replay.loading = number
+        replay.message = nil
+        if case .moment(let moment) = target { replay.moment = moment }
+        state.replay = replay
+        return [.loadReplay(ReplayRequest(number: number, target: target))]
+    }
+
+    static func jump(_ state: inout DashboardState, to moment: Date) -> [Effect] {
+        if state.replay == nil { enter(&state, at: moment) }
+        // The future is live: a jump past now goes back to it.
+        guard moment < state.now else { return goLive(&state) }
+        return load(&state, .moment(moment))
+    }
+
+    static func step(_ state: inout DashboardState, forward: Bool) -> [Effect] {
+        guard let replay = state.replay else { return [] }
+        let users = Screens.kind(state.screen).followsCurrentUser ? [state.current] : (replay.scene?.fleet.watched ?? state.fleet)
+        return load(&state, .step(from: replay.moment, forward: forward, users: users))
+    }
+
+    static func goLive(_ state: inout DashboardState) -> [Effect] {
+        guard let replay = state.replay else { return [] }
+        state.replay = nil
+        guard replay.offline else { return [.repaint] }
+        // Started with --at: polling starts now, user lists first.
+        state.paused = false
+        for server in state.servers.indices where state.servers[server].listsAllUsers {
+            state.scheduler.wantUserList(server: server, now: state.now)
+        }
+        return [.repaint] + DashboardUpdate.startDue(&state)
+    }
+
+    // MARK: Keys
+
+    static func perform(_ action: ReplayAction, _ state: inout DashboardState) -> [Effect] {
+        guard let moment = state.replay?.moment else { return [] }
+        // A move by hand stops playing, as a player's step does.
+        if ![.play, .faster, .goToTime].contains(action) { state.replay?.speed = nil }
+        switch action {
+        case .answerBack: return step(&state, forward: false)
+        case .answerForward: return step(&state, forward: true)
+        case .minuteBack: return jump(&state, to: moment.addingTimeInterval(-60))
+        case .minuteForward: return jump(&state, to: moment.addingTimeInterval(60))
+        case .hourBack: return jump(&state, to: moment.addingTimeInterval(-3_600))
+        case .hourForward: return jump(&state, to: moment.addingTimeInterval(3_600))
+        case .goToTime: state.momentPrompt = ""
+        case .play:
+            let playing = state.replay?.speed != nil
+            state.replay?.speed = playing ? nil : ReplayState.speeds[0]
+        case .faster:
+            let speeds = ReplayState.speeds
+            let index = state.replay?.speed.flatMap { speeds.firstIndex(of: $0) }.map { ($0 + 1) % speeds.count } ?? 0
+            state.replay?.speed = speeds[index]
+        case .live: return goLive(&state)
+        }
+        return []
+    }
+
+    /// `@`: the typed moment, in the zone of the server on screen; Enter goes, Esc gives up.
+    static func editPrompt(_ key: Key, _ state: inout DashboardState) -> [Effect] {
+        guard let text = state.momentPrompt else { return [] }
+        switch key {
+        case .escape:
+            state.momentPrompt = nil
+        case .backspace:
+            state.momentPrompt = String(text.dropLast())
+        case .enter:
+            state.momentPrompt = nil
+            let zone = state.currentServer.calendar.timeZone
+            guard let moment = MomentText.parse(text, now: state.now, timeZone: zone) else {
+                if state.replay == nil { enter(&state, at: state.now) }
+                state.replay?.message = "'\(text)' is not a time: try 03:12, yesterday 14:00, -2h or 2026-11-30 14:00"
+                return state.replay?.loading == nil && state.replay?.requests == 0 ? load(&state, .moment(state.now)) : []
+            }
+            return jump(&state, to: moment)
+        case .character(let character) where text.count < 40 && !character.isNewline:
+            state.momentPrompt = text + String(character)
+        default:
+            break
+        }
+        return []
+    }
+
+    // MARK: Events
+
+    static func loaded(_ scene: ReplayScene, number: Int, _ state: inout DashboardState) -> [Effect] {
+        guard var replay = state.replay, replay.loading == number else { return [] }
+        replay.loading = nil
+        replay.moment = scene.moment
+        replay.scene = scene
+        state.replay = replay
+        // Baselines move with the clock: read again when the minute changes.
+        let minute = Int((scene.moment.timeIntervalSince1970 / 60).rounded(.down))
+        guard replay.baselinesMinute != minute else { return [] }
+        state.replay?.baselinesMinute = minute
+        return [.loadReplayBaselines(at: scene.moment)]
+    }
+
+    static func failed(_ message: String, number: Int, _ state: inout DashboardState) {
+        guard state.replay?.loading == number else { return }
+        state.replay?.loading = nil
+        state.replay?.speed = nil
+        state.replay?.message = message
+    }
+
+    static func baselinesLoaded(_ baselines: [UserKey: UserBaseline], at moment: Date, _ state: inout DashboardState) {
+        guard let replay = state.replay, replay.baselinesMinute == Int((moment.timeIntervalSince1970 / 60).rounded(.down)) else { return }
+        state.replay?.baselines = baselines
+    }
+
+    /// The clock: a playing replay moves on by its speed (and goes live when it reaches now).
+    static func tick(_ state: inout DashboardState, elapsed: TimeInterval) -> [Effect] {
+        guard let replay = state.replay, let speed = replay.speed, replay.loading == nil else { return [] }
+        return jump(&state, to: replay.moment.addingTimeInterval(speed * elapsed))
+    }
+
+    /// After a key: the user on screen or the chart range changed under a replay, so its scene
+    /// is read again at the same moment (a chart hour is read for the user on screen only).
+    static func followKeys(_ state: inout DashboardState) -> [Effect] {
+        guard let replay = state.replay, replay.loading == nil, let scene = replay.scene else { return [] }
+        guard scene.current != state.current || scene.chartWindow != state.chartWindow else { return [] }
+        return load(&state, .moment(replay.moment))
+    }
+}

@@ -147,8 +147,8 @@ package enum KeyMap {
         Binding([.character("+"), .character("=")], .slower, help: "poll less often (longer interval)", footer: "+/- interval"),
         Binding([.character("-")], .faster, help: "poll more often (shorter interval)"),
         Binding([.character("t")], .nextTheme, help: "next theme"),
-        Binding([.character("T")], .startReplay, help: "time travel: the screens as they were one answer ago (from the store)"),
-        Binding([.character("@")], .goToTime, help: "time travel to a typed time: 03:12, yesterday 14:00, -2h, 2026-11-30 14:00"),
+        Binding([.character("T")], .startReplay, help: "time travel: replay from one answer ago"),
+        Binding([.character("@")], .goToTime, help: "time travel to a time: 03:12, -2h, a date"),
         Binding([.character("?"), .function(1), .character("h")], .showHelp, help: "this help", footer: "? help"),
         Binding([.control("l")], .redraw, help: "redraw the screen"),
         Binding([.control("z")], .suspend, help: "suspend (fg to resume)"),
@@ -174,7 +174,7 @@ package enum KeyMap {
 
     /// Keys in a replay, asked first (the screens' and the dashboard's keys still work).
     package static let replay: [Binding<ReplayAction>] = [
-        Binding([.left, .character("T")], .answerBack, help: "one answer back (the user on screen's; anyone's on the overview)", footer: "<- -> answer"),
+        Binding([.left, .character("T")], .answerBack, help: "one answer back (anyone's on the overview)", footer: "<- -> answer"),
         Binding([.right], .answerForward, help: "one answer forward"),
         Binding([.character("b")], .minuteBack, help: "a minute back"),
         Binding([.character("f")], .minuteForward, help: "a minute forward", footer: "b/f minute"),

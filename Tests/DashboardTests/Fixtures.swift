@@ -5,7 +5,7 @@ import M4API
 
 /// Builds answers the way the server sends them, for update and view tests.
 enum Fixture {
-    static let t0 = Date(timeIntervalSince1970: 1_795_000_000)  // 2026-11-18 08:26:40 UTC
+    static let t0 = Date(timeIntervalSince1970: 1_795_000_000)  // 2026-11-18 11:06:40 UTC
 
     static func admin(calls: Int = 4, duration: Int = 345, revenue: String = "1.4475", cost: String = "0.6725",
                       profit: String = "0.775", margin: String = "54", monthCalls: Int = 19, monthDuration: Int = 2182,

@@ -92,7 +92,7 @@ struct HelpTests {
      │ o            overview of every watched user, and back                      │
      │ w            wall: big numbers for across the room, and back               │
      │ a            alert log: every firing and resolution                        │
-     │ ▼ 18 more · j k PgUp PgDn scroll · Esc closes                              │
+     │ ▼ 20 more · j k PgUp PgDn scroll · Esc closes                              │
      └────────────────────────────────────────────────────────────────────────────┘
      Enter open  <> sort  / filter  o dashboard  ? help  q quit
     """

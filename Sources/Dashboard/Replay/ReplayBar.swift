@@ -27,13 +27,12 @@ enum ReplayBar {
         if replay.offline { parts.append("no server asked") }
         if let message = replay.message { parts.append(message) }
         let text = " " + parts.joined(separator: " \(glyphs.separator) ")
-        let keys = KeyMap.footerItems(KeyMap.replay).joined(separator: "  ") + " "
-        let room = row.width - CharacterWidth.of(keys) - 2
-        if room >= CharacterWidth.of(text) {
-            canvas.put(text, in: row, role: .replay)
-            canvas.putRight(keys, rightEdge: row.maxX, y: row.y, role: .replay)
-        } else {
-            canvas.put(CharacterWidth.truncate(text, to: row.width, ellipsis: glyphs.ellipsis), in: row, role: .replay)
-        }
+        // The way back first, then the moves, as many as fit beside the moment.
+        var items = KeyMap.footerItems(KeyMap.replay)
+        if let back = items.popLast() { items.insert(back, at: 0) }
+        let room = row.width - CharacterWidth.of(text) - 2
+        while !items.isEmpty && CharacterWidth.of(items.joined(separator: "  ")) + 1 > room { items.removeLast() }
+        canvas.put(CharacterWidth.truncate(text, to: row.width, ellipsis: glyphs.ellipsis), in: row, role: .replay)
+        if !items.isEmpty { canvas.putRight(items.joined(separator: "  ") + " ", rightEdge: row.maxX, y: row.y, role: .replay) }
     }
 }

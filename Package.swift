@@ -113,7 +113,7 @@ let package = Package(
         ]),
         .executableTarget(name: "m4top", dependencies: ["App"]),
         // Speed and memory figures (scripts/bench): printed, never asserted.
-        .executableTarget(name: "m4top-bench", dependencies: ["M4API", "Watch", "Dashboard", "Screen", "Simulator", "History", "Exporter"]),
+        .executableTarget(name: "m4top-bench", dependencies: ["M4API", "Watch", "Dashboard", "Screen", "Simulator", "History", "Exporter", "App"]),
 
         // Helpers shared by test targets (never linked into the product).
         .target(name: "TestSupport", path: "Tests/TestSupport"),

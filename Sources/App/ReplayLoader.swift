@@ -6,11 +6,11 @@ import Watch
 /// Reads what a replay shows from the history store, off the main queue: the moment a step
 /// lands on, every watched user's rows there, the servers' user lists, the alert log, the
 /// chart of the user on screen; then the scene is built (`ReplayScene.make`), also off it.
-enum ReplayLoader {
+package enum ReplayLoader {
     /// Rates read over five minutes before the moment, as live (`Trends.from`).
     static let trendWindow: TimeInterval = 300
 
-    static func scene(for request: ReplayRequest, live: DashboardState, store: HistoryStore, names: [String],
+    package static func scene(for request: ReplayRequest, live: DashboardState, store: HistoryStore, names: [String],
                       days: Int) -> Result<ReplayScene, ReplayFailureText> {
         do throws(HistoryError) {
             let moment: Date
@@ -33,15 +33,29 @@ enum ReplayLoader {
             for index in live.servers.indices {
                 for name in lists[index] ?? live.servers[index].users { wanted.append((UserKey(server: index, name: name), names[index])) }
             }
-            let users = try store.replayUsers(wanted, at: moment, window: trendWindow, chart: live.current, chartWindow: Trends.chartWindow)
             let log = try store.alertEvents(since: moment.addingTimeInterval(-Double(days) * 86_400), until: moment, limit: 10_000)
                 .compactMap { $0.event(serverNames: names) }
-            let records = ReplayRecords(moment: moment, users: users, userLists: lists, alertLog: log)
             var longChart: LongChart?
             if live.chartWindow > Trends.chartWindow {
                 let chart = ChartReader.read(store, server: names[live.current.server], user: live.current.name, window: live.chartWindow, until: moment)
                 longChart = LongChart(key: live.current, window: live.chartWindow, samples: chart.recent, loadedAt: moment, lastWeek: chart.lastWeek)
             }
+            // A move from the scene on screen (a step, a minute) reads only the users with rows
+            // in between: a user's state depends on its own rows alone.
+            if let previous = live.replay?.scene, previous.isRead, previous.current == live.current, previous.chartWindow == live.chartWindow,
+               previous.records.userLists == lists {
+                let changed = try store.usersWithRows(wanted, between: previous.moment, and: moment)
+                if changed.count <= wanted.count / 4 {
+                    var users = previous.records.users
+                    let fresh = try store.replayUsers(wanted.filter { changed.contains($0.key) }, at: moment, window: trendWindow,
+                                                      chart: live.current, chartWindow: Trends.chartWindow)
+                    for key in changed { users[key] = fresh[key] }
+                    let records = ReplayRecords(moment: moment, users: users, userLists: lists, alertLog: log)
+                    return .success(previous.moved(records: records, changed: changed, longChart: longChart))
+                }
+            }
+            let users = try store.replayUsers(wanted, at: moment, window: trendWindow, chart: live.current, chartWindow: Trends.chartWindow)
+            let records = ReplayRecords(moment: moment, users: users, userLists: lists, alertLog: log)
             return .success(ReplayScene.make(live: live, records: records, longChart: longChart))
         } catch {
             return .failure(ReplayFailureText("cannot read the store: \(error.message)"))
@@ -49,7 +63,7 @@ enum ReplayLoader {
     }
 
     /// Every watched user's baselines as of a replayed moment.
-    static func baselines(at moment: Date, live: DashboardState, store: HistoryStore, names: [String]) -> [UserKey: UserBaseline] {
+    package static func baselines(at moment: Date, live: DashboardState, store: HistoryStore, names: [String]) -> [UserKey: UserBaseline] {
         let wanted = live.fleet.map { (key: $0, request: BaselineRequest(server: names[$0.server], user: $0.name,
                                                                          timeZone: live.servers[$0.server].calendar.timeZone)) }
         guard let found = try? store.baselines(for: wanted.map(\.request), now: moment) else { return [:] }
@@ -60,8 +74,8 @@ enum ReplayLoader {
 }
 
 /// Why a replay load showed nothing, for the replay bar.
-struct ReplayFailureText: Error {
-    let message: String
+package struct ReplayFailureText: Error {
+    package let message: String
     init(_ message: String) { self.message = message }
 }
 

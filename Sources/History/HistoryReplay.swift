@@ -319,6 +319,29 @@ extension HistoryStore {
         }
     }
 
+    /// The users with a row (answer, failure, or a minute row at its minute's end) in the
+    /// range between two moments, either way round: those a move from one to the other changes.
+    package func usersWithRows(_ users: [(key: UserKey, server: String)], between one: Date, and other: Date) throws(HistoryError) -> Set<UserKey> {
+        let low = min(one, other).timeIntervalSince1970, high = max(one, other).timeIntervalSince1970
+        guard high > low else { return [] }
+        do {
+            return try pool.read { db in
+                let snapshot = try db.cachedStatement(sql: "SELECT 1 FROM snapshot WHERE server = ? AND user = ? AND time > ? AND time <= ? LIMIT 1")
+                let minute = try db.cachedStatement(sql: "SELECT 1 FROM minute WHERE server = ? AND user = ? AND minute > ? AND minute <= ? LIMIT 1")
+                var changed = Set<UserKey>()
+                for (key, server) in users {
+                    if try Int.fetchOne(snapshot, arguments: [server, key.name, low, high]) != nil
+                        || Int.fetchOne(minute, arguments: [server, key.name, low / 60 - 1, high / 60 - 1]) != nil {
+                        changed.insert(key)
+                    }
+                }
+                return changed
+            }
+        } catch {
+            throw HistoryError("cannot read \(path): \(Self.describe(error))")
+        }
+    }
+
     /// The time of the nearest row after (or before) `moment` among these users' rows, answer,
     /// failure or minute: where "one answer on" (or back) lands.
     package func neighbourTime(of users: [(key: UserKey, server: String)], from moment: Date, forward: Bool) throws(HistoryError) -> Date? {

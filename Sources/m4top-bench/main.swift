@@ -1,3 +1,4 @@
+import App
 import Dashboard
 import Watch
 import Exporter
@@ -222,8 +223,11 @@ do {
 // of minute rows), then what a start reads from it: the user on screen's hour, then everyone's.
 if let users = ProcessInfo.processInfo.environment["M4TOP_BENCH_HISTORY_WEEK"].flatMap(Int.init), users > 0 {
     do {
-        let folder = NSTemporaryDirectory() + "m4top-bench-week-\(getpid())"
-        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // M4TOP_BENCH_WEEK_FOLDER keeps the store between runs (built once, a minute): for profiling.
+        let kept = ProcessInfo.processInfo.environment["M4TOP_BENCH_WEEK_FOLDER"]
+        let folder = kept ?? NSTemporaryDirectory() + "m4top-bench-week-\(getpid())"
+        let reuse = kept != nil && FileManager.default.fileExists(atPath: folder + "/history.sqlite")
+        defer { if kept == nil { try? FileManager.default.removeItem(atPath: folder) } }
         let clock = ContinuousClock()
         func ms(_ duration: Duration) -> Double {
             (Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18) * 1000
@@ -231,7 +235,7 @@ if let users = ProcessInfo.processInfo.environment["M4TOP_BENCH_HISTORY_WEEK"].f
         let store = try HistoryStore.open(path: folder + "/history.sqlite").store
         let metrics = StoredSnapshot.answer(answer(1000, active: 17), server: "", user: "", at: time).metrics
         // Eight days: a week back from now is inside the store (the baselines' "last week").
-        let built = try clock.measure { try store.fillForBench(users: users, days: 8, spacing: 30, now: time, metrics: metrics) }
+        let built = try clock.measure { if !reuse { try store.fillForBench(users: users, days: 8, spacing: 30, now: time, metrics: metrics) } }
         let (snapshots, minutes) = try store.counts()
         let size = (try FileManager.default.attributesOfItem(atPath: folder + "/history.sqlite")[.size] as? Int ?? 0)
             + ((try? FileManager.default.attributesOfItem(atPath: folder + "/history.sqlite-wal")[.size] as? Int) ?? 0)
@@ -258,6 +262,60 @@ if let users = ProcessInfo.processInfo.environment["M4TOP_BENCH_HISTORY_WEEK"].f
         let recent = try clock.measure { rows = try reopened!.fleet(at: time.addingTimeInterval(-3 * 3600)).count }
         let older = try clock.measure { _ = try reopened!.fleet(at: time.addingTimeInterval(-5 * 86_400)) }
         print(String(format: "  the fleet as of a moment (%d users): %.0f ms 3 hours back, %.0f ms 5 days back", rows, ms(recent), ms(older)))
+        // Replay: a jump reads every user's rows at the moment and builds the scene; a step
+        // finds the next row first. Each ends with the frame drawn (80x24 overview, dashboard).
+        var fleetState = DashboardState(servers: [ServerSetup(name: "bench", displayURL: "http://bench/billing", adminName: "user0",
+                                                             users: (0..<users).map { "user\($0)" }, timeZone: utc)],
+                                        interval: 5, start: .overview, now: time)
+        fleetState.width = 80
+        fleetState.height = 24
+        let overview = OverviewView(glyphs: .unicode, timeZone: utc)
+        func replay(_ target: ReplayRequest.Target, on view: any ScreenKind, _ live: DashboardState) throws -> (DashboardState, Double) {
+            var state = live
+            let started = ContinuousClock.now
+            guard case .success(let scene) = ReplayLoader.scene(for: ReplayRequest(number: 1, target: target), live: state, store: reopened!,
+                                                                names: ["bench"], days: 8) else { throw HistoryError("no scene") }
+            if state.replay == nil { state.replay = ReplayState(moment: scene.moment) }
+            state.replay?.scene = scene
+            state.replay?.moment = scene.moment
+            _ = view.render(state)
+            return (state, ms(ContinuousClock.now - started))
+        }
+        if ProcessInfo.processInfo.environment["M4TOP_BENCH_REPLAY_PARTS"] != nil {
+            let moment = time.addingTimeInterval(-3 * 3600)
+            let wanted = fleetState.fleet.map { (key: $0, server: "bench") }
+            let t1 = try clock.measure { _ = try reopened!.neighbourTime(of: wanted, from: moment, forward: true) }
+            var records: [UserKey: ReplayUserRecord] = [:]
+            let t2 = try clock.measure { records = try reopened!.replayUsers(wanted, at: moment, window: 300, chart: wanted[0].key, chartWindow: 3600) }
+            let t3 = try clock.measure { _ = try reopened!.alertEvents(since: moment.addingTimeInterval(-8 * 86_400), until: moment, limit: 10_000) }
+            var scene: ReplayScene?
+            let t4 = clock.measure { scene = ReplayScene.make(live: fleetState, records: ReplayRecords(moment: moment, users: records), longChart: nil) }
+            var state = fleetState
+            state.replay = ReplayState(moment: moment)
+            state.replay?.scene = scene
+            let t5 = clock.measure { _ = overview.render(state) }
+            print(String(format: "  replay parts: neighbour %.1f ms, users' rows %.1f ms, alert log %.1f ms, scene %.1f ms, frame %.1f ms",
+                         ms(t1), ms(t2), ms(t3), ms(t4), ms(t5)))
+        }
+        for (label, back) in [("3 hours", 3.0 * 3600), ("5 days", 5.0 * 86_400)] {
+            let jumps = try (0..<3).map { _ in try replay(.moment(time.addingTimeInterval(-back)), on: overview, fleetState).1 }
+            let (at, _) = try replay(.moment(time.addingTimeInterval(-back)), on: overview, fleetState)
+            var steps: [Double] = []
+            var stepped = at
+            for _ in 0..<5 {
+                let result = try replay(.step(from: stepped.replay!.moment, forward: true, users: stepped.fleet), on: overview, stepped)
+                stepped = result.0
+                steps.append(result.1)
+            }
+            var dashboard = at
+            dashboard.screen = .dashboard
+            let view = DashboardView(glyphs: .unicode, timeZone: utc)
+            let own = try (0..<5).map { _ in
+                try replay(.step(from: dashboard.replay!.moment, forward: true, users: [dashboard.current]), on: view, dashboard).1
+            }
+            print(String(format: "  replay %@ back, %d users: jump to the overview drawn %.0f ms cold, %.0f ms warm; a step (anyone's next row) %.0f ms; a step on the dashboard %.0f ms",
+                         label, users, jumps[0], jumps[2], steps.sorted()[2], own.sorted()[2]))
+        }
     } catch {
         print("week store bench: \(error)")
     }

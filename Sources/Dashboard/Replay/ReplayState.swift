@@ -12,6 +12,10 @@ package struct ReplayScene: Sendable {
     package let current: UserKey
     package let chartWindow: TimeInterval
     package let longChart: LongChart?
+    /// What it was built from: a step carries it forward, reading only the users it changes.
+    package let records: ReplayRecords
+    /// Read from the store (not the empty scene shown while the first read runs).
+    package var isRead = true
 
     /// Rebuilt from stored rows with `live`'s servers, rules and settings (`ReplayBuilder`);
     /// every row formatted once, as answers are live.
@@ -26,12 +30,33 @@ package struct ReplayScene: Sendable {
             if key == live.current { formatted[key] = FormattedSnapshot.make(latest, diff: user.diff, trends: user.trends) }
         }
         return ReplayScene(moment: records.moment, fleet: fleet, formatted: formatted, figures: figures, current: live.current,
-                           chartWindow: live.chartWindow, longChart: longChart)
+                           chartWindow: live.chartWindow, longChart: longChart, records: records)
+    }
+
+    /// This scene moved to `records.moment`, where only `changed` users have new rows (the
+    /// user on screen and the chart range are this scene's).
+    package func moved(records: ReplayRecords, changed: Set<UserKey>, longChart: LongChart?) -> ReplayScene {
+        let fleet = ReplayBuilder.moved(self.fleet, records: records, changed: changed)
+        var formatted = self.formatted
+        var figures = self.figures
+        for key in changed {
+            guard let user = fleet.userStates[key], let latest = user.latest else {
+                formatted[key] = nil
+                figures[key] = nil
+                continue
+            }
+            figures[key] = RowFigures(latest, diff: user.diff, trends: user.trends)
+            if key == current { formatted[key] = FormattedSnapshot.make(latest, diff: user.diff, trends: user.trends) }
+        }
+        return ReplayScene(moment: records.moment, fleet: fleet, formatted: formatted, figures: figures, current: current,
+                           chartWindow: chartWindow, longChart: longChart, records: records)
     }
 
     /// Nothing read yet: every row waiting, at the moment asked for.
     package static func empty(live: DashboardState, at moment: Date) -> ReplayScene {
-        make(live: live, records: ReplayRecords(moment: moment, users: [:]), longChart: nil)
+        var scene = make(live: live, records: ReplayRecords(moment: moment, users: [:]), longChart: nil)
+        scene.isRead = false
+        return scene
     }
 }
 

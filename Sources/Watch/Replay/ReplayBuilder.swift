@@ -78,6 +78,28 @@ package enum ReplayBuilder {
             states[key] = userState(records.users[key], calendar: fleet.calendar(of: key), retention: fleet.historyRetention)
         }
         fleet.userStates = states
+        fleet.baselines = [:]
+        // The past was not paused: the rows say live, stale or down as they did.
+        fleet.scheduler.paused = false
+        settle(&fleet, records: records, rules: live.alerts.rules)
+        return fleet
+    }
+
+    /// A fleet already rebuilt at one moment, moved to `records.moment`: only the users in
+    /// `changed` (those with rows between the two moments) are rebuilt, the rest are as they
+    /// were (a user's state depends on its own rows only); servers and alerts are judged again.
+    package static func moved(_ previous: FleetState, records: ReplayRecords, changed: Set<UserKey>) -> FleetState {
+        var fleet = previous
+        fleet.now = records.moment
+        for key in changed where fleet.userStates[key] != nil {
+            fleet.userStates[key] = userState(records.users[key], calendar: fleet.calendar(of: key), retention: fleet.historyRetention)
+        }
+        settle(&fleet, records: records, rules: previous.alerts.rules)
+        return fleet
+    }
+
+    /// Which servers were down, and which alerts firing, at the moment.
+    static func settle(_ fleet: inout FleetState, records: ReplayRecords, rules: [AlertRule]) {
         for index in fleet.servers.indices {
             let failing = serverFailure(index, fleet: fleet, records: records)
             fleet.updateServer(index) { server in
@@ -85,13 +107,9 @@ package enum ReplayBuilder {
                 server.failingSince = failing?.since
             }
         }
-        fleet.baselines = [:]
-        // The past was not paused: the rows say live, stale or down as they did.
-        fleet.scheduler.paused = false
-        var alerts = AlertBook(rules: live.alerts.rules, bell: false)
+        var alerts = AlertBook(rules: rules, bell: false)
         alerts.replay(log: records.alertLog)
         fleet.alerts = alerts
-        return fleet
     }
 
     static func userState(_ record: ReplayUserRecord?, calendar: Calendar, retention: TimeInterval) -> UserState {

@@ -45,13 +45,20 @@ package enum ReplayLoader {
             if let previous = live.replay?.scene, previous.isRead, previous.current == live.current, previous.chartWindow == live.chartWindow,
                previous.records.userLists == lists {
                 let changed = try store.usersWithRows(wanted, between: previous.moment, and: moment)
-                if changed.count <= wanted.count / 4 {
+                // A screen of one user (the dashboard, the wall) needs only that user's rows at
+                // once: a step there moves a thousand users' rows by 30 s, a full read.
+                let oneUser = Screens.kind(live.screen).followsCurrentUser
+                let few = changed.count <= wanted.count / 4
+                if (few && !previous.othersBehind) || oneUser {
+                    let reread = few ? changed : changed.intersection([live.current])
                     var users = previous.records.users
-                    let fresh = try store.replayUsers(wanted.filter { changed.contains($0.key) }, at: moment, window: trendWindow,
+                    let fresh = try store.replayUsers(wanted.filter { reread.contains($0.key) }, at: moment, window: trendWindow,
                                                       chart: live.current, chartWindow: Trends.chartWindow)
-                    for key in changed { users[key] = fresh[key] }
+                    for key in reread { users[key] = fresh[key] }
                     let records = ReplayRecords(moment: moment, users: users, userLists: lists, alertLog: log)
-                    return .success(previous.moved(records: records, changed: changed, longChart: longChart))
+                    var scene = previous.moved(records: records, changed: reread, longChart: longChart)
+                    scene.othersBehind = previous.othersBehind || reread.count < changed.count
+                    return .success(scene)
                 }
             }
             let users = try store.replayUsers(wanted, at: moment, window: trendWindow, chart: live.current, chartWindow: Trends.chartWindow)

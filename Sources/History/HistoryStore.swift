@@ -452,7 +452,8 @@ package final class HistoryStore: Sendable {
 
     /// For `m4top-bench`: a store as a week of a fleet leaves it, made inside SQLite (fast): per
     /// user, the last day at full resolution every `spacing` seconds and the days before as
-    /// minute rows, all with one answer's metrics.
+    /// minute rows, all with one answer's metrics. Users answer spread over each `spacing`, as
+    /// the scheduler spreads them.
     package func fillForBench(users: Int, days: Int, spacing: TimeInterval, now: Date, metrics: [MetricID: Decimal]) throws(HistoryError) {
         let vector = Self.encode(metrics)
         let end = now.timeIntervalSince1970
@@ -461,8 +462,8 @@ package final class HistoryStore: Sendable {
                 try db.execute(sql: """
                     WITH RECURSIVE u(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM u WHERE n + 1 < ?),
                                    t(s) AS (SELECT 0 UNION ALL SELECT s + ? FROM t WHERE s + ? < ?)
-                    INSERT INTO snapshot (server, user, time, ok, metrics) SELECT 'bench', 'user' || n, ? - s, 1, ? FROM u, t
-                    """, arguments: [users, spacing, spacing, Self.fullResolution, end, vector])
+                    INSERT INTO snapshot (server, user, time, ok, metrics) SELECT 'bench', 'user' || n, ? - s - n * ? / ?, 1, ? FROM u, t
+                    """, arguments: [users, spacing, spacing, Self.fullResolution, end, spacing, Double(users), vector])
                 try db.execute(sql: """
                     WITH RECURSIVE u(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM u WHERE n + 1 < ?),
                                    m(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM m WHERE k + 1 < ?)

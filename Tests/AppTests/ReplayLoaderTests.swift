@@ -101,6 +101,35 @@ struct ReplayLoaderTests {
         #expect(try scene(.moment(t0.addingTimeInterval(450)), fresh, store).fleet.alerts.firing.isEmpty)
     }
 
+    @Test("On the dashboard a step reads the user on screen only (the same as a full read for it); the overview then reads everyone again")
+    func dashboardSteps() throws {
+        let store = try store()
+        var state = live()
+        state.screen = .dashboard
+        state.current = UserKey(server: 0, name: "user2")
+        let start = try scene(.moment(t0.addingTimeInterval(100)), state, store)
+        state.replay = ReplayState(moment: start.moment)
+        state.replay?.scene = start
+        var scene = start
+        for _ in 0..<3 {
+            scene = try self.scene(.step(from: scene.moment, forward: true, users: [state.current]), state, store)
+            state.replay?.scene = scene
+            state.replay?.moment = scene.moment
+        }
+        #expect(scene.moment == t0.addingTimeInterval(146), "user2's answers come 6 s into each 20")
+        var fresh = state
+        fresh.replay = nil
+        let full = try self.scene(.moment(scene.moment), fresh, store)
+        #expect(summary(scene).filter { $0.hasPrefix("user2 ") } == summary(full).filter { $0.hasPrefix("user2 ") })
+        #expect(scene.othersBehind, "the others were not read")
+        // The overview asks for the moment again (ReplayUpdate.followKeys), and gets everyone.
+        _ = DashboardUpdate.update(&state, .key(.character("o")))
+        let request = try #require(state.replay?.loading)
+        #expect(request > 0)
+        let again = try self.scene(.moment(scene.moment), state, store)
+        #expect(!again.othersBehind && summary(again) == summary(full))
+    }
+
     @Test("A step past the last row says so; the store's absence is said, not a crash")
     func ends() throws {
         let store = try store()

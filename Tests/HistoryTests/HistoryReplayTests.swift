@@ -49,7 +49,10 @@ struct HistoryReplayTests {
         #expect(alice.latest?.time == t0.addingTimeInterval(90))
         #expect(alice.latest?.stats.calls(.today) == 3)
         #expect(alice.previous?.time == t0.addingTimeInterval(60) && alice.previous?.stats.calls(.today) == 2)
-        #expect(alice.points.map(\.time) == (0...3).map { t0.addingTimeInterval(Double($0) * 30) })
+        // The rates need the window's first answer and the latest: three rows read, not the window.
+        #expect(alice.points.map(\.time) == [0, 60, 90].map { t0.addingTimeInterval($0) })
+        let onScreen = try #require(try store.replayUsers(users, at: moment, window: 300, chart: self.alice, chartWindow: 3600)[self.alice])
+        #expect(onScreen.points.map(\.time) == (0...3).map { t0.addingTimeInterval(Double($0) * 30) }, "the user on screen: its chart's every answer")
         #expect(alice.points.last?.todayRevenue == Decimal(string: "3.25"), "money exact")
         #expect(alice.chart.last?.level == 3)
         #expect(alice.failure == nil)
@@ -58,6 +61,20 @@ struct HistoryReplayTests {
         #expect(records[carol] == nil, "no row yet: nothing")
         // Before any row at all: nobody.
         #expect(try store.replayUsers(users, at: t0.addingTimeInterval(-1), window: 300).isEmpty)
+    }
+
+    @Test("Across midnight inside the rates' window, every answer of the window is read (as the screen's rates need)")
+    func midnightInWindow() throws {
+        let folder = StoreFolder()
+        let store = try HistoryStore.open(path: folder.file).store
+        let calls = [50, 60, 70, 1, 3, 5]
+        try store.write(calls.enumerated().map { index, count in
+            .answer(answer(calls: count, active: 1), server: "prod", user: "alice", at: t0.addingTimeInterval(Double(index) * 30))
+        })
+        let moment = t0.addingTimeInterval(160)
+        let sparse = try #require(try store.replayUsers([(alice, "prod")], at: moment, window: 300)[alice])
+        let full = try #require(try store.replayUsers([(alice, "prod")], at: moment, window: 300, chart: alice, chartWindow: 300)[alice])
+        #expect(sparse.points == full.points && sparse.points.count == 6)
     }
 
     @Test("A failure after a success: the run of failures (count, since when) and its message")

@@ -16,6 +16,9 @@ package struct ReplayScene: Sendable {
     package let records: ReplayRecords
     /// Read from the store (not the empty scene shown while the first read runs).
     package var isRead = true
+    /// Moved on a screen of one user: only that user was read again, the others are as of an
+    /// earlier moment (the overview reads them all again before it shows them).
+    package var othersBehind = false
 
     /// Rebuilt from stored rows with `live`'s servers, rules and settings (`ReplayBuilder`);
     /// every row formatted once, as answers are live.

@@ -168,7 +168,8 @@ package enum ReplayUpdate {
     /// is read again at the same moment (a chart hour is read for the user on screen only).
     static func followKeys(_ state: inout DashboardState) -> [Effect] {
         guard let replay = state.replay, replay.loading == nil, let scene = replay.scene else { return [] }
-        guard scene.current != state.current || scene.chartWindow != state.chartWindow else { return [] }
+        let behind = scene.othersBehind && !Screens.kind(state.screen).followsCurrentUser
+        guard scene.current != state.current || scene.chartWindow != state.chartWindow || behind else { return [] }
         return load(&state, .moment(replay.moment))
     }
 }

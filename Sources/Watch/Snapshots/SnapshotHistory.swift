@@ -37,7 +37,7 @@ package struct HistoryPoint: Sendable, Equatable {
     }
 
     /// Today's counters fell from `earlier` to this point: midnight passed in between.
-    func fellBack(from earlier: HistoryPoint) -> Bool {
+    package func fellBack(from earlier: HistoryPoint) -> Bool {
         SnapshotDiff.countersFell(calls: (earlier.todayCalls, todayCalls), duration: (earlier.todayDuration, todayDuration))
     }
 }

@@ -506,33 +506,46 @@ package final class HistoryStore: Sendable {
     /// price and active calls (`decode(_:only:)` gives them in this order).
     static let pointMetrics: [MetricID] = [.todayCalls, .todayDuration, .todayRevenue, .todayPrice, .activeCallsTotal]
 
-    /// Only these metrics of a row, in order, without reading the rest (a replay reads ten
+    /// Only these metrics of a row, in order, without reading the rest (a replay reads a few
     /// rows a user for a thousand users and needs five values of each).
     static func decode(_ text: String?, only wanted: [MetricID]) -> [Decimal?] {
         var result = [Decimal?](repeating: nil, count: wanted.count)
-        guard let text else { return result }
         let positions = wanted.map { storedOrder.firstIndex(of: $0) ?? -1 }
         let last = positions.max() ?? -1
-        var index = 0
-        for value in text.utf8.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false) {
-            if index > last { break }
-            if !value.isEmpty {
-                for (slot, position) in positions.enumerated() where position == index {
-                    result[slot] = PlainDecimal.parse(value) ?? Decimal(string: String(decoding: value, as: UTF8.self))
-                }
-            }
-            index += 1
+        forEachValue(text) { index, value in
+            for slot in positions.indices where positions[slot] == index { result[slot] = value() }
+            return index < last
         }
         return result
     }
 
     static func decode(_ text: String?) -> [MetricID: Decimal] {
-        guard let text else { return [:] }
         var result: [MetricID: Decimal] = [:]
-        for (id, value) in zip(storedOrder, text.utf8.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false)) where !value.isEmpty {
-            result[id] = PlainDecimal.parse(value) ?? Decimal(string: String(decoding: value, as: UTF8.self))
+        forEachValue(text) { index, value in
+            if index < storedOrder.count, let decimal = value() { result[storedOrder[index]] = decimal }
+            return true
         }
         return result
+    }
+
+    /// Each non-empty value of an encoded row with its position, read in place; `body` returns
+    /// whether to go on.
+    private static func forEachValue(_ text: String?, _ body: (Int, () -> Decimal?) -> Bool) {
+        guard var text else { return }
+        text.withUTF8 { bytes in
+            var start = 0
+            var index = 0
+            for position in 0...bytes.count where position == bytes.count || bytes[position] == UInt8(ascii: ";") {
+                defer {
+                    index += 1
+                    start = position + 1
+                }
+                guard position > start else { continue }
+                let field = UnsafeBufferPointer(rebasing: bytes[start..<position])
+                let value = { PlainDecimal.parse(field) ?? Decimal(string: String(decoding: field, as: UTF8.self)) }
+                if !body(index, value) { return }
+            }
+        }
     }
 }
 

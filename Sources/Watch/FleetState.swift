@@ -30,6 +30,9 @@ package struct UserState: Sendable {
     package var lastErrorAt: Date?
     package var consecutiveFailures = 0
     package var inFlightSince: Date?
+    /// In a replay: how far apart the stored answers were (the latest two). Staleness is judged
+    /// by the cadence they were recorded at (an exporter's 60 s, a demo's minutes), not this run's.
+    package var recordedPeriod: TimeInterval?
 
     package init(retention: TimeInterval = SnapshotHistory.defaultRetention) {
         history = SnapshotHistory(retention: retention)
@@ -145,8 +148,8 @@ package struct FleetState: Sendable {
     /// No success for three of the user's polling periods (its interval in focus, its full
     /// round otherwise).
     package func isStale(_ key: UserKey) -> Bool {
-        guard let lastSuccess = userStates[key]?.lastSuccess else { return false }
-        let period = key == scheduler.focus ? scheduler.interval : scheduler.roundSeconds(server: key.server)
+        guard let user = userStates[key], let lastSuccess = user.lastSuccess else { return false }
+        let period = user.recordedPeriod ?? (key == scheduler.focus ? scheduler.interval : scheduler.roundSeconds(server: key.server))
         return now.timeIntervalSince(lastSuccess) > Self.staleIntervals * period
     }
 

@@ -37,6 +37,10 @@ struct ReplayBuilderTests {
         // Long after its last answer the same row is stale, as it was then.
         let later = ReplayBuilder.fleet(from: live, records: ReplayRecords(moment: Self.t0.addingTimeInterval(600), users: [admin: record(answers)]))
         #expect(later.isStale(admin))
+        // Recorded every 5 minutes (an exporter's slow cadence): 10 minutes on is not stale, 20 are.
+        let slow = record([snapshot(0, calls: 1), snapshot(300, calls: 2)])
+        #expect(!ReplayBuilder.fleet(from: live, records: ReplayRecords(moment: Self.t0.addingTimeInterval(900), users: [admin: slow])).isStale(admin))
+        #expect(ReplayBuilder.fleet(from: live, records: ReplayRecords(moment: Self.t0.addingTimeInterval(1_500), users: [admin: slow])).isStale(admin))
     }
 
     @Test("A failure after a success: the user's error, and the server down since its first failure when it says the server is unwell")

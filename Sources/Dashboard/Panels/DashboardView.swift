@@ -76,6 +76,8 @@ package struct TimeText: Sendable {
     /// Made once: a Calendar costs more to build than a whole frame to draw.
     private let calendar: Calendar
 
+    package var timeZone: TimeZone { calendar.timeZone }
+
     package init(timeZone: TimeZone) {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone

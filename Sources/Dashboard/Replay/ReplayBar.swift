@@ -20,7 +20,15 @@ enum ReplayBar {
             return
         }
         guard let replay = state.replay else { return }
-        var parts = ["\(glyphs.isASCII ? "<<" : "◀◀") REPLAY \(context.time.day(replay.moment)) \(context.time.clock(replay.moment))"]
+        // The local clock, as the header's times; the server's too when its zone differs (a typed
+        // `@` time is read in the server's zone).
+        var moment = "\(context.time.day(replay.moment)) \(context.time.clock(replay.moment))"
+        let zone = state.currentServer.calendar.timeZone
+        if zone.secondsFromGMT(for: replay.moment) != context.time.timeZone.secondsFromGMT(for: replay.moment) {
+            let server = TimeText(timeZone: zone)
+            moment += " (\(server.clock(replay.moment)) \(zone.abbreviation(for: replay.moment) ?? zone.identifier))"
+        }
+        var parts = ["\(glyphs.isASCII ? "<<" : "◀◀") REPLAY \(moment)"]
         parts.append("\(TimeText.age(max(0, state.now.timeIntervalSince(replay.moment)))) ago")
         if let speed = replay.speed { parts.append("\(glyphs.isASCII ? ">" : "▶") \(Int(speed))x") }
         if replay.loading != nil { parts.append("reading\(glyphs.ellipsis)") }

@@ -121,6 +121,7 @@ package enum ReplayBuilder {
                                            chart: record.chart.filter { $0.time < before.timeIntervalSince1970 },
                                            latest: record.previous))
             FleetUpdate.record(latest.stats, at: latest.time, in: &state, calendar: calendar)
+            if let previous = record.previous, previous.time < latest.time { state.recordedPeriod = latest.time.timeIntervalSince(previous.time) }
         }
         if let failure = record.failure {
             state.lastError = failure.error

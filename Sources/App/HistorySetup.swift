@@ -84,22 +84,7 @@ struct HistorySetup: Sendable {
 
     /// The last `window` of each wanted user, with its last answer in full.
     static func seeds(_ store: HistoryStore, wanted: [(key: UserKey, server: String)], window: TimeInterval, now: Date) -> [UserKey: SeedHistory] {
-        var seeds: [UserKey: SeedHistory] = [:]
-        for (key, server) in wanted {
-            guard let rows = try? store.snapshots(server: server, user: key.name, since: now.addingTimeInterval(-window)) else { continue }
-            let ok = rows.filter(\.ok)
-            let latest = (try? store.latestAnswer(server: server, user: key.name)).flatMap { $0 }.map { Snapshot(time: $0.time, stats: $0.stats) }
-            guard !ok.isEmpty || latest != nil else { continue }
-            let points = ok.map { row in
-                HistoryPoint(time: row.time, todayCalls: row.metrics[.todayCalls], todayDuration: row.metrics[.todayDuration],
-                             todayRevenue: row.metrics[.todayRevenue] ?? row.metrics[.todayPrice])
-            }
-            let chart = ok.compactMap { row in
-                row.metrics[.activeCallsTotal].map { ChartSample(time: row.time.timeIntervalSince1970, level: NSDecimalNumber(decimal: $0).doubleValue) }
-            }
-            seeds[key] = SeedHistory(points: points, chart: chart, latest: latest)
-        }
-        return seeds
+        (try? store.seeds(for: wanted, since: now.addingTimeInterval(-window))) ?? [:]
     }
 }
 

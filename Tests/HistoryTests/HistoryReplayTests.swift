@@ -124,6 +124,29 @@ struct HistoryReplayTests {
         #expect(later.latest?.stats.calls(.today) == 4 && later.latest?.time == t0.addingTimeInterval(140))
     }
 
+    @Test("A start's seeds (points, chart, latest answer) are what the full rows give, minute rows included")
+    func seedsMatchFullRows() throws {
+        let folder = StoreFolder()
+        let store = try filled(folder)
+        try store.prune(now: t0.addingTimeInterval(86_400 + 200), days: 8)  // the first 200 s become minute rows
+        let since = t0.addingTimeInterval(-60)
+        let seeds = try store.seeds(for: users, since: since)
+        for (key, _) in users {
+            let rows = try store.snapshots(server: "prod", user: key.name, since: since).filter(\.ok)
+            let latest = try store.latestAnswer(server: "prod", user: key.name)
+            guard !rows.isEmpty || latest != nil else {
+                #expect(seeds[key] == nil)
+                continue
+            }
+            let seed = try #require(seeds[key])
+            #expect(seed.points == rows.map { HistoryPoint(time: $0.time, todayCalls: $0.metrics[.todayCalls], todayDuration: $0.metrics[.todayDuration],
+                                                           todayRevenue: $0.metrics[.todayRevenue] ?? $0.metrics[.todayPrice]) }, "\(key.name)")
+            #expect(seed.chart.map(\.level) == rows.compactMap { $0.metrics[.activeCallsTotal].map { NSDecimalNumber(decimal: $0).doubleValue } })
+            #expect(seed.latest?.time == latest?.time && seed.latest?.stats == latest?.stats)
+        }
+        #expect(seeds[alice]?.points.count == 4 + 13, "four minute rows for the first 200 s, thirteen answers after")
+    }
+
     @Test("Five values of a row read without the rest, exactly, and plain decimals read fast and exactly")
     func partialDecode() {
         let metrics: [MetricID: Decimal] = [.todayCalls: 12, .todayRevenue: Decimal(string: "-1234.567890")!, .activeCallsTotal: 0,

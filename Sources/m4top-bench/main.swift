@@ -102,7 +102,7 @@ wide.width = 200
 wide.height = 60
 measure("render 200x60 frame into the canvas", iterations: 1_000) { _ = view.render(wide) }
 
-if only != nil && only != "week" { exit(0) }  // profiling one benchmark: skip the figures below (`week`: only the week store)
+if let only, only != "week" && only != "exporter" { exit(0) }  // profiling one benchmark: skip the figures below (`week`, `exporter`: only those)
 if only == nil {
 
 // What a quiet tick changes: only the age and countdown digits should differ.
@@ -163,9 +163,11 @@ if only == nil || "take-in".contains(only!) {
     }
 }
 
+}
+
 // The exporter: a scrape of /metrics is the exposition of every user's series, and the series
 // are updated as each answer arrives (the cost a poll adds).
-do {
+if only == nil || only == "exporter" {
     let users = (1...1000).map { "user\($0)" }
     // As the exporter runs it: the headless fleet, the latest answer kept.
     var fleet = FleetState(servers: [ServerSetup(name: "bench", displayURL: "http://127.0.0.1/billing", adminName: "admin",
@@ -179,6 +181,24 @@ do {
         series.fleet(fleet, took: event)
     }
     let seriesKiB = residentKiB() - before
+    // Series creation: every user's first answer makes its series. Linear or not, at 1,000 and
+    // 10,000 users (a fleet of ten servers) over one exporter.
+    for count in [1_000, 10_000] {
+        let many = (1...count).map { "user\($0)" }
+        var big = FleetState(servers: [ServerSetup(name: "bench", displayURL: "http://127.0.0.1/billing", adminName: "admin", users: ["admin"] + many)],
+                             interval: 5, overviewInterval: 30, historyRetention: 0, now: time)
+        let fresh = FleetSeries(serverLabels: ["bench"], version: "bench")
+        let events = many.enumerated().map { index, user in
+            FleetEvent.fetched(UserKey(server: 0, name: user), result: .success(answer(index, active: index % 7)), at: time)
+        }
+        for event in events { _ = FleetUpdate.update(&big, event) }
+        let made = ContinuousClock().measure { for event in events { fresh.fleet(big, took: event) } }
+        let scrape = ContinuousClock().measure { _ = fresh.exposition() }
+        print(String(format: "exporter: series of %d users made in %.0f ms (%.1f µs a user); /metrics then %.0f ms", count,
+                     Double(made.components.seconds) * 1000 + Double(made.components.attoseconds) / 1e15,
+                     (Double(made.components.seconds) * 1e6 + Double(made.components.attoseconds) / 1e12) / Double(count),
+                     Double(scrape.components.seconds) * 1000 + Double(scrape.components.attoseconds) / 1e15))
+    }
     var round = 0
     measure("exporter: series update per answer (1,000 users)", iterations: 20_000) {
         round += 1
@@ -190,6 +210,7 @@ do {
     print(String(format: "exporter: /metrics for 1,000 users is %.0f KiB; the series take ~%d KiB", Double(size) / 1024, seriesKiB))
 }
 
+if only == nil {
 // The history store: inserts per second in the recorder's batches, the file per user-day, and
 // reading one user's last hour (what the charts get at start) from a store of 1,000 users.
 do {

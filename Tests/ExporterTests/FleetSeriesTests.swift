@@ -228,6 +228,36 @@ struct ExpositionOrderTests {
         """)
     }
 
+    @Test("Users spread over several registries (series made in linear time) still give one family each: HELP and TYPE once, every user's series, users gone gone")
+    func shardsJoinIntoOneExposition() {
+        let count = FleetSeries.shardSize * 3 + 5
+        let users = ["admin"] + (1..<count).map { String(format: "user%04d", $0) }
+        var fleet = FleetSeriesTests.Harness(users: users, listsAllUsers: true)
+        for user in users { fleet.answer(user, Answers.seed) }
+        let text = String(decoding: fleet.series.exposition(), as: UTF8.self)
+        let lines = text.split(separator: "\n")
+        let types = lines.filter { $0.hasPrefix("# TYPE ") }
+        let helps = lines.filter { $0.hasPrefix("# HELP ") }
+        #expect(types.count == Set(types).count && helps.count == Set(helps).count, "each family's comments once")
+        #expect(lines.filter { $0.hasPrefix("m4_up{") }.count == count)
+        // Every family's lines are together: its HELP, its TYPE, then its samples, in name order.
+        var seen: [Substring] = []
+        for line in lines {
+            let name = line.hasPrefix("#") ? line.split(separator: " ")[2] : line.prefix { $0 != "{" && $0 != " " }
+            if seen.last != name {
+                #expect(!seen.contains(name), "\(name) split in two")
+                seen.append(name)
+            }
+        }
+        #expect(seen == seen.sorted())
+        // The list shrinks to half: the other half's series go, whichever registry held them.
+        let kept = Array(users.prefix(count / 2))
+        fleet.feed(.userListFetched(server: 0, result: .success(kept.map { M4User(username: $0) }), at: Answers.t0.addingTimeInterval(5)))
+        let after = Exposition(fleet.series.exposition())
+        #expect(after.samples.keys.filter { $0.hasPrefix("m4_up{") }.count == kept.count)
+        #expect(after[#"m4_up{server="prod",user="\#(users.last!)"}"#] == nil)
+    }
+
     @Test("A fleet's /metrics lists its families in name order and its users in label order")
     func fleetIsSorted() {
         var fleet = FleetSeriesTests.Harness(users: ["zoe", "admin", "mia", "bob"])

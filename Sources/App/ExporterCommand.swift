@@ -123,7 +123,7 @@ package struct ExporterCommand: AsyncParsableCommand {
         do throws(ConfigError) {
             web = try webSettings(address: address)
             var resolved = try SettingsResolver.resolve(flags, environment: environment)
-            if let history { resolved.historyPath = FileAccess.expandTilde(history, environment: environment) }
+            if let history { resolved.historyPath = FileAccess.absolute(FileAccess.expandTilde(history, environment: environment)) }
             // `history_read_only` is for dashboards beside the exporter: the exporter records.
             resolved.historyReadOnly = false
             settings = resolved

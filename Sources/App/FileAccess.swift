@@ -68,4 +68,11 @@ enum FileAccess {
         guard path == "~" || path.hasPrefix("~/") else { return path }
         return (environment["HOME"] ?? NSHomeDirectory()) + path.dropFirst()
     }
+
+    /// A path as typed, made absolute against the working folder (`rel.sqlite` was a store
+    /// whose folder "" could not be made).
+    static func absolute(_ path: String) -> String {
+        guard !path.hasPrefix("/"), !path.isEmpty else { return path }
+        return FileManager.default.currentDirectoryPath + "/" + path
+    }
 }

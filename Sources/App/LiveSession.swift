@@ -12,6 +12,10 @@ import Screen
 /// only queue that touches the terminal; requests run off it and come back as events.
 enum LiveSession {
     static func run(settings: RunSettings, environment: [String: String], color: ColorChoice, replayAt: String? = nil) async -> ExitStatus {
+        var settings = settings
+        // `--at` reviews a store (often a copy of someone else's): it is read as it is, never
+        // pruned, migrated or moved aside, and nothing is recorded into it, even after Esc.
+        if replayAt != nil { settings.historyReadOnly = true }
         // No terminal, nothing touched: no store made, no demo folder, no simulator started.
         if let problem = Terminal.unsuitable(environment: environment) {
             Console.error("m4top: \(problem)")
@@ -318,6 +322,8 @@ final class LiveController {
                 self.baselinesReadAt = nil
                 self.loadHistory()
                 self.loadBaselinesEachMinute()
+                // A replay read before the week was there is read again, in full.
+                self.perform(ReplayUpdate.reread(&self.state))
             }
         }
     }
@@ -361,21 +367,42 @@ final class LiveController {
         }
     }
 
+    /// Replay reads run here, on a thread of their own: a long read (a week's chart, a slow
+    /// disk) must not hold a thread of Swift's small concurrency pool, which quitting needs.
+    private let storeReads = DispatchQueue(label: "m4top.replay-reads", qos: .userInitiated)
+    private var readingReplay = false
+    /// The newest load asked for while one was read: only it runs next (keys pressed faster
+    /// than the store answers do not queue up).
+    private var nextReplay: ReplayRequest?
+
     /// A replay's scene, read and built off the main queue.
     private func loadReplay(_ request: ReplayRequest) {
         guard let store = history.store else {
             dispatch(.replayFailed(number: request.number, message: "history is off: a replay reads the store (see `history` in the config)"))
             return
         }
+        guard !readingReplay else {
+            nextReplay = request
+            return
+        }
+        readingReplay = true
         let live = state
         let names = history.serverNames
         let days = history.days
-        Task.detached { [weak self] in
+        storeReads.async { [weak self] in
             let result = ReplayLoader.scene(for: request, live: live, store: store, names: names, days: days)
-            await MainActor.run {
-                switch result {
-                case .success(let scene): self?.dispatch(.replayLoaded(number: request.number, scene: scene))
-                case .failure(let failure): self?.dispatch(.replayFailed(number: request.number, message: failure.message))
+            DispatchQueue.main.async {
+                MainActor.assumeIsolated {
+                    guard let self else { return }
+                    self.readingReplay = false
+                    switch result {
+                    case .success(let scene): self.dispatch(.replayLoaded(number: request.number, scene: scene))
+                    case .failure(let failure): self.dispatch(.replayFailed(number: request.number, message: failure.message))
+                    }
+                    if let next = self.nextReplay {
+                        self.nextReplay = nil
+                        self.loadReplay(next)
+                    }
                 }
             }
         }
@@ -385,9 +412,9 @@ final class LiveController {
         guard let store = history.store else { return }
         let live = state
         let names = history.serverNames
-        Task.detached { [weak self] in
+        storeReads.async { [weak self] in
             let baselines = ReplayLoader.baselines(at: moment, live: live, store: store, names: names)
-            await MainActor.run { self?.dispatch(.replayBaselinesLoaded(baselines, at: moment)) }
+            DispatchQueue.main.async { MainActor.assumeIsolated { self?.dispatch(.replayBaselinesLoaded(baselines, at: moment)) } }
         }
     }
 
@@ -453,6 +480,10 @@ final class LiveController {
         sources.forEach { $0.cancel() }
         sources.removeAll()
         terminal.stop()
+        // Alerts still firing are logged as ended, and the store is told before it closes.
+        let now = Date()
+        state.alerts.endAll(now: now)
+        for sink in sinks { sink.fleet(state.fleetState, took: .tick(now)) }
         history.close()
         finished.resume(returning: ExitStatus(rawValue: status))
     }

@@ -253,8 +253,11 @@ package struct ScreenOptions: ParsableArguments {
             throw ValidationError("--no-history and --\(history != nil ? "history" : "history-read-only") exclude each other")
         }
         if history?.isEmpty == true { throw ValidationError("--history needs a path") }
-        if let at, MomentText.parse(at, now: Date(), timeZone: .current) == nil {
-            throw ValidationError("--at: '\(at)' is not an age (2h), a time of day (03:12) or a date and time (2026-11-28 10:00)")
+        if let at {
+            guard let moment = MomentText.parse(at, now: Date(), timeZone: .current) else {
+                throw ValidationError("--at: '\(at)' is not an age (2h), a time of day (03:12) or a date and time (2026-11-28 10:00)")
+            }
+            if moment > Date().addingTimeInterval(60) { throw ValidationError("--at: '\(at)' is in the future; a replay shows what was") }
         }
         if at != nil && noHistory { throw ValidationError("--at replays the history store: it excludes --no-history") }
     }

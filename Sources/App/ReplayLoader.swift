@@ -19,7 +19,7 @@ package enum ReplayLoader {
                 moment = at
             case .step(let from, let forward, let users):
                 let stored = users.map { (key: $0, server: names[$0.server]) }
-                guard let found = try store.neighbourTime(of: stored, from: from, forward: forward) else {
+                guard let found = try store.neighbourTime(of: stored, from: from, forward: forward), !forward || found <= live.now else {
                     return .failure(ReplayFailureText("no \(forward ? "later" : "earlier") row in the store"
                                                       + (users.count == 1 ? " for \(users[0].name)" : "")))
                 }

@@ -188,7 +188,7 @@ package enum SettingsResolver {
         switch flags.historyPath ?? config?.history {
         case _ where flags.noHistory: settings.historyPath = nil
         case "off"?: settings.historyPath = nil
-        case let path?: settings.historyPath = FileAccess.expandTilde(path, environment: environment)
+        case let path?: settings.historyPath = FileAccess.absolute(FileAccess.expandTilde(path, environment: environment))
         case nil: settings.historyPath = HistoryStore.defaultPath(environment: environment)
         }
         if flags.theme == nil, first.theme != nil, let config {

@@ -88,6 +88,8 @@ package struct DashboardState: Sendable {
     package var replay: ReplayState?
     /// `@`: a moment being typed (live or in a replay).
     package var momentPrompt: String?
+    /// Why the typed moment was not taken (shown in the prompt until the text changes).
+    package var momentPromptProblem: String?
 
     // The fleet's parts the screens read most, by their short names.
     package var servers: [WatchedServer] { fleetState.servers }

@@ -153,11 +153,12 @@ package enum DashboardUpdate {
 
     static func handle(_ key: Key, _ state: inout DashboardState) -> [Effect] {
         if state.momentPrompt != nil { return ReplayUpdate.editPrompt(key, &state) }
-        let effects = handleOutsidePrompt(key, &state)
-        return effects + ReplayUpdate.followKeys(&state)
+        if state.replay != nil { return ReplayUpdate.handle(key, &state) + ReplayUpdate.followKeys(&state) }
+        return handleKey(key, &state)
     }
 
-    static func handleOutsidePrompt(_ key: Key, _ state: inout DashboardState) -> [Effect] {
+    /// A key on the screens, overlays first (in a replay, on the replayed state: `ReplayUpdate`).
+    static func handleKey(_ key: Key, _ state: inout DashboardState) -> [Effect] {
         switch state.overlay {
         case .help(let scroll):
             let page = HelpOverlay.listRows(height: state.height)
@@ -207,27 +208,10 @@ package enum DashboardUpdate {
             }
             return []
         case .none:
-            if state.replay != nil, !state.overview.editingFilter, let action = KeyMap.action(for: key, in: KeyMap.replay) {
-                return ReplayUpdate.perform(action, &state)
-            }
-            if state.replay != nil { return handleOnReplayedScreen(key, &state) }
             if let effects = Screens.kind(state.screen).handle(key, &state) { return effects }
             guard let action = KeyMap.action(for: key, in: KeyMap.main) else { return [] }
             return perform(action, &state)
         }
-    }
-
-    /// A screen's own keys move through the replayed rows (its sort, its filter, its users):
-    /// they act on what is shown, and the cursor, screen and user on screen are kept.
-    static func handleOnReplayedScreen(_ key: Key, _ state: inout DashboardState) -> [Effect] {
-        var shown = state.shown
-        guard Screens.kind(state.screen).handle(key, &shown) != nil else {
-            guard let action = KeyMap.action(for: key, in: KeyMap.main) else { return [] }
-            return perform(action, &state)
-        }
-        state.overview = shown.overview
-        state.current = shown.current
-        return shown.screen != state.screen ? show(shown.screen, &state) : []
     }
 
     static func perform(_ action: Action, _ state: inout DashboardState) -> [Effect] {
@@ -320,7 +304,8 @@ package enum DashboardUpdate {
 
     /// `--rotate`: on the dashboard and the wall, the next user when the period is up.
     static func rotate(_ state: inout DashboardState) -> [Effect] {
-        guard state.rotation.isOn, !state.rotation.paused, followsCurrentUser(state), state.fleet.count > 1 else { return [] }
+        // A replay holds the rotation: its clock is the past's.
+        guard state.rotation.isOn, !state.rotation.paused, !state.isReplaying, followsCurrentUser(state), state.fleet.count > 1 else { return [] }
         guard let next = state.rotation.nextAt else {
             state.rotation.nextAt = state.now.addingTimeInterval(state.rotation.period)
             return []

@@ -31,14 +31,15 @@ enum ExpositionOrder {
                 let name = familyName(of: line, in: bytes)
                 // A histogram's x_bucket, x_sum and x_count belong to family x; a family split in
                 // two runs is joined again.
-                let index = families.lastIndex { family in
-                    equal(family.name, name) || (!isComment && name.count > family.name.count
-                        && bytes[name.lowerBound + family.name.count] == UInt8(ascii: "_")
-                        && equal(family.name, name.lowerBound..<(name.lowerBound + family.name.count)))
-                }
+                // The family of that name (several registries each write theirs: one family);
+                // else a sample of the family just written whose name extends it.
                 let target: Int
-                if let index, index == families.count - 1 || equal(families[index].name, name) {
-                    target = index
+                if let exact = families.lastIndex(where: { equal($0.name, name) }) {
+                    target = exact
+                } else if !isComment, let last = families.indices.last, name.count > families[last].name.count,
+                          bytes[name.lowerBound + families[last].name.count] == UInt8(ascii: "_"),
+                          equal(families[last].name, name.lowerBound..<(name.lowerBound + families[last].name.count)) {
+                    target = last
                 } else {
                     families.append((name, [], []))
                     target = families.count - 1

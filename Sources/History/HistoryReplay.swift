@@ -138,10 +138,14 @@ extension HistoryStore {
                                            metrics: Self.decode(try row.decode(String?.self, forColumn: "metrics")))
                         }
                     }
-                    if let row = try Row.fetchOne(minute, arguments: [pair[0], pair[1], Int((time / 60).rounded(.down))]),
+                    // A minute row counts once its minute is over, at its end (as replay sees it):
+                    // its last values may come from after a moment inside it.
+                    if let row = try Row.fetchOne(minute, arguments: [pair[0], pair[1], time / 60 - 1]),
                        let number: Int = damaged.check({ try row.decode(forColumn: "minute") }),
-                       best.map({ $0.time.timeIntervalSince1970 < Double(number) * 60 }) ?? true {
-                        best = damaged.check { try StoredSnapshot.minute(row, server: pair[0], user: pair[1]) } ?? best
+                       best.map({ $0.time.timeIntervalSince1970 < Double(number + 1) * 60 }) ?? true,
+                       var row = damaged.check({ try StoredSnapshot.minute(row, server: pair[0], user: pair[1]) }) {
+                        row.time += 60
+                        best = row
                     }
                     if let best { result.append(best) }
                 }
@@ -239,7 +243,8 @@ extension HistoryStore {
                     : "SELECT minute + 1 FROM minute WHERE server = ? AND user = ? AND minute < ? ORDER BY minute DESC LIMIT 1")
                 var best: Double?
                 func consider(_ value: Double?) {
-                    guard let value else { return }
+                    // A time edited by hand past any calendar (1e308) is no moment to land on.
+                    guard let value, value.isFinite, abs(value) < 1e11 else { return }
                     best = best.map { forward ? min($0, value) : max($0, value) } ?? value
                 }
                 for (key, server) in users {

@@ -65,7 +65,10 @@ struct ReplayTests {
         }
         var copy = state
         #expect(loads(DashboardUpdate.update(&copy, .key(.right))).map(\.target) == [.step(from: moment, forward: true, users: [Fixture.key("admin")])])
+        // A step pressed while a load runs is taken from where the load lands.
+        #expect(loads(DashboardUpdate.update(&copy, .key(.right))).isEmpty && copy.replay?.queuedSteps == 1)
         // On the overview a step looks at every user's rows.
+        copy = state
         _ = DashboardUpdate.update(&copy, .key(.character("o")))
         #expect(loads(DashboardUpdate.update(&copy, .key(.left))).map(\.target)
                 == [.step(from: moment, forward: false, users: [Fixture.key("admin"), Fixture.key("alice")])])
@@ -96,8 +99,13 @@ struct ReplayTests {
         _ = DashboardUpdate.update(&state, .key(.backspace))
         #expect(state.momentPrompt == "nonsens")
         #expect(loads(DashboardUpdate.update(&state, .key(.enter))).isEmpty)
-        #expect(state.replay?.message?.contains("'nonsens' is not a time") == true)
-        // Esc leaves the prompt, not the replay.
+        #expect(state.momentPrompt == "nonsens" && state.momentPromptProblem == "not a time", "the prompt stays, saying why")
+        #expect(DashboardView(glyphs: .unicode, timeZone: utc).render(state).text.hasPrefix(" Go to: nonsens_   not a time: try 03:12"))
+        // Esc leaves the prompt, not the replay; Enter on nothing just closes it.
+        _ = DashboardUpdate.update(&state, .key(.escape))
+        #expect(state.momentPrompt == nil && state.isReplaying)
+        _ = DashboardUpdate.update(&state, .key(.character("@")))
+        #expect(DashboardUpdate.update(&state, .key(.enter)).isEmpty && state.momentPrompt == nil)
         _ = DashboardUpdate.update(&state, .key(.character("@")))
         _ = DashboardUpdate.update(&state, .key(.escape))
         #expect(state.momentPrompt == nil && state.isReplaying)
@@ -176,8 +184,21 @@ struct ReplayTests {
         #expect(loads(effects).map(\.target) == [.moment(t0.addingTimeInterval(-86_400))])
         #expect(DashboardUpdate.update(&state, .pollDue(t0)).allSatisfy { if case .fetch = $0 { return false } else { return true } })
         #expect(state.replay?.offline == true)
+        // Nothing that would ask a server does: pause, refresh, on any screen.
+        for key in [Key.character("p"), .character(" "), .character("r"), .character("+"), .character("-")] {
+            #expect(!DashboardUpdate.update(&state, .key(key)).contains { if case .fetch = $0 { return true } else { return false } }, "\(key)")
+        }
+        #expect(state.replay?.message?.contains("nothing is asked") == true && state.paused)
+        // The users are the stored list's: u goes through them, not through this run's two.
+        let listed = ReplayRecords(moment: t0.addingTimeInterval(-86_400), users: [:], userLists: [0: ["admin", "alice", "bob"]])
+        _ = DashboardUpdate.update(&state, .replayLoaded(number: state.replay?.loading ?? 0,
+                                                         scene: ReplayScene.make(live: state, records: listed, longChart: nil)))
+        _ = DashboardUpdate.update(&state, .key(.character("u")))
+        _ = DashboardUpdate.update(&state, .key(.character("u")))
+        #expect(state.current == Fixture.key("bob"))
         let back = DashboardUpdate.update(&state, .key(.escape))
-        #expect(back.contains(.fetch(Fixture.key("admin"))), "\(back)")
+        #expect(back.contains { if case .fetch = $0 { return true } else { return false } }, "\(back)")
+        #expect(state.current == Fixture.key("admin"), "bob is not watched live: back to the first user")
         #expect(!state.paused)
     }
 }

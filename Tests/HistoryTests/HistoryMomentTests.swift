@@ -83,10 +83,13 @@ struct HistoryMomentTests {
         #expect(at25.first { $0.user == "bob" }?.metrics[.todayCalls] == 5)
         #expect(try store.fleet(at: t0.addingTimeInterval(25), server: "prod", user: "bob").count == 1)
         #expect(try store.fleet(at: t0.addingTimeInterval(-1)).isEmpty, "before anything was stored")
-        // Older than a day, as minute rows: still found.
+        // Older than a day, as minute rows: found once their minute is over (t0 is 40 s into its
+        // minute, which ends at t0 + 20 s), at its end, as replay sees them.
         try store.prune(now: t0.addingTimeInterval(86_400 + 100), days: 8)
-        let pruned = try store.fleet(at: t0.addingTimeInterval(12))
-        #expect(pruned.first { $0.user == "alice" }.map { $0.isMinute && $0.metrics[.todayCalls] == 2 } == true, "\(pruned)")
+        let pruned = try store.fleet(at: t0.addingTimeInterval(25))
+        #expect(pruned.first { $0.user == "alice" }.map { $0.isMinute && $0.metrics[.todayCalls] == 2 && $0.time == t0.addingTimeInterval(20) } == true,
+                "\(pruned)")
+        #expect(try store.fleet(at: t0.addingTimeInterval(12)).first { $0.user == "alice" } == nil, "its minute not over yet")
     }
 
     @Test("A store of the first schema: read as it is (no log, no lists, no messages), then migrated in place, its rows kept")

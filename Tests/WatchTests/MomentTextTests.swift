@@ -20,6 +20,7 @@ struct MomentTextTests {
     @Test("Refused: empty, words, out-of-range clocks and dates, a huge age", arguments: [
         "", "soon", "25:00", "12:60", "12:00:61", "2026-02-30 10:00", "2026-13-01", "h", "-h", "1e9d", "99999999999d", "yesterday", "today 7",
         "2026-11-30T14:00:00+99:00", "2026-11-30T14:00:00+24:00", "2026-11-30T14:00:00-99:99", "2026-11-30T14:00:00+00:60",
+        "2026-11-30T14:00:00-14:59", "0000-01-01", "1900-01-01 00:00", "2026-11-30 14:00ZZ",
     ])
     func refused(text: String) {
         #expect(MomentText.parse(text, now: Self.now, timeZone: Self.utc) == nil)
@@ -51,6 +52,11 @@ struct MomentTextTests {
         #expect(MomentText.parse("2026-11-30", now: Self.now, timeZone: Self.berlin) == Self.iso("2026-11-29T23:00:00Z"))
         #expect(MomentText.parse("2026-11-30T14:00:00Z", now: Self.now, timeZone: Self.berlin) == Self.iso("2026-11-30T14:00:00Z"))
         #expect(MomentText.parse("2026-11-30T14:00:00+01:00", now: Self.now, timeZone: Self.utc) == Self.iso("2026-11-30T13:00:00Z"))
+        // Z or an offset with a space, or without seconds.
+        #expect(MomentText.parse("2026-11-30 14:00:00Z", now: Self.now, timeZone: Self.berlin) == Self.iso("2026-11-30T14:00:00Z"))
+        #expect(MomentText.parse("2026-11-30T14:00Z", now: Self.now, timeZone: Self.berlin) == Self.iso("2026-11-30T14:00:00Z"))
+        #expect(MomentText.parse("2026-11-30 14:00-0530", now: Self.now, timeZone: Self.utc) == Self.iso("2026-11-30T19:30:00Z"))
+        #expect(MomentText.parse("2026-11-30T14:00:00+14:00", now: Self.now, timeZone: Self.utc) == Self.iso("2026-11-30T00:00:00Z"))
     }
 
     @Test("DST in Berlin: 02:30 on the spring-forward day is the first moment after the gap; on the fall-back day, the first 02:30")

@@ -34,6 +34,7 @@ enum AlertLogOverlay {
             case .fired: (word, role) = ("FIRED \(event.severity.word)", event.severity.role)
             case .resolved: (word, role) = ("resolved", .good)
             case .acknowledged: (word, role) = ("acked", .muted)
+            case .ended: (word, role) = ("ended", .muted)
             }
             lines.append(("\(context.time.clock(event.time)) \(word) \(event.rule) \(glyphs.separator) \(subject(event.subject, state)) \(glyphs.separator) \(event.value)", role))
         }

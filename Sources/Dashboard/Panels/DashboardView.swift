@@ -98,10 +98,12 @@ package struct TimeText: Sendable {
     }
 
     /// `Mon 30 Nov`: a day, for a replayed moment.
-    package func day(_ date: Date) -> String {
+    /// `Mon 30 Nov`, with the year when it is not `now`'s (`Wed 1 Dec 2027`).
+    package func day(_ date: Date, yearUnless now: Date? = nil) -> String {
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        let c = calendar.dateComponents([.day, .month], from: date)
-        return "\(weekday(date)) \(c.day ?? 1) \(months[((c.month ?? 1) - 1) % 12])"
+        let c = calendar.dateComponents([.day, .month, .year], from: date)
+        let year = now.map { calendar.component(.year, from: $0) != c.year } == true ? " \(c.year ?? 0)" : ""
+        return "\(weekday(date)) \(c.day ?? 1) \(months[(((c.month ?? 1) - 1) % 12 + 12) % 12])\(year)"
     }
 
     /// `42s`, `3m 05s`, `2h 10m`: the age of data at a glance.

@@ -48,7 +48,7 @@ enum HeaderPanel {
 
     /// `next user in 12s` or `rotation paused (R)` while `--rotate` is on.
     static func rotationText(_ state: DashboardState) -> String? {
-        guard state.rotation.isOn, state.fleet.count > 1 else { return nil }
+        guard state.rotation.isOn, state.fleet.count > 1, !state.isReplaying else { return nil }
         if state.rotation.paused { return "rotation paused (R)" }
         return state.rotation.nextAt.map { "next user in \(TimeText.age(max(0, $0.timeIntervalSince(state.now)).rounded(.up)))" }
     }

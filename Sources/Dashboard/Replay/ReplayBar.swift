@@ -15,14 +15,15 @@ enum ReplayBar {
         if let typed = state.momentPrompt {
             let zone = state.currentServer.calendar.timeZone
             let zoneNote = zone == .current ? "" : " (\(zone.identifier))"
-            canvas.put(" Go to\(zoneNote): \(typed)_   03:12 \(glyphs.separator) yesterday 14:00 \(glyphs.separator) -2h \(glyphs.separator) 2026-11-30 14:00   Enter goes, Esc cancels",
+            let help = state.momentPromptProblem.map { "\($0): try " } ?? ""
+            canvas.put(" Go to\(zoneNote): \(typed)_   \(help)03:12 \(glyphs.separator) yesterday 14:00 \(glyphs.separator) -2h \(glyphs.separator) 2026-11-30 14:00   Enter goes, Esc cancels",
                        in: row, role: .replay)
             return
         }
         guard let replay = state.replay else { return }
         // The local clock, as the header's times; the server's too when its zone differs (a typed
         // `@` time is read in the server's zone).
-        var moment = "\(context.time.day(replay.moment)) \(context.time.clock(replay.moment))"
+        var moment = "\(context.time.day(replay.moment, yearUnless: state.now)) \(context.time.clock(replay.moment))"
         let zone = state.currentServer.calendar.timeZone
         if zone.secondsFromGMT(for: replay.moment) != context.time.timeZone.secondsFromGMT(for: replay.moment) {
             let server = TimeText(timeZone: zone)

@@ -91,6 +91,8 @@ package struct ReplayState: Sendable {
     package var loading: Int?
     /// Loads asked for so far (their numbers).
     package var requests = 0
+    /// Steps pressed while a load ran (forward positive): taken one by one from where it lands.
+    package var queuedSteps = 0
     /// Play forward, this many seconds a second; nil: still.
     package var speed: Double?
     /// Said on the replay bar until the next move (nothing stored there, a time that did not read).

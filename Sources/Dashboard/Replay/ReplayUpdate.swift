@@ -50,7 +50,10 @@ package enum ReplayUpdate {
         replay.requests = number
         replay.loading = number
         replay.message = nil
-        if case .moment(let moment) = target { replay.moment = moment }
+        if case .moment(let moment) = target {
+            replay.moment = moment
+            replay.queuedSteps = 0
+        }
         state.replay = replay
         return [.loadReplay(ReplayRequest(number: number, target: target))]
     }
@@ -64,6 +67,11 @@ package enum ReplayUpdate {
 
     static func step(_ state: inout DashboardState, forward: Bool) -> [Effect] {
         guard let replay = state.replay else { return [] }
+        // Where a load lands is not known yet: the step is taken from there when it does.
+        if replay.loading != nil && replay.requests > 0 {
+            state.replay?.queuedSteps += forward ? 1 : -1
+            return []
+        }
         let users = Screens.kind(state.screen).followsCurrentUser ? [state.current] : (replay.scene?.fleet.watched ?? state.fleet)
         return load(&state, .step(from: replay.moment, forward: forward, users: users))
     }
@@ -71,16 +79,56 @@ package enum ReplayUpdate {
     static func goLive(_ state: inout DashboardState) -> [Effect] {
         guard let replay = state.replay else { return [] }
         state.replay = nil
-        guard replay.offline else { return [.repaint] }
-        // Started with --at: polling starts now, user lists first.
-        state.paused = false
-        for server in state.servers.indices where state.servers[server].listsAllUsers {
-            state.scheduler.wantUserList(server: server, now: state.now)
+        if replay.offline {
+            // Started with --at: polling starts now, user lists first.
+            state.paused = false
+            for server in state.servers.indices where state.servers[server].listsAllUsers {
+                state.scheduler.wantUserList(server: server, now: state.now)
+            }
         }
-        return [.repaint] + DashboardUpdate.startDue(&state)
+        // The user or screen chosen in the replay is polled as live polls it.
+        if !state.fleet.contains(state.current) { state.current = state.fleet[0] }
+        return [.repaint] + DashboardUpdate.show(state.screen, &state)
     }
 
     // MARK: Keys
+
+    /// The dashboard's actions that act on live polling, not on what is shown.
+    static let liveActions: Set<Action> = [.refresh, .togglePause, .slower, .faster]
+
+    /// A key in a replay: its own table first; keys about polling act on live (none sends a
+    /// request after `--at`); every other key acts on the replayed screens (their users, rows
+    /// and overlays), whose cursor, screen, user and overlay are then kept.
+    static func handle(_ key: Key, _ state: inout DashboardState) -> [Effect] {
+        let free = state.overlay == .none && !state.overview.editingFilter
+        // Esc clears a kept overview filter before it leaves the replay.
+        let clearsFilter = key == .escape && state.screen == .overview && !state.overview.filter.isEmpty
+        if free, !clearsFilter, let action = KeyMap.action(for: key, in: KeyMap.replay) { return perform(action, &state) }
+        let claimed = Screens.kind(state.screen).ownKeys.contains { $0.keys.contains(key) }
+        if free, !claimed, let action = KeyMap.action(for: key, in: KeyMap.main), liveActions.contains(action) {
+            guard state.replay?.offline != true else {
+                state.replay?.message = "nothing is asked of a server during --at: Esc goes live and starts polling"
+                return []
+            }
+            return DashboardUpdate.perform(action, &state)
+        }
+        var shown = state.shown
+        let effects = DashboardUpdate.handleKey(key, &shown)
+        state.current = shown.current
+        state.screen = shown.screen
+        state.overview = shown.overview
+        state.overlay = shown.overlay
+        state.chartRangeIndex = shown.chartRangeIndex
+        state.themeIndex = shown.themeIndex
+        state.rotation.paused = shown.rotation.paused
+        // Requests and reads were the replayed copy's; the terminal's effects are real.
+        return effects.filter { effect in
+            switch effect {
+            case .quit, .applyTheme, .repaint, .suspend: return true
+            default: return false
+            }
+        }
+    }
 
     static func perform(_ action: ReplayAction, _ state: inout DashboardState) -> [Effect] {
         guard let moment = state.replay?.moment else { return [] }
@@ -112,19 +160,28 @@ package enum ReplayUpdate {
         switch key {
         case .escape:
             state.momentPrompt = nil
+            state.momentPromptProblem = nil
         case .backspace:
             state.momentPrompt = String(text.dropLast())
+            state.momentPromptProblem = nil
         case .enter:
-            state.momentPrompt = nil
-            let zone = state.currentServer.calendar.timeZone
-            guard let moment = MomentText.parse(text, now: state.now, timeZone: zone) else {
-                if state.replay == nil { enter(&state, at: state.now) }
-                state.replay?.message = "'\(text)' is not a time: try 03:12, yesterday 14:00, -2h or 2026-11-30 14:00"
-                return state.replay?.loading == nil && state.replay?.requests == 0 ? load(&state, .moment(state.now)) : []
+            let typed = text.trimmingCharacters(in: .whitespaces)
+            guard !typed.isEmpty else {
+                state.momentPrompt = nil
+                return []
             }
+            let zone = state.currentServer.calendar.timeZone
+            guard let moment = MomentText.parse(typed, now: state.now, timeZone: zone) else {
+                // The prompt stays, with what was wrong: nothing moves on a typo.
+                state.momentPromptProblem = "not a time"
+                return []
+            }
+            state.momentPrompt = nil
+            state.momentPromptProblem = nil
             return jump(&state, to: moment)
         case .character(let character) where text.count < 40 && !character.isNewline:
             state.momentPrompt = text + String(character)
+            state.momentPromptProblem = nil
         default:
             break
         }
@@ -139,22 +196,46 @@ package enum ReplayUpdate {
         replay.moment = scene.moment
         replay.scene = scene
         state.replay = replay
+        // Steps pressed meanwhile, one at a time; a user or range changed meanwhile, read again.
+        var next: [Effect] = []
+        if replay.queuedSteps != 0 {
+            let forward = replay.queuedSteps > 0
+            state.replay?.queuedSteps -= forward ? 1 : -1
+            next = step(&state, forward: forward)
+        } else {
+            next = followKeys(&state)
+        }
         // Baselines move with the clock: read again when the minute changes.
-        let minute = Int((scene.moment.timeIntervalSince1970 / 60).rounded(.down))
-        guard replay.baselinesMinute != minute else { return [] }
+        let minute = Self.minute(of: scene.moment)
+        guard replay.baselinesMinute != minute else { return next }
         state.replay?.baselinesMinute = minute
-        return [.loadReplayBaselines(at: scene.moment)]
+        return [.loadReplayBaselines(at: scene.moment)] + next
+    }
+
+    /// Minutes since 1970, for any stored time (one far off, edited by hand, is clamped).
+    static func minute(of moment: Date) -> Int {
+        let minutes = (moment.timeIntervalSince1970 / 60).rounded(.down)
+        guard minutes.isFinite else { return 0 }
+        return Int(max(-1e15, min(1e15, minutes)))
+    }
+
+    /// The store changed under the replay (the demo's week arrived): its moment read again, in full.
+    package static func reread(_ state: inout DashboardState) -> [Effect] {
+        guard let replay = state.replay else { return [] }
+        state.replay?.scene?.isRead = false
+        return load(&state, .moment(replay.moment))
     }
 
     static func failed(_ message: String, number: Int, _ state: inout DashboardState) {
         guard state.replay?.loading == number else { return }
         state.replay?.loading = nil
         state.replay?.speed = nil
+        state.replay?.queuedSteps = 0
         state.replay?.message = message
     }
 
     static func baselinesLoaded(_ baselines: [UserKey: UserBaseline], at moment: Date, _ state: inout DashboardState) {
-        guard let replay = state.replay, replay.baselinesMinute == Int((moment.timeIntervalSince1970 / 60).rounded(.down)) else { return }
+        guard let replay = state.replay, replay.baselinesMinute == minute(of: moment) else { return }
         state.replay?.baselines = baselines
     }
 

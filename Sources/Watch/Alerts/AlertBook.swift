@@ -31,7 +31,9 @@ package struct AlertStatus: Sendable, Equatable {
 
 /// One line of the alert log (`a`).
 package struct AlertEvent: Sendable, Equatable {
-    package enum Kind: String, Sendable { case fired, resolved, acknowledged }
+    /// `ended`: m4top stopped watching while it fired (a quit): whether it resolved is not
+    /// known, and a replay of a later moment must not show it firing.
+    package enum Kind: String, Sendable { case fired, resolved, acknowledged, ended }
     package let time: Date
     package let kind: Kind
     package let rule: String
@@ -149,6 +151,18 @@ package struct AlertBook: Sendable {
                                   subject: subject, value: status.value))
             }
         }
+    }
+
+    /// m4top stops watching (a quit): every firing alert is logged as `ended`, so that the stored
+    /// log does not say it fired for ever. Their states go.
+    package mutating func endAll(now: Date) {
+        for (index, subjects) in statuses {
+            for (subject, status) in subjects where status.isFiring {
+                record(AlertEvent(time: now, kind: .ended, rule: rules[index].name, severity: rules[index].severity, subject: subject,
+                                  value: "m4top stopped watching"))
+            }
+        }
+        statuses = [:]
     }
 
     /// A user or server no longer watched: its alerts go (without a log line: nothing resolved).
@@ -273,7 +287,7 @@ package struct AlertBook: Sendable {
             switch event.kind {
             case .fired: statuses[index, default: [:]][event.subject] = AlertStatus(firingSince: event.time, value: event.value, lastBell: event.time)
             case .acknowledged: statuses[index]?[event.subject]?.acknowledged = true
-            case .resolved: statuses[index]?[event.subject] = nil
+            case .resolved, .ended: statuses[index]?[event.subject] = nil
             }
         }
     }

@@ -103,10 +103,13 @@ package enum MetricFormat {
 
     /// `42s`, `3m 05s`, `2h 10m`: the age of data at a glance.
     package static func age(_ seconds: TimeInterval) -> String {
-        let s = max(0, Int(min(seconds, 1e9)))
+        // Any stored time, even one edited by hand to 1e308 or NaN: never a trap.
+        let s = seconds.isNaN ? 0 : Int(max(0, min(seconds, 1e12)))
         if s < 60 { return "\(s)s" }
         if s < 3600 { return String(format: "%dm %02ds", s / 60, s % 60) }
-        return String(format: "%dh %02dm", s / 3600, (s % 3600) / 60)
+        if s < 100 * 3600 { return String(format: "%dh %02dm", s / 3600, (s % 3600) / 60) }
+        // Days past a hundred hours: the column stays its width.
+        return s < 100_000 * 86_400 ? "\(s / 86_400)d" : ">99999d"
     }
 
     static func grouped(_ digits: String) -> String {

@@ -61,23 +61,30 @@ package enum MomentText {
     }
 
     static func dateTime(_ text: String, _ calendar: Calendar) -> Date? {
-        let withZone = ISO8601DateFormatter()
-        if let offset = text.range(of: #"[+-]\d\d:?\d\d$"#, options: .regularExpression) {
-            // The formatter reads +99:00 as +09:00: an offset is at most 14 hours, minutes under 60.
-            let digits = text[offset].filter(\.isNumber)
-            guard let hours = Int(digits.prefix(2)), let minutes = Int(digits.suffix(2)), hours <= 14, minutes < 60 else { return nil }
-            return withZone.date(from: text)
+        // A zone written after the time (`Z`, `+01:00`, `-0530`): the same date and time read in
+        // a fixed-offset calendar, whatever the separator (`T` or a space) and with or without
+        // seconds.
+        var body = Substring(text)
+        var zoned = calendar
+        if body.hasSuffix("Z") || body.hasSuffix("z") {
+            body = body.dropLast()
+            zoned.timeZone = TimeZone(secondsFromGMT: 0)!
+        } else if let offset = body.range(of: #"(?<=\d)[+-]\d\d:?\d\d$"#, options: .regularExpression) {
+            let digits = body[offset].filter(\.isNumber)
+            guard let hours = Int(digits.prefix(2)), let minutes = Int(digits.suffix(2)), minutes < 60, hours * 60 + minutes <= 14 * 60,
+                  let zone = TimeZone(secondsFromGMT: (hours * 3_600 + minutes * 60) * (body[offset].hasPrefix("-") ? -1 : 1)) else { return nil }
+            body = body[..<offset.lowerBound]
+            zoned.timeZone = zone
         }
-        if text.hasSuffix("Z") { return withZone.date(from: text) }
-        let scanned = text.replacingOccurrences(of: "T", with: " ")
-        let halves = scanned.split(separator: " ", omittingEmptySubsequences: true)
+        let halves = body.replacingOccurrences(of: "T", with: " ").split(separator: " ", omittingEmptySubsequences: true)
         guard (1...2).contains(halves.count) else { return nil }
         let dateParts = halves[0].split(separator: "-", omittingEmptySubsequences: false)
-        guard dateParts.count == 3, dateParts[0].count == 4, let year = Int(dateParts[0]), let month = Int(dateParts[1]),
-              let dayNumber = Int(dateParts[2]), (1...12).contains(month), (1...31).contains(dayNumber) else { return nil }
+        // 1970 on: nothing is stored before it, and years before the Gregorian reform read oddly.
+        guard dateParts.count == 3, dateParts[0].count == 4, let year = Int(dateParts[0]), (1970...9999).contains(year),
+              let month = Int(dateParts[1]), let dayNumber = Int(dateParts[2]), (1...12).contains(month), (1...31).contains(dayNumber) else { return nil }
         let clock = halves.count == 2 ? clock(String(halves[1])) : (0, 0, 0)
-        guard let clock, let day = calendar.date(from: DateComponents(year: year, month: month, day: dayNumber)),
-              calendar.component(.day, from: day) == dayNumber else { return nil }
-        return at(clock, on: day, calendar)
+        guard let clock, let day = zoned.date(from: DateComponents(year: year, month: month, day: dayNumber)),
+              zoned.component(.day, from: day) == dayNumber else { return nil }
+        return at(clock, on: day, zoned)
     }
 }

@@ -72,6 +72,16 @@ package enum ReplayBuilder {
         for (server, users) in records.userLists where fleet.servers.indices.contains(server) && !users.isEmpty {
             if users != fleet.servers[server].users { fleet.setUsers(users, server: server) }
         }
+        for index in fleet.servers.indices {
+            fleet.updateServer(index) { server in
+                // Today's balances from users_get are not the past's; who is blocked is kept.
+                for name in server.directory.keys { server.directory[name]?.balance = nil }
+                if server.listsAllUsers {
+                    server.userList = records.userLists[index].map { .listed(count: max(0, $0.count - 1), hiddenLeftOut: 0, at: records.moment) }
+                        ?? .failed("no user list kept in the store for this moment")
+                }
+            }
+        }
         var states: [UserKey: UserState] = [:]
         states.reserveCapacity(fleet.watched.count)
         for key in fleet.watched {

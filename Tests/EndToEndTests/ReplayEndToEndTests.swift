@@ -85,6 +85,9 @@ struct ReplayEndToEndTests {
         let calls = try #require(adminLine.flatMap { line in columns.firstIndex(of: "today.calls").map { String(line[$0]) } })
         let shownCalls = Self.row(before, starting: "Σ admin", after: "prod")?.map { $0.replacingOccurrences(of: ",", with: "") }
         #expect(shownCalls?.contains(calls) == true, "prod admin's calls \(calls) in \(String(describing: shownCalls))")
+        // Not even the keys that poll: pause, refresh (they say why on the bar instead).
+        try pane.keys("p", "r", "Space")
+        try await pane.waitFor(text: "nothing is asked of a server during --at")
         try await Task.sleep(nanoseconds: 2_000_000_000)
         #expect(await prod.server.requests.total == requestsBefore, "--at sends nothing to any server")
 

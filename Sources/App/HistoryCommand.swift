@@ -45,7 +45,7 @@ package struct HistoryCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The fleet as of this moment: each user's latest row at or before it.", valueName: "when"))
     var at: String?
 
-    @Flag(name: .long, help: "The alert log (fired, resolved, acknowledged) instead of snapshots.")
+    @Flag(name: .long, help: "The alert log (fired, resolved, acknowledged, ended) instead of snapshots.")
     var alerts = false
 
     @Option(name: .long, help: "csv or json (one object per line).")

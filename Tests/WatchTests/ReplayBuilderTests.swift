@@ -99,6 +99,12 @@ struct ReplayBuilderTests {
         let earlier = ReplayBuilder.fleet(from: live, records: ReplayRecords(moment: Self.t0.addingTimeInterval(5), users: [:],
                                                                              alertLog: Array(log.prefix(1))))
         #expect(earlier.alerts.firing.map(\.subject) == [.user(admin)])
+        // m4top quit while alice's fired: logged as ended, and a later moment shows nothing firing.
+        var book = fleet.alerts
+        book.endAll(now: Self.t0.addingTimeInterval(60))
+        #expect(book.firing.isEmpty && book.log.last?.kind == .ended && book.log.last?.subject == .user(alice))
+        let after = ReplayBuilder.fleet(from: live, records: ReplayRecords(moment: Self.t0.addingTimeInterval(70), users: [:], alertLog: Array(book.log)))
+        #expect(after.alerts.firing.isEmpty)
     }
 
     @Test("A stored failure's kind and words come back as the same kind of error")

@@ -11,19 +11,11 @@ package enum ReplayLoader {
     static let trendWindow: TimeInterval = 300
 
     package static func scene(for request: ReplayRequest, live: DashboardState, store: HistoryStore, names: [String],
-                      days: Int) -> Result<ReplayScene, ReplayFailureText> {
+                              days: Int) -> Result<ReplayScene, ReplayFailureText> {
         do throws(HistoryError) {
-            let moment: Date
-            switch request.target {
-            case .moment(let at):
-                moment = at
-            case .step(let from, let forward, let users):
-                let stored = users.map { (key: $0, server: names[$0.server]) }
-                guard let found = try store.neighbourTime(of: stored, from: from, forward: forward), !forward || found <= live.now else {
-                    return .failure(ReplayFailureText("no \(forward ? "later" : "earlier") row in the store"
-                                                      + (users.count == 1 ? " for \(users[0].name)" : "")))
-                }
-                moment = found
+            guard let moment = try moment(of: request.target, live: live, store: store, names: names) else {
+                guard case .step(_, let forward, let users) = request.target else { return .failure(ReplayFailureText("no such moment")) }
+                return .failure(ReplayFailureText("no \(forward ? "later" : "earlier") row in the store" + (users.count == 1 ? " for \(users[0].name)" : "")))
             }
             var lists: [Int: [String]] = [:]
             for (index, server) in live.servers.enumerated() where server.listsAllUsers {
@@ -40,33 +32,51 @@ package enum ReplayLoader {
                 let chart = ChartReader.read(store, server: names[live.current.server], user: live.current.name, window: live.chartWindow, until: moment)
                 longChart = LongChart(key: live.current, window: live.chartWindow, samples: chart.recent, loadedAt: moment, lastWeek: chart.lastWeek)
             }
-            // A move from the scene on screen (a step, a minute) reads only the users with rows
-            // in between: a user's state depends on its own rows alone.
-            if let previous = live.replay?.scene, previous.isRead, previous.current == live.current, previous.chartWindow == live.chartWindow,
-               previous.records.userLists == lists {
-                let changed = try store.usersWithRows(wanted, between: previous.moment, and: moment)
-                // A screen of one user (the dashboard, the wall) needs only that user's rows at
-                // once: a step there moves a thousand users' rows by 30 s, a full read.
-                let oneUser = Screens.kind(live.screen).followsCurrentUser
-                let few = changed.count <= wanted.count / 4
-                if (few && !previous.othersBehind) || oneUser {
-                    let reread = few ? changed : changed.intersection([live.current])
-                    var users = previous.records.users
-                    let fresh = try store.replayUsers(wanted.filter { reread.contains($0.key) }, at: moment, window: trendWindow,
-                                                      chart: live.current, chartWindow: Trends.chartWindow)
-                    for key in reread { users[key] = fresh[key] }
-                    let records = ReplayRecords(moment: moment, users: users, userLists: lists, alertLog: log)
-                    var scene = previous.moved(records: records, changed: reread, longChart: longChart)
-                    scene.othersBehind = previous.othersBehind || reread.count < changed.count
-                    return .success(scene)
-                }
-            }
-            let users = try store.replayUsers(wanted, at: moment, window: trendWindow, chart: live.current, chartWindow: Trends.chartWindow)
-            let records = ReplayRecords(moment: moment, users: users, userLists: lists, alertLog: log)
+            let frame = ReplayRecords(moment: moment, users: [:], userLists: lists, alertLog: log)
+            if let moved = try moved(live: live, to: frame, wanted: wanted, store: store, longChart: longChart) { return .success(moved) }
+            var records = frame
+            records.users = try store.replayUsers(wanted, at: moment, window: trendWindow, chart: live.current, chartWindow: Trends.chartWindow)
             return .success(ReplayScene.make(live: live, records: records, longChart: longChart))
         } catch {
             return .failure(ReplayFailureText("cannot read the store: \(error.message)"))
         }
+    }
+
+    /// Where a load lands: the moment asked for, or a step's nearest row (never past now).
+    static func moment(of target: ReplayRequest.Target, live: DashboardState, store: HistoryStore, names: [String]) throws(HistoryError) -> Date? {
+        switch target {
+        case .moment(let at):
+            return at
+        case .step(let from, let forward, let users):
+            let stored = users.map { (key: $0, server: names[$0.server]) }
+            guard let found = try store.neighbourTime(of: stored, from: from, forward: forward), !forward || found <= live.now else { return nil }
+            return found
+        }
+    }
+
+    /// The scene on screen moved to `frame`'s moment, reading only the users with rows in
+    /// between (a user's state depends on its own rows alone); nil when a full read is due (the
+    /// user on screen, the range or the lists changed, or most users moved).
+    static func moved(live: DashboardState, to frame: ReplayRecords, wanted: [(key: UserKey, server: String)], store: HistoryStore,
+                      longChart: LongChart?) throws(HistoryError) -> ReplayScene? {
+        guard let previous = live.replay?.scene, previous.isRead, previous.current == live.current, previous.chartWindow == live.chartWindow,
+              previous.records.userLists == frame.userLists else { return nil }
+        let changed = try store.usersWithRows(wanted, between: previous.moment, and: frame.moment)
+        // A screen of one user (the dashboard, the wall) needs only that user's rows at once: a
+        // step there moves a thousand users' rows by 30 s, a full read. The overview reads them
+        // all again when it comes up (`othersBehind`).
+        let oneUser = Screens.kind(live.screen).followsCurrentUser
+        let few = changed.count <= wanted.count / 4
+        guard (few && !previous.othersBehind) || oneUser else { return nil }
+        let reread = few ? changed : changed.intersection([live.current])
+        var records = frame
+        records.users = previous.records.users
+        let fresh = try store.replayUsers(wanted.filter { reread.contains($0.key) }, at: frame.moment, window: trendWindow,
+                                          chart: live.current, chartWindow: Trends.chartWindow)
+        for key in reread { records.users[key] = fresh[key] }
+        var scene = previous.moved(records: records, changed: reread, longChart: longChart)
+        scene.othersBehind = previous.othersBehind || reread.count < changed.count
+        return scene
     }
 
     /// Every watched user's baselines as of a replayed moment.

@@ -36,10 +36,25 @@ package enum ReplayLoader {
             if let moved = try moved(live: live, to: frame, wanted: wanted, store: store, longChart: longChart) { return .success(moved) }
             var records = frame
             records.users = try store.replayUsers(wanted, at: moment, window: trendWindow, chart: live.current, chartWindow: Trends.chartWindow)
-            return .success(ReplayScene.make(live: live, records: records, longChart: longChart))
+            var scene = ReplayScene.make(live: live, records: records, longChart: longChart)
+            scene.note = try missingServers(records, live: live, store: store, names: names)
+            return .success(scene)
         } catch {
             return .failure(ReplayFailureText("cannot read the store: \(error.message)"))
         }
+    }
+
+    /// A watched server the store holds no rows for at all (stored under another name: a
+    /// profile then, a URL now), with the names it does hold.
+    static func missingServers(_ records: ReplayRecords, live: DashboardState, store: HistoryStore, names: [String]) throws(HistoryError) -> String? {
+        let found = Set(records.users.keys.map(\.server))
+        let silent = live.servers.indices.filter { !found.contains($0) }
+        guard !silent.isEmpty else { return nil }
+        let stored = try store.storedServerNames()
+        let unknown = silent.map { names[$0] }.filter { !stored.contains($0) }
+        guard !unknown.isEmpty, !stored.isEmpty else { return nil }
+        let held = stored.prefix(5).joined(separator: ", ") + (stored.count > 5 ? ", …" : "")
+        return "the store has no rows for \(unknown.joined(separator: ", ")) (it holds \(held): servers are stored under their profile's name)"
     }
 
     /// Where a load lands: the moment asked for, or a step's nearest row (never past now).

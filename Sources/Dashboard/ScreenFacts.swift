@@ -6,6 +6,8 @@ import Screen
 /// How the connection to the user on screen stands, in one word.
 package enum ConnectionState: Sendable, Equatable {
     case connecting, live, paused, stale, failing
+    /// In a replay: nothing stored for this user at or before the moment.
+    case noData
 }
 
 /// What the poll loop is doing for the user on screen.
@@ -52,7 +54,7 @@ extension DashboardState {
         if isStale { return .stale }
         if userState.lastError != nil { return .failing }
         if paused { return .paused }
-        if userState.lastSuccess == nil { return .connecting }
+        if userState.lastSuccess == nil { return isReplaying ? .noData : .connecting }
         return .live
     }
 

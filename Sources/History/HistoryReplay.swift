@@ -205,6 +205,27 @@ extension HistoryStore {
 }
 
 extension HistoryStore {
+    /// Every server name the store holds rows for (answers or minute rows), skipping along the
+    /// index: a seek per server, not a scan.
+    package func storedServerNames() throws(HistoryError) -> [String] {
+        do {
+            return try pool.read { db in
+                var names = Set<String>()
+                for table in ["snapshot", "minute"] {
+                    let next = try db.cachedStatement(sql: "SELECT server FROM \(table) WHERE server > ? ORDER BY server LIMIT 1")
+                    var name = ""
+                    while let row = try Row.fetchOne(next, arguments: [name]), let found: String = damaged.check({ try row.decode(forColumn: "server") }) {
+                        name = found
+                        names.insert(found)
+                    }
+                }
+                return names.sorted()
+            }
+        } catch {
+            throw HistoryError("cannot read \(path): \(Self.describe(error))")
+        }
+    }
+
     /// The users with a row (answer, failure, or a minute row at its minute's end) in the
     /// range between two moments, either way round: those a move from one to the other changes.
     package func usersWithRows(_ users: [(key: UserKey, server: String)], between one: Date, and other: Date) throws(HistoryError) -> Set<UserKey> {

@@ -130,6 +130,16 @@ struct ReplayLoaderTests {
         #expect(!again.othersBehind && summary(again) == summary(full))
     }
 
+    @Test("A server the store holds no rows for is named, with the names it does hold")
+    func missingServer() throws {
+        let store = try store()
+        let result = ReplayLoader.scene(for: ReplayRequest(number: 1, target: .moment(t0.addingTimeInterval(100))), live: live(), store: store,
+                                        names: ["http://h/billing"], days: 8)
+        guard case .success(let scene) = result else { Issue.record("no scene"); return }
+        #expect(scene.note?.contains("no rows for http://h/billing (it holds prod") == true, "\(String(describing: scene.note))")
+        #expect(try self.scene(.moment(t0.addingTimeInterval(100)), live(), store).note == nil, "found under its name: nothing to say")
+    }
+
     @Test("A step past the last row says so; the store's absence is said, not a crash")
     func ends() throws {
         let store = try store()

@@ -19,7 +19,7 @@ enum ActiveCallsPanel {
         AlertFrame.box(rect, title: "Active calls", alert: alert, on: &canvas, glyphs)
         var inner = rect.inset(dx: 2, dy: 1)
         guard let formatted = state.currentFormatted else {
-            Placeholder.draw(userState, in: inner, on: &canvas, glyphs)
+            Placeholder.draw(userState, replaying: state.isReplaying, in: inner, on: &canvas, glyphs)
             return
         }
         let valueRole: Role = state.isStale ? .stale : .text

@@ -29,7 +29,8 @@ enum HeaderPanel {
         if let last = userState.lastSuccess {
             parts.append("updated \(context.time.clock(last)) (\(TimeText.age(state.now.timeIntervalSince(last))) ago)")
         } else {
-            parts.append(userState.isInFlight ? "waiting for the first answer" : "no answer yet")
+            parts.append(state.isReplaying ? "no answer stored at or before this moment"
+                         : userState.isInFlight ? "waiting for the first answer" : "no answer yet")
         }
         // A replay's polling is the live one's, not the past's: the bar above says where it is.
         if !state.isReplaying {
@@ -60,6 +61,7 @@ enum HeaderPanel {
         case .failing: return ("\(glyphs.cross) ERROR", .bad)
         case .paused: return ("\(glyphs.pause) PAUSED", .warning)
         case .connecting: return ("\(glyphs.bullet) connecting", .accent)
+        case .noData: return ("\(glyphs.bullet) no data then", .muted)
         case .live: return ("\(glyphs.bullet) live", .good)
         }
     }

@@ -16,7 +16,7 @@ enum PeriodPanel {
                        on: &canvas, glyphs)
         let inner = rect.inset(dx: 2, dy: 1)
         guard let formatted = state.currentFormatted else {
-            Placeholder.draw(userState, in: inner, on: &canvas, glyphs)
+            Placeholder.draw(userState, replaying: state.isReplaying, in: inner, on: &canvas, glyphs)
             return
         }
         guard let rows = formatted.periods[period] else {
@@ -155,8 +155,9 @@ struct ValueColumns {
 
 /// What a panel shows before its first answer.
 enum Placeholder {
-    static func draw(_ userState: UserState, in rect: Rect, on canvas: inout Canvas, _ glyphs: Glyphs) {
-        let text = userState.lastError.map { "no data: \($0.message)" } ?? "waiting for the first answer\(glyphs.ellipsis)"
+    static func draw(_ userState: UserState, replaying: Bool = false, in rect: Rect, on canvas: inout Canvas, _ glyphs: Glyphs) {
+        let text = userState.lastError.map { "no data: \($0.message)" }
+            ?? (replaying ? "nothing stored at or before this moment" : "waiting for the first answer\(glyphs.ellipsis)")
         canvas.put(CharacterWidth.truncate(text, to: rect.width, ellipsis: glyphs.ellipsis), in: rect,
                    role: userState.lastError == nil ? .muted : .bad)
     }

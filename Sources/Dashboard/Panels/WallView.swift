@@ -97,7 +97,7 @@ package struct WallView {
         guard inner.height >= 1 else { return }
         let input = MetricInput(stats: userState.latest, trends: userState.trends, staleSeconds: nil)
         guard let value = metric.value(input) else {
-            let text = userState.latest == nil ? "waiting\(glyphs.ellipsis)" : "not sent for this user"
+            let text = userState.latest == nil ? (state.isReplaying ? "no data then" : "waiting\(glyphs.ellipsis)") : "not sent for this user"
             canvas.put(text, x: inner.x + 1, y: inner.y + inner.height / 2, role: .muted, maxWidth: inner.width - 2)
             return
         }

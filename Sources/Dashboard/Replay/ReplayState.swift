@@ -16,6 +16,8 @@ package struct ReplayScene: Sendable {
     package let records: ReplayRecords
     /// Read from the store (not the empty scene shown while the first read runs).
     package var isRead = true
+    /// Something the replay bar should say about this read (a server the store has no rows for).
+    package var note: String?
     /// Moved on a screen of one user: only that user was read again, the others are as of an
     /// earlier moment (the overview reads them all again before it shows them).
     package var othersBehind = false

@@ -195,6 +195,7 @@ package enum ReplayUpdate {
         replay.loading = nil
         replay.moment = scene.moment
         replay.scene = scene
+        replay.message = scene.note
         state.replay = replay
         // Steps pressed meanwhile, one at a time; a user or range changed meanwhile, read again.
         var next: [Effect] = []

@@ -13,9 +13,6 @@ import Screen
 enum LiveSession {
     static func run(settings: RunSettings, environment: [String: String], color: ColorChoice, replayAt: String? = nil) async -> ExitStatus {
         var settings = settings
-        // `--at` reviews a store (often a copy of someone else's): it is read as it is, never
-        // pruned, migrated or moved aside, and nothing is recorded into it, even after Esc.
-        if replayAt != nil { settings.historyReadOnly = true }
         // No terminal, nothing touched: no store made, no demo folder, no simulator started.
         if let problem = Terminal.unsuitable(environment: environment) {
             Console.error("m4top: \(problem)")
@@ -31,6 +28,10 @@ enum LiveSession {
             return .usage
         }
         func closeAll() async { for target in targets { await target.close() } }
+        // `--at` reviews a store (often a copy of someone else's): it is read as it is, never
+        // pruned, migrated or moved aside, and nothing is recorded into it, even after Esc. (The
+        // demo's week, simulated above, goes into its own temporary store all the same.)
+        if replayAt != nil { settings.historyReadOnly = true }
         let history = targets.contains(where: \.isDemo) ? HistorySetup.openDemo(settings) : HistorySetup.open(settings, demo: false)
         let colors = ColorPolicy.enabled(color, environment: environment)
         let finding = BackgroundDetector.detect(environment: environment)

@@ -82,6 +82,11 @@ struct HistorySetup: Sendable {
         if let temporaryFolder { try? FileManager.default.removeItem(atPath: temporaryFolder) }
     }
 
+    /// The watched users as the store names them, with the zone of their server's days.
+    func storedUsers(of fleet: FleetState) -> [(key: UserKey, server: String, timeZone: TimeZone)] {
+        fleet.watched.map { (key: $0, server: serverNames[$0.server], timeZone: fleet.calendar(of: $0).timeZone) }
+    }
+
     /// The last `window` of each wanted user, with its last answer in full.
     static func seeds(_ store: HistoryStore, wanted: [(key: UserKey, server: String)], window: TimeInterval, now: Date) -> [UserKey: SeedHistory] {
         (try? store.seeds(for: wanted, since: now.addingTimeInterval(-window))) ?? [:]

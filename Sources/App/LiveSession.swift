@@ -341,14 +341,9 @@ final class LiveController {
         if let last = baselinesReadAt, now.timeIntervalSince(last) < 60 { return }
         baselinesReadAt = now
         readingBaselines = true
-        let names = history.serverNames
-        let wanted = state.fleet.map { (key: $0, server: names[$0.server], zone: state.servers[$0.server].calendar.timeZone) }
+        let wanted = history.storedUsers(of: state.fleetState)
         Task.detached { [weak self] in
-            var found: [UserKey: UserBaseline] = [:]
-            let requests = wanted.map { BaselineRequest(server: $0.server, user: $0.key.name, timeZone: $0.zone) }
-            if let baselines = try? store.baselines(for: requests, now: now) {
-                for (user, baseline) in zip(wanted, baselines) where !baseline.isEmpty { found[user.key] = baseline }
-            }
+            let found = (try? store.baselines(of: wanted, at: now)) ?? [:]
             let asked = Set(wanted.map(\.key))
             await MainActor.run {
                 self?.readingBaselines = false
@@ -411,10 +406,9 @@ final class LiveController {
 
     private func loadReplayBaselines(at moment: Date) {
         guard let store = history.store else { return }
-        let live = state
-        let names = history.serverNames
+        let wanted = history.storedUsers(of: state.fleetState)
         storeReads.async { [weak self] in
-            let baselines = ReplayLoader.baselines(at: moment, live: live, store: store, names: names)
+            let baselines = (try? store.baselines(of: wanted, at: moment)) ?? [:]
             DispatchQueue.main.async { MainActor.assumeIsolated { self?.dispatch(.replayBaselinesLoaded(baselines, at: moment)) } }
         }
     }

@@ -93,16 +93,6 @@ package enum ReplayLoader {
         scene.othersBehind = previous.othersBehind || reread.count < changed.count
         return scene
     }
-
-    /// Every watched user's baselines as of a replayed moment.
-    package static func baselines(at moment: Date, live: DashboardState, store: HistoryStore, names: [String]) -> [UserKey: UserBaseline] {
-        let wanted = live.fleet.map { (key: $0, request: BaselineRequest(server: names[$0.server], user: $0.name,
-                                                                         timeZone: live.servers[$0.server].calendar.timeZone)) }
-        guard let found = try? store.baselines(for: wanted.map(\.request), now: moment) else { return [:] }
-        var result: [UserKey: UserBaseline] = [:]
-        for (user, baseline) in zip(wanted, found) where !baseline.isEmpty { result[user.key] = baseline }
-        return result
-    }
 }
 
 /// Why a replay load showed nothing, for the replay bar.

@@ -36,6 +36,17 @@ extension HistoryStore {
     }
 }
 
+extension HistoryStore {
+    /// Baselines by watched user (server as stored, zone of its days); a user without any is
+    /// left out. What the dashboard reads once a minute, and a replay at its moment.
+    package func baselines(of users: [(key: UserKey, server: String, timeZone: TimeZone)], at now: Date) throws(HistoryError) -> [UserKey: UserBaseline] {
+        let found = try baselines(for: users.map { BaselineRequest(server: $0.server, user: $0.key.name, timeZone: $0.timeZone) }, now: now)
+        var result: [UserKey: UserBaseline] = [:]
+        for (user, baseline) in zip(users, found) where !baseline.isEmpty { result[user.key] = baseline }
+        return result
+    }
+}
+
 /// Whose baselines to read, and the zone of their server's days.
 package struct BaselineRequest: Sendable {
     package let server: String

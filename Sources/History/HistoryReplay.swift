@@ -94,6 +94,19 @@ extension HistoryStore {
 }
 
 extension HistoryStore {
+    /// Each server name of a table once, skipping along its index (a seek per server).
+    func servers(in table: String, _ db: Database) throws -> [String] {
+        let next = try db.cachedStatement(sql: "SELECT server FROM \(table) WHERE server > ? ORDER BY server LIMIT 1")
+        var names: [String] = []
+        while let found = text(try Row.fetchOne(next, arguments: [names.last ?? ""]), "server") { names.append(found) }
+        return names
+    }
+
+    /// A name column's text; one that is not text (edited by hand) ends a walk: counted, never a trap.
+    func text(_ row: Row?, _ column: String) -> String? {
+        row.flatMap { row in damaged.check { try row.decode(String.self, forColumn: column) } }
+    }
+
     /// The fleet as of `moment`: for every server and user in the store (or the one asked
     /// for), its latest row at or before it: an answer, a failure, or a minute's last values.
     package func fleet(at moment: Date, server: String? = nil, user: String? = nil) throws(HistoryError) -> [StoredSnapshot] {
@@ -104,15 +117,8 @@ extension HistoryStore {
                 for table in ["snapshot", "minute"] {
                     // Each server and user once, by skipping along the (server, user, time) index:
                     // a seek per user, not a scan of every row (a week of 1,000 users is 13 M rows).
-                    let nextServer = try db.cachedStatement(sql: "SELECT server FROM \(table) WHERE server > ? ORDER BY server LIMIT 1")
                     let nextUser = try db.cachedStatement(sql: "SELECT user FROM \(table) WHERE server = ? AND user > ? ORDER BY server, user LIMIT 1")
-                    // A name that is not text (edited by hand) ends its walk: counted, never a trap.
-                    func text(_ row: Row?, _ column: String) -> String? {
-                        row.flatMap { row in damaged.check { try row.decode(String.self, forColumn: column) } }
-                    }
-                    var serverName = ""
-                    while let found = text(try Row.fetchOne(nextServer, arguments: [serverName]), "server") {
-                        serverName = found
+                    for serverName in try servers(in: table, db) {
                         var userName = ""
                         while let next = text(try Row.fetchOne(nextUser, arguments: [serverName, userName]), "user") {
                             userName = next
@@ -210,16 +216,7 @@ extension HistoryStore {
     package func storedServerNames() throws(HistoryError) -> [String] {
         do {
             return try pool.read { db in
-                var names = Set<String>()
-                for table in ["snapshot", "minute"] {
-                    let next = try db.cachedStatement(sql: "SELECT server FROM \(table) WHERE server > ? ORDER BY server LIMIT 1")
-                    var name = ""
-                    while let row = try Row.fetchOne(next, arguments: [name]), let found: String = damaged.check({ try row.decode(forColumn: "server") }) {
-                        name = found
-                        names.insert(found)
-                    }
-                }
-                return names.sorted()
+                Set(try servers(in: "snapshot", db) + servers(in: "minute", db)).sorted()
             }
         } catch {
             throw HistoryError("cannot read \(path): \(Self.describe(error))")

@@ -51,9 +51,16 @@ private struct StoredAnswer {
         } else {
             values = HistoryStore.decode(metrics, only: HistoryStore.pointMetrics)
         }
-        let date = Date(timeIntervalSince1970: time)
-        return (HistoryPoint(time: date, todayCalls: values[0], todayDuration: values[1], todayRevenue: values[2] ?? values[3]),
-                values[4].map { ChartSample(time: time, level: NSDecimalNumber(decimal: $0).doubleValue) })
+        return HistoryStore.point(time: time, values)
+    }
+}
+
+extension HistoryStore {
+    /// A row's point and chart sample from its `pointMetrics` values (a simple user's price
+    /// stands for revenue).
+    static func point(time: Double, _ values: [Decimal?]) -> (HistoryPoint, ChartSample?) {
+        (HistoryPoint(time: Date(timeIntervalSince1970: time), todayCalls: values[0], todayDuration: values[1], todayRevenue: values[2] ?? values[3]),
+         values[4].map { ChartSample(time: time, level: NSDecimalNumber(decimal: $0).doubleValue) })
     }
 }
 
@@ -210,13 +217,8 @@ extension HistoryStore {
                         } ?? nil
                     }
                     guard !rows.isEmpty || last != nil else { continue }
-                    seeds[key] = SeedHistory(
-                        points: rows.map { row in
-                            HistoryPoint(time: Date(timeIntervalSince1970: row.time), todayCalls: row.values[0], todayDuration: row.values[1],
-                                         todayRevenue: row.values[2] ?? row.values[3])
-                        },
-                        chart: rows.compactMap { row in row.values[4].map { ChartSample(time: row.time, level: NSDecimalNumber(decimal: $0).doubleValue) } },
-                        latest: last)
+                    let points = rows.map { Self.point(time: $0.time, $0.values) }
+                    seeds[key] = SeedHistory(points: points.map(\.0), chart: points.compactMap(\.1), latest: last)
                 }
                 return seeds
             }

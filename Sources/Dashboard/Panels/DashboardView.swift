@@ -97,8 +97,7 @@ package struct TimeText: Sendable {
         return names[(calendar.component(.weekday, from: date) - 1) % 7]
     }
 
-    /// `Mon 30 Nov`: a day, for a replayed moment.
-    /// `Mon 30 Nov`, with the year when it is not `now`'s (`Wed 1 Dec 2027`).
+    /// `Mon 30 Nov`, a replayed moment's day, with the year when it is not `now`'s (`Wed 1 Dec 2027`).
     package func day(_ date: Date, yearUnless now: Date? = nil) -> String {
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         let c = calendar.dateComponents([.day, .month, .year], from: date)

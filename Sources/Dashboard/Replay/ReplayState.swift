@@ -28,14 +28,22 @@ package struct ReplayScene: Sendable {
         let fleet = ReplayBuilder.fleet(from: live.fleetState, records: records)
         var formatted: [UserKey: FormattedSnapshot] = [:]
         var figures: [UserKey: RowFigures] = [:]
-        for (key, user) in fleet.userStates {
-            guard let latest = user.latest else { continue }
-            figures[key] = RowFigures(latest, diff: user.diff, trends: user.trends)
-            // The panels' text only where a screen shows one user: the user on screen.
-            if key == live.current { formatted[key] = FormattedSnapshot.make(latest, diff: user.diff, trends: user.trends) }
-        }
+        for key in fleet.userStates.keys { format(key, fleet, current: live.current, &formatted, &figures) }
         return ReplayScene(moment: records.moment, fleet: fleet, formatted: formatted, figures: figures, current: live.current,
                            chartWindow: live.chartWindow, longChart: longChart, records: records)
+    }
+
+    /// One user's overview row, and the panels' text where a screen shows one user (the user on
+    /// screen): what a live answer gets once when it arrives.
+    private static func format(_ key: UserKey, _ fleet: FleetState, current: UserKey, _ formatted: inout [UserKey: FormattedSnapshot],
+                               _ figures: inout [UserKey: RowFigures]) {
+        guard let user = fleet.userStates[key], let latest = user.latest else {
+            formatted[key] = nil
+            figures[key] = nil
+            return
+        }
+        figures[key] = RowFigures(latest, diff: user.diff, trends: user.trends)
+        if key == current { formatted[key] = FormattedSnapshot.make(latest, diff: user.diff, trends: user.trends) }
     }
 
     /// This scene moved to `records.moment`, where only `changed` users have new rows (the
@@ -44,15 +52,7 @@ package struct ReplayScene: Sendable {
         let fleet = ReplayBuilder.moved(self.fleet, records: records, changed: changed)
         var formatted = self.formatted
         var figures = self.figures
-        for key in changed {
-            guard let user = fleet.userStates[key], let latest = user.latest else {
-                formatted[key] = nil
-                figures[key] = nil
-                continue
-            }
-            figures[key] = RowFigures(latest, diff: user.diff, trends: user.trends)
-            if key == current { formatted[key] = FormattedSnapshot.make(latest, diff: user.diff, trends: user.trends) }
-        }
+        for key in changed { Self.format(key, fleet, current: current, &formatted, &figures) }
         return ReplayScene(moment: records.moment, fleet: fleet, formatted: formatted, figures: figures, current: current,
                            chartWindow: chartWindow, longChart: longChart, records: records)
     }

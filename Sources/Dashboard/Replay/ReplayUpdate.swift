@@ -23,7 +23,6 @@ package enum ReplayAction: String, Hashable, Sendable {
 package enum ReplayUpdate {
     /// `T` from live: one answer back from now (of the user on screen; of anyone on the overview).
     static func start(_ state: inout DashboardState) -> [Effect] {
-        guard state.replay == nil else { return step(&state, forward: false) }
         enter(&state, at: state.now)
         return step(&state, forward: false)
     }
@@ -68,7 +67,7 @@ package enum ReplayUpdate {
     static func step(_ state: inout DashboardState, forward: Bool) -> [Effect] {
         guard let replay = state.replay else { return [] }
         // Where a load lands is not known yet: the step is taken from there when it does.
-        if replay.loading != nil && replay.requests > 0 {
+        if replay.loading != nil {
             state.replay?.queuedSteps += forward ? 1 : -1
             return []
         }

@@ -20,8 +20,9 @@ extension HistoryStore {
                 let reader = try BaselineReader(db, damaged: damaged, dayEnds: dayEnds)
                 return try requests.map { request in
                     var result = UserBaseline()
+                    guard let series = try SeriesIDs.find(db, server: request.server, user: request.user) else { return result }
                     for moment in BaselineMoment.at(now, timeZone: request.timeZone) {
-                        let values = try reader.values(server: request.server, user: request.user, moment: moment)
+                        let values = try reader.values(series, moment: moment)
                         switch moment.kind {
                         case .yesterday: result.yesterday = values
                         case .lastWeek: result.lastWeek = values
@@ -79,17 +80,15 @@ final class DayEndCache: Sendable {
 
 /// The queries of one pass, prepared once.
 private struct BaselineReader {
+    let db: Database
     let snapshot: Statement
-    let minute: Statement
     let damaged: DamagedRows
     let dayEnds: DayEndCache
 
     init(_ db: Database, damaged: DamagedRows, dayEnds: DayEndCache) throws {
+        self.db = db
         snapshot = try db.cachedStatement(sql: """
-            SELECT time, metrics FROM snapshot WHERE server = ? AND user = ? AND time >= ? AND time <= ? AND ok ORDER BY time DESC LIMIT 1
-            """)
-        minute = try db.cachedStatement(sql: """
-            SELECT minute, last, active_min, active_max FROM minute WHERE server = ? AND user = ? AND minute >= ? AND minute <= ? ORDER BY minute DESC LIMIT 1
+            SELECT time, metrics FROM snapshot WHERE series = ? AND time >= ? AND time <= ? AND ok ORDER BY time DESC LIMIT 1
             """)
         self.damaged = damaged
         self.dayEnds = dayEnds
@@ -101,39 +100,37 @@ private struct BaselineReader {
         let active: ClosedRange<Decimal>?
     }
 
-    func values(server: String, user: String, moment: BaselineMoment) throws -> BaselineValues? {
+    func values(_ series: Int64, moment: BaselineMoment) throws -> BaselineValues? {
         let lower = max(moment.dayStart, moment.time.addingTimeInterval(-BaselineValues.tolerance))
-        guard let found = try latest(server: server, user: user, from: lower, through: moment.time) else { return nil }
+        guard let found = try latest(series, from: lower, through: moment.time) else { return nil }
         // The day's end, for a forecast: its last row, if it is close enough to midnight.
         let lastMoment = moment.dayEnd.addingTimeInterval(-0.001)
-        let key = "\(server)\u{0}\(user)\u{0}\(moment.dayStart.timeIntervalSince1970)"
+        let key = "\(series)\u{0}\(moment.dayStart.timeIntervalSince1970)"
         let end = try dayEnds.value(key) {
-            try latest(server: server, user: user, from: max(moment.time, lastMoment.addingTimeInterval(-BaselineValues.tolerance)),
+            try latest(series, from: max(moment.time, lastMoment.addingTimeInterval(-BaselineValues.tolerance)),
                        through: lastMoment)?.metrics
         }
         return BaselineValues(moment: moment, rowTime: found.time, metrics: found.metrics, activeRange: found.active, endOfDay: end)
     }
 
-    /// The latest successful row in [from, through], from either table. Indexed both ways: the
-    /// snapshot index (server, user, time) and the minute table's key (server, user, minute).
-    func latest(server: String, user: String, from: Date, through: Date) throws -> Found? {
+    /// The latest successful row in [from, through], answers or minutes. Indexed both ways:
+    /// the answers' key (series, time) and the minute blocks' (series, hour).
+    func latest(_ series: Int64, from: Date, through: Date) throws -> Found? {
         guard from <= through else { return nil }
         var best: Found?
-        if let row = try Row.fetchOne(snapshot, arguments: [server, user, from.timeIntervalSince1970, through.timeIntervalSince1970]),
+        if let row = try Row.fetchOne(snapshot, arguments: [series, from.timeIntervalSince1970, through.timeIntervalSince1970]),
            let time: Double = damaged.check({ try row.decode(forColumn: "time") }),
            let text: String? = damaged.check({ try row.decode(String?.self, forColumn: "metrics") }) {
             let metrics = HistoryStore.decode(text)
             best = Found(time: Date(timeIntervalSince1970: time), metrics: metrics, active: metrics[MetricID.activeCallsTotal].map { $0...$0 })
         }
         let firstMinute = Int((from.timeIntervalSince1970 / 60).rounded(.up)), lastMinute = Int((through.timeIntervalSince1970 / 60).rounded(.down))
-        if firstMinute <= lastMinute, let row = try Row.fetchOne(minute, arguments: [server, user, firstMinute, lastMinute]),
-           let minute: Int = damaged.check({ try row.decode(forColumn: "minute") }),
-           let text: String? = damaged.check({ try row.decode(String?.self, forColumn: "last") }) {
-            let time = Date(timeIntervalSince1970: Double(minute) * 60)
+        if firstMinute <= lastMinute,
+           let entry = try MinuteBlocks.entries(db, series: series, from: firstMinute, through: lastMinute, descending: true, limit: 1, damaged: damaged).first {
+            let time = Date(timeIntervalSince1970: Double(entry.minute) * 60)
             if best.map({ $0.time < time }) ?? true {
-                let low = (damaged.check { try row.decode(String?.self, forColumn: "active_min") } ?? nil).flatMap { Decimal(string: $0) }
-                let high = (damaged.check { try row.decode(String?.self, forColumn: "active_max") } ?? nil).flatMap { Decimal(string: $0) }
-                let metrics = HistoryStore.decode(text)
+                let (low, high) = entry.activeRange
+                let metrics = entry.metrics
                 let active = low.flatMap { low in high.map { high in min(low, high)...max(low, high) } } ?? metrics[MetricID.activeCallsTotal].map { $0...$0 }
                 best = Found(time: time, metrics: metrics, active: active)
             }

@@ -94,17 +94,16 @@ extension HistoryStore {
 }
 
 extension HistoryStore {
-    /// Each server name of a table once, skipping along its index (a seek per server).
-    func servers(in table: String, _ db: Database) throws -> [String] {
-        let next = try db.cachedStatement(sql: "SELECT server FROM \(table) WHERE server > ? ORDER BY server LIMIT 1")
-        var names: [String] = []
-        while let found = text(try Row.fetchOne(next, arguments: [names.last ?? ""]), "server") { names.append(found) }
-        return names
-    }
-
-    /// A name column's text; one that is not text (edited by hand) ends a walk: counted, never a trap.
-    func text(_ row: Row?, _ column: String) -> String? {
-        row.flatMap { row in damaged.check { try row.decode(String.self, forColumn: column) } }
+    /// Every user the store has rows for, by id, with names; `server`/`user` narrow it. A name
+    /// that is not text (edited by hand) is skipped and counted, never a trap.
+    func storedSeries(_ db: Database, server: String? = nil, user: String? = nil) throws -> [(id: Int64, server: String, user: String)] {
+        try Row.fetchAll(db, sql: "SELECT id, server, user FROM series ORDER BY server, user").compactMap { row in
+            guard let id: Int64 = damaged.check({ try row.decode(forColumn: "id") }),
+                  let serverName: String = damaged.check({ try row.decode(forColumn: "server") }),
+                  let userName: String = damaged.check({ try row.decode(forColumn: "user") }),
+                  server == nil || serverName == server, user == nil || userName == user else { return nil }
+            return (id, serverName, userName)
+        }
     }
 
     /// The fleet as of `moment`: for every server and user in the store (or the one asked
@@ -113,43 +112,25 @@ extension HistoryStore {
         let time = moment.timeIntervalSince1970
         do {
             return try pool.read { db in
-                var pairs = Set<[String]>()
-                for table in ["snapshot", "minute"] {
-                    // Each server and user once, by skipping along the (server, user, time) index:
-                    // a seek per user, not a scan of every row (a week of 1,000 users is 13 M rows).
-                    let nextUser = try db.cachedStatement(sql: "SELECT user FROM \(table) WHERE server = ? AND user > ? ORDER BY server, user LIMIT 1")
-                    for serverName in try servers(in: table, db) {
-                        var userName = ""
-                        while let next = text(try Row.fetchOne(nextUser, arguments: [serverName, userName]), "user") {
-                            userName = next
-                            pairs.insert([serverName, userName])
-                        }
-                    }
-                }
-                let wanted = pairs.filter { (server == nil || $0[0] == server) && (user == nil || $0[1] == user) }
-                    .sorted { ($0[0], $0[1]) < ($1[0], $1[1]) }
                 let latest = try db.cachedStatement(sql: """
-                    SELECT time, ok, error_kind, metrics FROM snapshot WHERE server = ? AND user = ? AND time <= ? ORDER BY time DESC LIMIT 1
-                    """)
-                let minute = try db.cachedStatement(sql: """
-                    SELECT minute, last, active_max FROM minute WHERE server = ? AND user = ? AND minute <= ? ORDER BY minute DESC LIMIT 1
+                    SELECT time, ok, error_kind, metrics FROM snapshot WHERE series = ? AND time <= ? ORDER BY time DESC LIMIT 1
                     """)
                 var result: [StoredSnapshot] = []
-                for pair in wanted {
+                for series in try storedSeries(db, server: server, user: user) {
                     var best: StoredSnapshot?
-                    if let row = try Row.fetchOne(latest, arguments: [pair[0], pair[1], time]) {
+                    if let row = try Row.fetchOne(latest, arguments: [series.id, time]) {
                         best = damaged.check {
-                            StoredSnapshot(server: pair[0], user: pair[1], time: Date(timeIntervalSince1970: try row.decode(forColumn: "time")),
+                            StoredSnapshot(server: series.server, user: series.user, time: Date(timeIntervalSince1970: try row.decode(forColumn: "time")),
                                            ok: try row.decode(forColumn: "ok"), errorKind: try row.decode(forColumn: "error_kind"),
                                            metrics: Self.decode(try row.decode(String?.self, forColumn: "metrics")))
                         }
                     }
-                    // A minute row counts once its minute is over, at its end (as replay sees it):
-                    // its last values may come from after a moment inside it.
-                    if let row = try Row.fetchOne(minute, arguments: [pair[0], pair[1], time / 60 - 1]),
-                       let number: Int = damaged.check({ try row.decode(forColumn: "minute") }),
-                       best.map({ $0.time.timeIntervalSince1970 < Double(number + 1) * 60 }) ?? true,
-                       var row = damaged.check({ try StoredSnapshot.minute(row, server: pair[0], user: pair[1]) }) {
+                    // A minute counts once it is over, at its end (as replay sees it): its last
+                    // values may come from after a moment inside it.
+                    if let entry = try MinuteBlocks.entries(db, series: series.id, from: Self.earliestMinute, through: Self.minute(before: time),
+                                                            descending: true, limit: 1, damaged: damaged).first,
+                       best.map({ $0.time.timeIntervalSince1970 < Double(entry.minute + 1) * 60 }) ?? true {
+                        var row = StoredSnapshot.minute(entry, server: series.server, user: series.user)
                         row.time += 60
                         best = row
                     }
@@ -161,6 +142,14 @@ extension HistoryStore {
             throw HistoryError("cannot read \(path): \(Self.describe(error))")
         }
     }
+
+    /// The last minute that is over at `time` (seconds): minutes are seen at their end.
+    static func minute(before time: Double) -> Int {
+        Int(max(-1e12, min(1e12, (time / 60).rounded(.down)))) - 1
+    }
+
+    /// Before any minute a store holds: the open end of a range read.
+    static let earliestMinute = -1_000_000_000_000
 }
 
 /// Who a server listed (`users_get`) from `time` on: kept when it changes, for replay.
@@ -211,31 +200,38 @@ extension HistoryStore {
 }
 
 extension HistoryStore {
-    /// Every server name the store holds rows for (answers or minute rows), skipping along the
-    /// index: a seek per server, not a scan.
+    /// Every server name the store holds rows for (answers or minute blocks).
     package func storedServerNames() throws(HistoryError) -> [String] {
         do {
             return try pool.read { db in
-                Set(try servers(in: "snapshot", db) + servers(in: "minute", db)).sorted()
+                let any = try db.cachedStatement(sql: """
+                    SELECT EXISTS (SELECT 1 FROM snapshot WHERE series = ?) OR EXISTS (SELECT 1 FROM minute_block WHERE series = ?)
+                    """)
+                var names = Set<String>()
+                for series in try storedSeries(db) where !names.contains(series.server) {
+                    if try Bool.fetchOne(any, arguments: [series.id, series.id]) == true { names.insert(series.server) }
+                }
+                return names.sorted()
             }
         } catch {
             throw HistoryError("cannot read \(path): \(Self.describe(error))")
         }
     }
 
-    /// The users with a row (answer, failure, or a minute row at its minute's end) in the
-    /// range between two moments, either way round: those a move from one to the other changes.
+    /// The users with a row (answer, failure, or a minute at its minute's end) in the range
+    /// between two moments, either way round: those a move from one to the other changes.
     package func usersWithRows(_ users: [(key: UserKey, server: String)], between one: Date, and other: Date) throws(HistoryError) -> Set<UserKey> {
         let low = min(one, other).timeIntervalSince1970, high = max(one, other).timeIntervalSince1970
         guard high > low else { return [] }
         do {
             return try pool.read { db in
-                let snapshot = try db.cachedStatement(sql: "SELECT 1 FROM snapshot WHERE server = ? AND user = ? AND time > ? AND time <= ? LIMIT 1")
-                let minute = try db.cachedStatement(sql: "SELECT 1 FROM minute WHERE server = ? AND user = ? AND minute > ? AND minute <= ? LIMIT 1")
+                let snapshot = try db.cachedStatement(sql: "SELECT 1 FROM snapshot WHERE series = ? AND time > ? AND time <= ? LIMIT 1")
                 var changed = Set<UserKey>()
                 for (key, server) in users {
-                    if try Int.fetchOne(snapshot, arguments: [server, key.name, low, high]) != nil
-                        || Int.fetchOne(minute, arguments: [server, key.name, low / 60 - 1, high / 60 - 1]) != nil {
+                    guard let id = try SeriesIDs.find(db, server: server, user: key.name) else { continue }
+                    if try Int.fetchOne(snapshot, arguments: [id, low, high]) != nil
+                        || !MinuteBlocks.entries(db, series: id, from: Self.minute(before: low) + 1, through: Self.minute(before: high),
+                                                 limit: 1, damaged: damaged).isEmpty {
                         changed.insert(key)
                     }
                 }
@@ -253,21 +249,24 @@ extension HistoryStore {
         do {
             return try pool.read { db in
                 let snapshot = try db.cachedStatement(sql: forward
-                    ? "SELECT time FROM snapshot WHERE server = ? AND user = ? AND time > ? ORDER BY time LIMIT 1"
-                    : "SELECT time FROM snapshot WHERE server = ? AND user = ? AND time < ? ORDER BY time DESC LIMIT 1")
-                // A minute row is seen at its minute's end (as `replayUsers` reads it).
-                let minute = try db.cachedStatement(sql: forward
-                    ? "SELECT minute + 1 FROM minute WHERE server = ? AND user = ? AND minute > ? ORDER BY minute LIMIT 1"
-                    : "SELECT minute + 1 FROM minute WHERE server = ? AND user = ? AND minute < ? ORDER BY minute DESC LIMIT 1")
+                    ? "SELECT time FROM snapshot WHERE series = ? AND time > ? ORDER BY time LIMIT 1"
+                    : "SELECT time FROM snapshot WHERE series = ? AND time < ? ORDER BY time DESC LIMIT 1")
                 var best: Double?
                 func consider(_ value: Double?) {
                     // A time edited by hand past any calendar (1e308) is no moment to land on.
                     guard let value, value.isFinite, abs(value) < 1e11 else { return }
                     best = best.map { forward ? min($0, value) : max($0, value) } ?? value
                 }
+                // A minute is seen at its end (as `replayUsers` reads it): the first minute ending
+                // after the moment, or the last ending before it (strictly).
+                let ended = Self.minute(before: time)
                 for (key, server) in users {
-                    consider(try Double.fetchOne(snapshot, arguments: [server, key.name, time]))
-                    consider(try Int.fetchOne(minute, arguments: [server, key.name, time / 60 - 1]).map { Double($0) * 60 })
+                    guard let id = try SeriesIDs.find(db, server: server, user: key.name) else { continue }
+                    consider(try Double.fetchOne(snapshot, arguments: [id, time]))
+                    let minute = forward
+                        ? try MinuteBlocks.entries(db, series: id, from: ended + 1, through: -Self.earliestMinute, limit: 1, damaged: damaged).first
+                        : try MinuteBlocks.entries(db, series: id, from: Self.earliestMinute, through: Int(max(-1e12, min(1e12, (time / 60).rounded(.up)))) - 2, descending: true, limit: 1, damaged: damaged).first
+                    consider(minute.map { Double($0.minute + 1) * 60 })
                 }
                 return best.map(Date.init(timeIntervalSince1970:))
             }

@@ -60,12 +60,12 @@ package struct StoredSnapshot: Sendable, Equatable {
 }
 
 extension StoredSnapshot {
-    /// A minute row (`minute`, `last`, `active_max` columns) as its last values at its start.
-    static func minute(_ row: Row, server: String, user: String) throws -> StoredSnapshot {
-        var snapshot = StoredSnapshot(server: server, user: user, time: Date(timeIntervalSince1970: Double(try row.decode(Int.self, forColumn: "minute")) * 60),
-                                      ok: true, metrics: HistoryStore.decode(try row.decode(String?.self, forColumn: "last")))
+    /// A minute's entry as its last values at its start.
+    static func minute(_ entry: MinuteEntry, server: String, user: String) -> StoredSnapshot {
+        var snapshot = StoredSnapshot(server: server, user: user, time: Date(timeIntervalSince1970: Double(entry.minute) * 60),
+                                      ok: true, metrics: entry.metrics)
         snapshot.isMinute = true
-        snapshot.activePeak = (try row.decode(String?.self, forColumn: "active_max")).flatMap { Decimal(string: $0) }
+        snapshot.activePeak = entry.activeRange.high
         return snapshot
     }
 }
@@ -95,6 +95,8 @@ package final class HistoryStore: Sendable {
     let damaged = DamagedRows()
     /// Finished days' last values, for baselines' forecasts (see HistoryBaselines).
     let dayEnds = DayEndCache()
+    /// Each (server, user)'s row in `series`, once looked up (a series is never deleted).
+    let seriesIDs = SeriesIDs()
 
     /// Rows skipped by reads since the store was opened because a value had the wrong type
     /// (a BLOB for text, text for a time): someone edited the file. Never a trap.
@@ -215,8 +217,20 @@ package final class HistoryStore: Sendable {
         configuration.label = "m4top.history.read"
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
-            _ = try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM snapshot") }
+            let dense = try queue.read { db in
+                _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM snapshot")
+                return try db.tableExists("series")
+            }
+            // Reading never converts a store; the dashboard or the exporter does, once.
+            guard dense else {
+                throw HistoryError("""
+                    cannot read \(path): it was written by an earlier m4top and is converted to the dense layout the first time the \
+                    dashboard or the exporter opens it (reading never changes a store): run `m4top --history \(path)` once, or read a copy
+                    """)
+            }
             return HistoryStore(path: path, pool: queue)
+        } catch let error as HistoryError {
+            throw error
         } catch {
             throw HistoryError("cannot read \(path): \(describe(error))")
         }
@@ -297,6 +311,7 @@ package final class HistoryStore: Sendable {
             }
             try db.create(index: "user_list_by_server_time", on: "user_list", columns: ["server", "time"])
         }
+        migrator.registerMigration("dense: series, answers by series, minutes in hour blocks", migrate: DenseLayout.migrate)
         return migrator
     }
 
@@ -310,9 +325,12 @@ package final class HistoryStore: Sendable {
         guard !batch.isEmpty else { return }
         do {
             try pool.write { db in
-                let statement = try db.makeStatement(sql: "INSERT INTO snapshot (server, user, time, ok, error_kind, metrics, raw, error_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                let statement = try db.cachedStatement(sql: """
+                    INSERT OR REPLACE INTO snapshot (series, time, ok, error_kind, metrics, raw, error_text) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """)
                 for snapshot in batch {
-                    try statement.execute(arguments: [snapshot.server, snapshot.user, snapshot.time.timeIntervalSince1970, snapshot.ok,
+                    try statement.execute(arguments: [try seriesIDs.id(db, server: snapshot.server, user: snapshot.user),
+                                                      snapshot.time.timeIntervalSince1970, snapshot.ok,
                                                       snapshot.errorKind, Self.encode(snapshot.metrics), snapshot.raw.flatMap { RawAnswer.encodeIfNeeded($0, metrics: snapshot.metrics) },
                                                       snapshot.errorText])
                 }
@@ -323,17 +341,13 @@ package final class HistoryStore: Sendable {
     }
 
     /// Minute rows written as they are (the demo's seeded week): one value per minute, so its
-    /// first and last are the same, and so are its lowest and highest active calls.
+    /// lowest and highest active calls are the same.
     package func writeMinutes(_ rows: [MinuteSample]) throws(HistoryError) {
         guard !rows.isEmpty else { return }
         do {
             try pool.write { db in
-                let statement = try db.makeStatement(sql: """
-                    INSERT OR REPLACE INTO minute (server, user, minute, first, last, active_min, active_max) VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """)
-                for row in rows {
-                    try statement.execute(arguments: [row.server, row.user, row.minute, row.values, row.values, row.active, row.active])
-                }
+                try MinuteBlocks.merge(rows.map { ($0.server, $0.user, MinuteEntry(minute: $0.minute, values: $0.fields, activeMin: $0.active, activeMax: $0.active)) },
+                                       into: db, ids: seriesIDs)
             }
         } catch {
             throw HistoryError("cannot write \(path): \(Self.describe(error))")
@@ -345,9 +359,9 @@ package final class HistoryStore: Sendable {
         guard !rows.isEmpty else { return }
         do {
             try pool.write { db in
-                let statement = try db.makeStatement(sql: "INSERT INTO snapshot (server, user, time, ok, metrics) VALUES (?, ?, ?, 1, ?)")
+                let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO snapshot (series, time, ok, metrics) VALUES (?, ?, 1, ?)")
                 for (sample, time) in rows {
-                    try statement.execute(arguments: [sample.server, sample.user, time.timeIntervalSince1970, sample.values])
+                    try statement.execute(arguments: [try seriesIDs.id(db, server: sample.server, user: sample.user), time.timeIntervalSince1970, sample.values])
                 }
             }
         } catch {
@@ -355,31 +369,44 @@ package final class HistoryStore: Sendable {
         }
     }
 
-    /// Rows older than a day become one row per minute per user (first, last, min and max of
-    /// every metric); minute rows older than `days` go.
+    /// Rows older than a day become one entry per minute per user (the minute's last values,
+    /// its lowest and highest active calls) in the user's hour blocks; those older than `days`
+    /// go. Read and deleted user by user along the (series, time) key: no scan of the table.
     package func prune(now: Date, days: Int) throws(HistoryError) {
         let cutoff = now.addingTimeInterval(-Self.fullResolution).timeIntervalSince1970
         let oldest = now.addingTimeInterval(-Double(days) * 86_400).timeIntervalSince1970
         do {
             try pool.write { db in
-                let rows = try Row.fetchAll(db, sql: "SELECT server, user, time, metrics FROM snapshot WHERE time < ? AND ok ORDER BY server, user, time",
-                                            arguments: [cutoff])
-                var minutes: [String: MinuteRow] = [:]
-                for row in rows {
-                    guard let server: String = damaged.check({ try row.decode(forColumn: "server") }),
-                          let user: String = damaged.check({ try row.decode(forColumn: "user") }),
-                          let time: Double = damaged.check({ try row.decode(forColumn: "time") }) else { continue }
-                    let minute = Int((time / 60).rounded(.down))
-                    let key = "\(server)\u{0}\(user)\u{0}\(minute)"
-                    minutes[key, default: MinuteRow(server: server, user: user, minute: minute)].add(Self.decode(damaged.check { try row.decode(String?.self, forColumn: "metrics") } ?? nil))
+                let series = try Row.fetchAll(db, sql: "SELECT id, server, user FROM series")
+                let old = try db.cachedStatement(sql: "SELECT time, metrics FROM snapshot WHERE series = ? AND time < ? AND ok ORDER BY time")
+                let drop = try db.cachedStatement(sql: "DELETE FROM snapshot WHERE series = ? AND time < ?")
+                var minutes: [(server: String, user: String, entry: MinuteEntry)] = []
+                for row in series {
+                    guard let id: Int64 = damaged.check({ try row.decode(forColumn: "id") }),
+                          let server: String = damaged.check({ try row.decode(forColumn: "server") }),
+                          let user: String = damaged.check({ try row.decode(forColumn: "user") }) else { continue }
+                    var current: MinuteEntry?
+                    for answer in try Row.fetchAll(old, arguments: [id, cutoff]) {
+                        guard let time: Double = damaged.check({ try answer.decode(forColumn: "time") }) else { continue }
+                        let minute = Int((time / 60).rounded(.down))
+                        let values = Self.texts(damaged.check { try answer.decode(String?.self, forColumn: "metrics") } ?? nil)
+                        let active = values[Self.activeIndex]
+                        let entry = MinuteEntry(minute: minute, values: values, activeMin: active, activeMax: active)
+                        if current?.minute == minute {
+                            current?.merge(entry)
+                        } else {
+                            if let current { minutes.append((server, user, current)) }
+                            current = entry
+                        }
+                    }
+                    if let current { minutes.append((server, user, current)) }
+                    try drop.execute(arguments: [id, cutoff])
                 }
-                for minute in minutes.values {
-                    try minute.merge(into: db)
-                }
-                try db.execute(sql: "DELETE FROM snapshot WHERE time < ?", arguments: [cutoff])
+                try MinuteBlocks.merge(minutes, into: db, ids: seriesIDs)
                 // A time that is not a number (edited by hand) would never age out.
                 try db.execute(sql: "DELETE FROM snapshot WHERE typeof(time) NOT IN ('integer', 'real')")
-                try db.execute(sql: "DELETE FROM minute WHERE minute < ?", arguments: [Int(oldest / 60)])
+                // Whole hours: an hour block is kept while any of its minutes is young enough.
+                try db.execute(sql: "DELETE FROM minute_block WHERE hour < ?", arguments: [floorDivide(Int(oldest / 60), 60)])
                 try db.execute(sql: "DELETE FROM alert_event WHERE time < ?", arguments: [oldest])
                 // A server's list before the cutoff is kept when it is the one in force at it.
                 try db.execute(sql: """
@@ -401,32 +428,36 @@ package final class HistoryStore: Sendable {
         if let user { conditions.append("user = ?"); arguments.append(user) }
         let lower = since?.timeIntervalSince1970 ?? -Double.greatestFiniteMagnitude
         let upper = until?.timeIntervalSince1970 ?? Double.greatestFiniteMagnitude
-        let filter = conditions.isEmpty ? "" : conditions.joined(separator: " AND ") + " AND "
+        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         do {
             return try pool.read { db in
-                let minuteRows = try Row.fetchAll(db, sql: "SELECT server, user, minute, last, active_max FROM minute WHERE \(filter)minute * 60 >= ? AND minute * 60 <= ?",
-                                                  arguments: StatementArguments(arguments + [lower, upper]))
-                var result = minuteRows.compactMap { row in
-                    damaged.check { () throws -> StoredSnapshot in
-                        try StoredSnapshot.minute(row, server: try row.decode(forColumn: "server"), user: try row.decode(forColumn: "user"))
+                let series = try Row.fetchAll(db, sql: "SELECT id, server, user FROM series\(filter)", arguments: StatementArguments(arguments))
+                let clampedLower = Int(max(-1e12, min(1e12, (lower / 60).rounded(.up)))), clampedUpper = Int(max(-1e12, min(1e12, (upper / 60).rounded(.down))))
+                let answers = try db.cachedStatement(sql: """
+                    SELECT time, ok, error_kind, metrics\(withRaw ? ", raw" : ""), error_text FROM snapshot WHERE series = ? AND time >= ? AND time <= ? ORDER BY time
+                    """)
+                var result: [StoredSnapshot] = []
+                for row in series {
+                    guard let id: Int64 = damaged.check({ try row.decode(forColumn: "id") }),
+                          let serverName: String = damaged.check({ try row.decode(forColumn: "server") }),
+                          let userName: String = damaged.check({ try row.decode(forColumn: "user") }) else { continue }
+                    for entry in try MinuteBlocks.entries(db, series: id, from: clampedLower, through: clampedUpper, damaged: damaged) {
+                        result.append(StoredSnapshot.minute(entry, server: serverName, user: userName))
+                    }
+                    result += try Row.fetchAll(answers, arguments: [id, lower, upper]).compactMap { row in
+                        damaged.check { () throws -> StoredSnapshot in
+                            let metrics = Self.decode(try row.decode(String?.self, forColumn: "metrics"))
+                            var snapshot = StoredSnapshot(server: serverName, user: userName,
+                                                  time: Date(timeIntervalSince1970: try row.decode(forColumn: "time")), ok: try row.decode(forColumn: "ok"),
+                                                  errorKind: try row.decode(forColumn: "error_kind"), metrics: metrics,
+                                                  raw: withRaw ? RawAnswer.answer(raw: try row.decode(forColumn: "raw"), metrics: metrics) : nil)
+                            snapshot.errorText = try row.decode(forColumn: "error_text")
+                            return snapshot
+                        }
                     }
                 }
-                // A store made before failure messages were kept, read without migrating it.
-                let hasText = try db.columns(in: "snapshot").contains { $0.name == "error_text" }
-                let rows = try Row.fetchAll(db, sql: "SELECT server, user, time, ok, error_kind, metrics\(withRaw ? ", raw" : "")\(hasText ? ", error_text" : "") FROM snapshot WHERE \(filter)time >= ? AND time <= ? ORDER BY time",
-                                            arguments: StatementArguments(arguments + [lower, upper]))
-                result += rows.compactMap { row in
-                    damaged.check { () throws -> StoredSnapshot in
-                        let metrics = Self.decode(try row.decode(String?.self, forColumn: "metrics"))
-                        var snapshot = StoredSnapshot(server: try row.decode(forColumn: "server"), user: try row.decode(forColumn: "user"),
-                                              time: Date(timeIntervalSince1970: try row.decode(forColumn: "time")), ok: try row.decode(forColumn: "ok"),
-                                              errorKind: try row.decode(forColumn: "error_kind"), metrics: metrics,
-                                              raw: withRaw ? RawAnswer.answer(raw: try row.decode(forColumn: "raw"), metrics: metrics) : nil)
-                        if hasText { snapshot.errorText = try row.decode(forColumn: "error_text") }
-                        return snapshot
-                    }
-                }
-                return result.sorted { $0.time < $1.time }
+                // Stable: rows at one time keep the store's order of series.
+                return result.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
             }
         } catch {
             throw HistoryError("cannot read \(path): \(Self.describe(error))")
@@ -437,7 +468,7 @@ package final class HistoryStore: Sendable {
     package func latestAnswer(server: String, user: String) throws(HistoryError) -> (time: Date, stats: QuickStats)? {
         do {
             return try pool.read { db in
-                guard let row = try Row.fetchOne(db, sql: "SELECT time, metrics, raw FROM snapshot WHERE server = ? AND user = ? AND ok ORDER BY time DESC LIMIT 1",
+                guard let row = try Row.fetchOne(db, sql: "SELECT time, metrics, raw FROM snapshot WHERE \(Self.seriesIs) AND ok ORDER BY time DESC LIMIT 1",
                                                  arguments: [server, user]),
                       let found = damaged.check({ () throws -> (time: Date, stats: QuickStats?) in
                           (Date(timeIntervalSince1970: try row.decode(forColumn: "time")),
@@ -450,39 +481,54 @@ package final class HistoryStore: Sendable {
         }
     }
 
-    /// For `m4top-bench`: a store as a week of a fleet leaves it, made inside SQLite (fast): per
-    /// user, the last day at full resolution every `spacing` seconds and the days before as
-    /// minute rows, all with one answer's metrics. Users answer spread over each `spacing`, as
-    /// the scheduler spreads them.
-    package func fillForBench(users: Int, days: Int, spacing: TimeInterval, now: Date, metrics: [MetricID: Decimal]) throws(HistoryError) {
-        let vector = Self.encode(metrics)
-        let end = now.timeIntervalSince1970
-        do {
-            try pool.write { db in
-                try db.execute(sql: """
-                    WITH RECURSIVE u(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM u WHERE n + 1 < ?),
-                                   t(s) AS (SELECT 0 UNION ALL SELECT s + ? FROM t WHERE s + ? < ?)
-                    INSERT INTO snapshot (server, user, time, ok, metrics) SELECT 'bench', 'user' || n, ? - s - n * ? / ?, 1, ? FROM u, t
-                    """, arguments: [users, spacing, spacing, Self.fullResolution, end, spacing, Double(users), vector])
-                try db.execute(sql: """
-                    WITH RECURSIVE u(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM u WHERE n + 1 < ?),
-                                   m(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM m WHERE k + 1 < ?)
-                    INSERT INTO minute (server, user, minute, first, last, active_min, active_max)
-                    SELECT 'bench', 'user' || n, ? - 1440 - k, ?, ?, '3', '17' FROM u, m
-                    """, arguments: [users, (days - 1) * 1440, Int(end / 60), vector, vector])
-            }
-            // The write-ahead log back into the file, so that its size is the store's.
-            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
-        } catch {
-            throw HistoryError("cannot fill \(path): \(Self.describe(error))")
-        }
-    }
+    /// `series = (…)`: a row's user, by its server and user name (two arguments).
+    static let seriesIs = "series = (SELECT id FROM series WHERE server = ? AND user = ?)"
 
-    /// Rows in the file, for tests and the bench.
+    /// Rows in the file, for tests and the bench: answers, and minutes (every block read).
     package func counts() throws(HistoryError) -> (snapshots: Int, minutes: Int) {
         do {
             return try pool.read { db in
-                (try Int.fetchOne(db, sql: "SELECT count(*) FROM snapshot") ?? 0, try Int.fetchOne(db, sql: "SELECT count(*) FROM minute") ?? 0)
+                var minutes = 0
+                let blocks = try Row.fetchCursor(db, sql: "SELECT hour, data FROM minute_block")
+                while let row = try blocks.next() {
+                    minutes += (try? MinuteBlocks.decode(row))?.count ?? 0
+                }
+                return (try Int.fetchOne(db, sql: "SELECT count(*) FROM snapshot") ?? 0, minutes)
+            }
+        } catch {
+            throw HistoryError("cannot read \(path): \(Self.describe(error))")
+        }
+    }
+
+    /// Bytes each table and index takes in the file (SQLite's `dbstat`), for the bench; empty
+    /// when the library was built without it.
+    package func tableSizes() throws(HistoryError) -> [String: Int] {
+        do {
+            return try pool.read { db in
+                guard let rows = try? Row.fetchAll(db, sql: "SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name") else { return [:] }
+                return Dictionary(rows.map { ($0["name"] as String, $0["bytes"] as Int) }, uniquingKeysWith: +)
+            }
+        } catch {
+            throw HistoryError("cannot read \(path): \(Self.describe(error))")
+        }
+    }
+
+    /// The write-ahead log folded back into the file, so that its size is the store's.
+    package func checkpoint() throws(HistoryError) {
+        do {
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        } catch {
+            throw HistoryError("cannot checkpoint \(path): \(Self.describe(error))")
+        }
+    }
+
+    /// Pages in the file and on its free list, for the bench (a migrated store keeps its old
+    /// size until pages are reused or it is vacuumed).
+    package func pages() throws(HistoryError) -> (total: Int, free: Int, size: Int) {
+        do {
+            return try pool.read { db in
+                (try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0, try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0,
+                 try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0)
             }
         } catch {
             throw HistoryError("cannot read \(path): \(Self.describe(error))")
@@ -500,6 +546,30 @@ package final class HistoryStore: Sendable {
     /// the size of JSON, and no Double anywhere.
     static func encode(_ metrics: [MetricID: Decimal]) -> String {
         storedOrder.map { metrics[$0].map { "\($0)" } ?? "" }.joined(separator: ";")
+    }
+
+    /// Each value's exact text in `storedOrder` (nil where absent): a minute entry's values.
+    static func texts(_ metrics: [MetricID: Decimal]) -> [String?] {
+        storedOrder.map { metrics[$0].map { "\($0)" } }
+    }
+
+    /// An encoded row split into its values' texts, as many as `storedOrder` has.
+    static func texts(_ encoded: String?) -> [String?] {
+        var result = [String?](repeating: nil, count: storedOrder.count)
+        guard let encoded else { return result }
+        for (index, field) in encoded.split(separator: ";", omittingEmptySubsequences: false).enumerated() where index < result.count && !field.isEmpty {
+            result[index] = String(field)
+        }
+        return result
+    }
+
+    /// Where active calls' total sits in `storedOrder` (a minute's range is of it).
+    static let activeIndex = storedOrder.firstIndex(of: .activeCallsTotal)!
+
+    /// A stored value's text as a decimal (plain digits read in place).
+    static func decimal(_ text: String) -> Decimal? {
+        var text = text
+        return text.withUTF8 { PlainDecimal.parse($0) } ?? Decimal(string: text)
     }
 
     /// What a replay's rates and chart read from every row: today's calls, duration, revenue,
@@ -549,77 +619,34 @@ package final class HistoryStore: Sendable {
     }
 }
 
-/// One user's values at one minute, written as a minute row (encoded once: the same values at
-/// a later minute are `at(minute:)`, without encoding them again).
+/// One user's values at one minute, written as a minute entry (encoded once: the same values
+/// at a later minute are `at(minute:)`, without encoding them again).
 package struct MinuteSample: Sendable {
     package let server: String
     package let user: String
     /// Minutes since 1970.
     package let minute: Int
-    let values: String
+    let fields: [String?]
     let active: String?
 
+    /// The values as a snapshot row's text.
+    var values: String { fields.map { $0 ?? "" }.joined(separator: ";") }
+
     package init(server: String, user: String, minute: Int, metrics: [MetricID: Decimal]) {
-        self.init(server: server, user: user, minute: minute, values: HistoryStore.encode(metrics),
-                  active: metrics[.activeCallsTotal].map { "\($0)" })
+        let fields = HistoryStore.texts(metrics)
+        self.init(server: server, user: user, minute: minute, fields: fields, active: fields[HistoryStore.activeIndex])
     }
 
-    private init(server: String, user: String, minute: Int, values: String, active: String?) {
+    private init(server: String, user: String, minute: Int, fields: [String?], active: String?) {
         self.server = server
         self.user = user
         self.minute = minute
-        self.values = values
+        self.fields = fields
         self.active = active
     }
 
     package func at(minute: Int) -> MinuteSample {
-        MinuteSample(server: server, user: user, minute: minute, values: values, active: active)
-    }
-}
-
-/// One minute of one user: the first and last values of every metric (the counters' growth)
-/// and the lowest and highest active calls (a minute's peak is what a week's chart draws).
-struct MinuteRow {
-    let server: String
-    let user: String
-    let minute: Int
-    var first: [MetricID: Decimal] = [:]
-    var last: [MetricID: Decimal] = [:]
-    var activeMin: Decimal?
-    var activeMax: Decimal?
-
-    init(server: String, user: String, minute: Int) {
-        self.server = server
-        self.user = user
-        self.minute = minute
-    }
-
-    mutating func add(_ metrics: [MetricID: Decimal]) {
-        if first.isEmpty { first = metrics }
-        last = metrics
-        if let active = metrics[.activeCallsTotal] {
-            activeMin = min(activeMin ?? active, active)
-            activeMax = max(activeMax ?? active, active)
-        }
-    }
-
-    /// Into the table, merged with a row already there for the same minute.
-    func merge(into db: Database) throws {
-        var row = self
-        if let existing = try Row.fetchOne(db, sql: "SELECT first, active_min, active_max FROM minute WHERE server = ? AND user = ? AND minute = ?",
-                                           arguments: [server, user, minute]) {
-            // A damaged value is left out of the merge (the new minute's own values stand).
-            row.first = HistoryStore.decode((try? existing.decode(String?.self, forColumn: "first")) ?? nil)
-            if let low = ((try? existing.decode(String?.self, forColumn: "active_min")) ?? nil).flatMap({ Decimal(string: $0) }) {
-                row.activeMin = min(row.activeMin ?? low, low)
-            }
-            if let high = ((try? existing.decode(String?.self, forColumn: "active_max")) ?? nil).flatMap({ Decimal(string: $0) }) {
-                row.activeMax = max(row.activeMax ?? high, high)
-            }
-        }
-        try db.execute(sql: "INSERT OR REPLACE INTO minute (server, user, minute, first, last, active_min, active_max) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       arguments: [server, user, minute, HistoryStore.encode(row.first), HistoryStore.encode(row.last),
-                                   row.activeMin.map { "\($0)" }, row.activeMax.map { "\($0)" }])
+        MinuteSample(server: server, user: user, minute: minute, fields: fields, active: active)
     }
 }
 

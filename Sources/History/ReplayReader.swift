@@ -16,9 +16,10 @@ extension HistoryStore {
                 let reader = try ReplayReader(db, damaged: damaged, time: moment.timeIntervalSince1970)
                 var result: [UserKey: ReplayUserRecord] = [:]
                 for (key, server) in users {
+                    guard let id = try SeriesIDs.find(db, server: server, user: key.name) else { continue }
                     let record = key == chart
-                        ? try reader.full(server: server, user: key.name, span: max(window, chartWindow))
-                        : try reader.sparse(server: server, user: key.name, span: window)
+                        ? try reader.full(id, span: max(window, chartWindow))
+                        : try reader.sparse(id, span: window)
                     if record.latest != nil || record.failure != nil { result[key] = record }
                 }
                 return result
@@ -68,37 +69,27 @@ extension HistoryStore {
 private struct ReplayReader {
     let damaged: DamagedRows
     let time: Double
+    let db: Database
     let newest: Statement
     let successes: Statement
     let window: Statement
     let failures: Statement
-    let minutes: Statement
-    let firstMinute: Statement
 
     init(_ db: Database, damaged: DamagedRows, time: Double) throws {
+        self.db = db
         self.damaged = damaged
         self.time = time
-        // A store made before failure messages were kept, read without migrating it.
-        let text = try db.columns(in: "snapshot").contains { $0.name == "error_text" } ? "error_text" : "NULL AS error_text"
         newest = try db.cachedStatement(sql: """
-            SELECT time, ok, error_kind, \(text), metrics, raw FROM snapshot WHERE server = ? AND user = ? AND time <= ? ORDER BY time DESC LIMIT 3
+            SELECT time, ok, error_kind, error_text, metrics, raw FROM snapshot WHERE series = ? AND time <= ? ORDER BY time DESC LIMIT 3
             """)
         successes = try db.cachedStatement(sql: """
-            SELECT time, metrics, raw FROM snapshot WHERE server = ? AND user = ? AND ok AND time <= ? ORDER BY time DESC LIMIT 2
+            SELECT time, metrics, raw FROM snapshot WHERE series = ? AND ok AND time <= ? ORDER BY time DESC LIMIT 2
             """)
         window = try db.cachedStatement(sql: """
-            SELECT time, metrics, raw FROM snapshot WHERE server = ? AND user = ? AND ok AND time > ? AND time <= ? ORDER BY time LIMIT ?
+            SELECT time, metrics, raw FROM snapshot WHERE series = ? AND ok AND time > ? AND time <= ? ORDER BY time LIMIT ?
             """)
         failures = try db.cachedStatement(sql: """
-            SELECT count(*) AS n, min(time) AS first FROM snapshot WHERE server = ? AND user = ? AND NOT ok AND time > ? AND time <= ?
-            """)
-        // A minute row is seen once its minute is over, at its end: never a value from after
-        // the moment (`minute + 1` is that end, in minutes).
-        minutes = try db.cachedStatement(sql: """
-            SELECT minute, last, active_max FROM minute WHERE server = ? AND user = ? AND minute <= ? ORDER BY minute DESC LIMIT ?
-            """)
-        firstMinute = try db.cachedStatement(sql: """
-            SELECT minute, last, active_max FROM minute WHERE server = ? AND user = ? AND minute > ? AND minute <= ? ORDER BY minute LIMIT 1
+            SELECT count(*) AS n, min(time) AS first FROM snapshot WHERE series = ? AND NOT ok AND time > ? AND time <= ?
             """)
     }
 
@@ -106,35 +97,33 @@ private struct ReplayReader {
         damaged.check { StoredAnswer(time: try row.decode(forColumn: "time"), metrics: try row.decode(forColumn: "metrics"), raw: try row.decode(forColumn: "raw")) }
     }
 
-    func minuteAnswer(_ row: Row, server: String, user: String) -> StoredAnswer? {
-        damaged.check {
-            let minute = try StoredSnapshot.minute(row, server: server, user: user)
-            return StoredAnswer(time: minute.time.timeIntervalSince1970 + 60, metrics: nil, raw: nil, minuteValues: minute.metrics)
-        }
+    /// A minute is seen once it is over, at its end: never a value from after the moment.
+    func minuteAnswer(_ entry: MinuteEntry) -> StoredAnswer {
+        StoredAnswer(time: Double(entry.minute + 1) * 60, metrics: nil, raw: nil, minuteValues: entry.metrics)
     }
 
     /// Every answer over `span` (the user on screen: its chart's hour).
-    func full(server: String, user: String, span: TimeInterval) throws -> ReplayUserRecord {
-        let answers = try Row.fetchAll(window, arguments: [server, user, time - span, time, 100_000]).compactMap(answer)
-        return try build(server: server, user: user, span: span, inWindow: answers)
+    func full(_ series: Int64, span: TimeInterval) throws -> ReplayUserRecord {
+        let answers = try Row.fetchAll(window, arguments: [series, time - span, time, 100_000]).compactMap(answer)
+        return try build(series, span: span, inWindow: answers)
     }
 
     /// The latest two answers and the window's first: enough for the change, the rates and
     /// the state; the whole window only when today's counters fell inside it (midnight).
-    func sparse(server: String, user: String, span: TimeInterval) throws -> ReplayUserRecord {
-        let first = try Row.fetchOne(window, arguments: [server, user, time - span, time, 1]).flatMap(answer)
-        let record = try build(server: server, user: user, span: span, inWindow: first.map { [$0] } ?? [])
+    func sparse(_ series: Int64, span: TimeInterval) throws -> ReplayUserRecord {
+        let first = try Row.fetchOne(window, arguments: [series, time - span, time, 1]).flatMap(answer)
+        let record = try build(series, span: span, inWindow: first.map { [$0] } ?? [])
         if let oldest = record.points.first, let latest = record.points.last, latest.fellBack(from: oldest) {
-            return try full(server: server, user: user, span: span)
+            return try full(series, span: span)
         }
         return record
     }
 
     /// The record from the answers read in the window (oldest first), with the latest two
     /// answers and the newest row's failure read here.
-    private func build(server: String, user: String, span: TimeInterval, inWindow: [StoredAnswer]) throws -> ReplayUserRecord {
+    private func build(_ series: Int64, span: TimeInterval, inWindow: [StoredAnswer]) throws -> ReplayUserRecord {
         var record = ReplayUserRecord()
-        let rows = try Row.fetchAll(newest, arguments: [server, user, time])
+        let rows = try Row.fetchAll(newest, arguments: [series, time])
         var latest: [StoredAnswer] = []
         var failure: (time: Double, kind: String?, text: String?)?
         for row in rows {
@@ -147,7 +136,7 @@ private struct ReplayReader {
         }
         // Failures among the newest rows: the answers are further back.
         if latest.count < 2 && rows.count == 3 {
-            latest = try Row.fetchAll(successes, arguments: [server, user, time]).compactMap(answer)
+            latest = try Row.fetchAll(successes, arguments: [series, time]).compactMap(answer)
         }
         var answers = inWindow
         for answer in latest.reversed() where answer.time > time - span && !answers.contains(where: { $0.time == answer.time }) {
@@ -156,13 +145,14 @@ private struct ReplayReader {
         answers.sort { $0.time < $1.time }
         // Older than a day only minute rows are left: a minute's last values stand for its answers.
         let newestKnown = max(latest.first?.time ?? -.greatestFiniteMagnitude, failure?.time ?? -.greatestFiniteMagnitude)
-        let minuteRows = try Row.fetchAll(minutes, arguments: [server, user, time / 60 - 1, 2])
-            .compactMap { minuteAnswer($0, server: server, user: user) }.filter { $0.time > newestKnown }
+        let minuteRows = try MinuteBlocks.entries(db, series: series, from: HistoryStore.earliestMinute, through: HistoryStore.minute(before: time),
+                                                  descending: true, limit: 2, damaged: damaged)
+            .map(minuteAnswer).filter { $0.time > newestKnown }
         if !minuteRows.isEmpty {
             latest = minuteRows
             failure = nil
-            let firstInWindow = try Row.fetchOne(firstMinute, arguments: [server, user, (time - span) / 60 - 1, time / 60 - 1])
-                .flatMap { minuteAnswer($0, server: server, user: user) }
+            let firstInWindow = try MinuteBlocks.entries(db, series: series, from: HistoryStore.minute(before: time - span) + 1,
+                                                         through: HistoryStore.minute(before: time), limit: 1, damaged: damaged).first.map(minuteAnswer)
             answers = ([firstInWindow].compactMap { $0 } + minuteRows.reversed()).filter { $0.time > time - span }
             answers = answers.enumerated().filter { index, answer in !answers[..<index].contains { $0.time == answer.time } }.map(\.element)
         }
@@ -175,7 +165,7 @@ private struct ReplayReader {
         record.previous = latest.count > 1 ? latest[1].snapshot : nil
         if let failure {
             let after = latest.first?.time ?? -.greatestFiniteMagnitude
-            let run = try Row.fetchOne(failures, arguments: [server, user, after, time])
+            let run = try Row.fetchOne(failures, arguments: [series, after, time])
             let count: Int = run.flatMap { row in damaged.check { try row.decode(forColumn: "n") } } ?? 1
             let first: Double? = run.flatMap { row in damaged.check { try row.decode(Double?.self, forColumn: "first") } ?? nil }
             record.failure = ReplayFailure(error: .recorded(kind: failure.kind, message: failure.text), at: Date(timeIntervalSince1970: failure.time),
@@ -194,22 +184,22 @@ extension HistoryStore {
         let from = since.timeIntervalSince1970
         do {
             return try pool.read { db in
-                let answers = try db.cachedStatement(sql: "SELECT time, metrics FROM snapshot WHERE server = ? AND user = ? AND ok AND time >= ? ORDER BY time")
-                let minutes = try db.cachedStatement(sql: "SELECT minute, last FROM minute WHERE server = ? AND user = ? AND minute >= ? ORDER BY minute")
-                let latest = try db.cachedStatement(sql: "SELECT time, metrics, raw FROM snapshot WHERE server = ? AND user = ? AND ok ORDER BY time DESC LIMIT 1")
+                let answers = try db.cachedStatement(sql: "SELECT time, metrics FROM snapshot WHERE series = ? AND ok AND time >= ? ORDER BY time")
+                let latest = try db.cachedStatement(sql: "SELECT time, metrics, raw FROM snapshot WHERE series = ? AND ok ORDER BY time DESC LIMIT 1")
                 var seeds: [UserKey: SeedHistory] = [:]
                 for (key, server) in users {
+                    guard let id = try SeriesIDs.find(db, server: server, user: key.name) else { continue }
                     var rows: [(time: Double, values: [Decimal?])] = []
-                    for row in try Row.fetchAll(minutes, arguments: [server, key.name, (from / 60).rounded(.up)]) {
-                        guard let minute: Int = damaged.check({ try row.decode(forColumn: "minute") }) else { continue }
-                        rows.append((Double(minute) * 60, Self.decode(damaged.check { try row.decode(String?.self, forColumn: "last") } ?? nil, only: Self.pointMetrics)))
+                    let firstMinute = Int(max(-1e12, min(1e12, (from / 60).rounded(.up))))
+                    for entry in try MinuteBlocks.entries(db, series: id, from: firstMinute, through: -Self.earliestMinute, damaged: damaged) {
+                        rows.append((Double(entry.minute) * 60, entry.values(only: Self.pointMetrics)))
                     }
-                    for row in try Row.fetchAll(answers, arguments: [server, key.name, from]) {
+                    for row in try Row.fetchAll(answers, arguments: [id, from]) {
                         guard let time: Double = damaged.check({ try row.decode(forColumn: "time") }) else { continue }
                         rows.append((time, Self.decode(damaged.check { try row.decode(String?.self, forColumn: "metrics") } ?? nil, only: Self.pointMetrics)))
                     }
                     rows.sort { $0.time < $1.time }
-                    let last = try Row.fetchOne(latest, arguments: [server, key.name]).flatMap { row in
+                    let last = try Row.fetchOne(latest, arguments: [id]).flatMap { row in
                         damaged.check { () throws -> Snapshot? in
                             let time: Double = try row.decode(forColumn: "time")
                             return RawAnswer.answer(raw: try row.decode(forColumn: "raw"), metrics: Self.decode(try row.decode(String?.self, forColumn: "metrics")))

@@ -256,16 +256,23 @@ if let users = ProcessInfo.processInfo.environment["M4TOP_BENCH_HISTORY_WEEK"].f
             (Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18) * 1000
         }
         let store = try HistoryStore.open(path: folder + "/history.sqlite").store
-        let metrics = StoredSnapshot.answer(answer(1000, active: 17), server: "", user: "", at: time).metrics
+        // The traffic of a carrier of this many customers at its busiest (M4TOP_BENCH_WEEK_RATE:
+        // calls a minute at the day's peak, for the whole fleet; the simulator's own default is 12).
+        let rate = ProcessInfo.processInfo.environment["M4TOP_BENCH_WEEK_RATE"].flatMap(Double.init) ?? 300
         // Eight days: a week back from now is inside the store (the baselines' "last week").
-        let built = try clock.measure { if !reuse { try store.fillForBench(users: users, days: 8, spacing: 30, now: time, metrics: metrics) } }
+        let built = try clock.measure {
+            if !reuse { try WeekFill.fill(store, users: users, days: 8, spacing: 30, now: time, peakCallsPerMinute: rate) }
+        }
+        try store.checkpoint()
         let (snapshots, minutes) = try store.counts()
         let size = (try FileManager.default.attributesOfItem(atPath: folder + "/history.sqlite")[.size] as? Int ?? 0)
             + ((try? FileManager.default.attributesOfItem(atPath: folder + "/history.sqlite-wal")[.size] as? Int) ?? 0)
-        print(String(format: "week store: %d users, %d snapshots + %d minute rows, %.0f MiB (built in %.1f s)",
-                     users, snapshots, minutes, Double(size) / 1_048_576, ms(built) / 1000))
-        print(String(format: "  per user-week %.1f MiB; a minute row %.0f bytes", Double(size) / Double(users) / 1_048_576 * 7 / 8,
-                     (Double(size) - Double(snapshots) * 249) / Double(max(1, minutes))))
+        print(String(format: "week store: %d users (the traffic model, %.0f calls a minute at peak), %d snapshots + %d minutes, %.0f MiB (built in %.1f s)",
+                     users, rate, snapshots, minutes, Double(size) / 1_048_576, ms(built) / 1000))
+        let tables = try store.tableSizes()
+        let answerBytes = Double(tables["snapshot"] ?? 0), minuteBytes = Double(tables["minute_block"] ?? 0)
+        print(String(format: "  per user-week %.2f MiB (target 0.6 MiB; was 3.1); an answer %.0f bytes, a minute %.1f bytes",
+                     Double(size) / Double(users) / 1_048_576 * 7 / 8, answerBytes / Double(max(1, snapshots)), minuteBytes / Double(max(1, minutes))))
         var reopened: HistoryStore?
         let open = try clock.measure { reopened = try HistoryStore.open(path: folder + "/history.sqlite").store }
         let one = try clock.measure { _ = try reopened!.snapshots(server: "bench", user: "user\(users / 2)", since: time.addingTimeInterval(-3600)) }

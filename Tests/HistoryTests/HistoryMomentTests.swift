@@ -92,7 +92,7 @@ struct HistoryMomentTests {
         #expect(try store.fleet(at: t0.addingTimeInterval(12)).first { $0.user == "alice" } == nil, "its minute not over yet")
     }
 
-    @Test("A store of the first schema: read as it is (no log, no lists, no messages), then migrated in place, its rows kept")
+    @Test("A store of the first schema: a read says it must be converted first (and leaves it); opened, it is migrated in place, its rows kept")
     func oldStore() throws {
         let folder = StoreFolder()
         try FileManager.default.createDirectory(atPath: (folder.file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -104,18 +104,24 @@ struct HistoryMomentTests {
                                arguments: [t0.timeIntervalSince1970])
             }
         }
-        let old = try HistoryStore.openReadOnly(path: folder.file)
-        #expect(try old.snapshots().map(\.errorKind) == ["transport"])
-        #expect(try old.snapshots().first?.errorText == nil)
-        #expect(try old.alertEvents().isEmpty)
-        #expect(try old.userList(server: "prod", at: t0) == nil)
-        #expect(try old.fleet(at: t0).count == 1)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: folder.file))
+        #expect {
+            _ = try HistoryStore.openReadOnly(path: folder.file)
+        } throws: { error in
+            "\(error)".contains("written by an earlier m4top") && "\(error)".contains("m4top --history")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: folder.file)) == bytes, "a read never converts")
 
         let store = try HistoryStore.open(path: folder.file).store
         try store.write([.failure(.transport(.connectionClosed), server: "prod", user: "alice", at: t0.addingTimeInterval(5))])
         let rows = try store.snapshots()
         #expect(rows.count == 2 && rows[0].errorText == nil)
         #expect(rows[1].errorText == FetchError.transport(.connectionClosed).message, "a failure's words kept for replay")
+        let read = try HistoryStore.openReadOnly(path: folder.file)
+        #expect(try read.snapshots().map(\.errorKind) == ["transport", "transport"])
+        #expect(try read.alertEvents().isEmpty)
+        #expect(try read.userList(server: "prod", at: t0) == nil)
+        #expect(try read.fleet(at: t0).count == 1)
     }
 
     @Test("User lists: kept when they change (once per change), read back as of a moment, the one in force kept by pruning")

@@ -46,8 +46,9 @@ struct HistoryStoreTests {
         #expect(versions == versions.sorted(), "each metric after every metric of an older version")
         #expect(Set(order) == Set(MetricTable.all.filter { $0.storedSince != nil }.compactMap(\.id)), "every stored metric has its place")
         #expect(HistoryStore.schemaVersion == versions.max())
-        #expect(HistoryStore.migrator.migrations.count == HistoryStore.schemaVersion + 2, "one migration per version of the table, and replay's two")
-        #expect(HistoryStore.migrator.migrations.suffix(2) == ["alert events", "failure messages and user lists"])
+        #expect(HistoryStore.migrator.migrations.count == HistoryStore.schemaVersion + 3, "one migration per version of the table, replay's two, the dense layout")
+        #expect(HistoryStore.migrator.migrations.suffix(3) == ["alert events", "failure messages and user lists",
+                                                              "dense: series, answers by series, minutes in hour blocks"])
     }
 
     @Test("Snapshots and failures go in and come back: exact decimals, the raw answer, owner-only files")
@@ -123,22 +124,24 @@ struct HistoryStoreTests {
         // As a person with sqlite3 might leave it.
         let queue = try DatabaseQueue(path: folder.file)
         try queue.write { db in
-            let ids = try Int64.fetchAll(db, sql: "SELECT rowid FROM snapshot ORDER BY time")
-            try db.execute(sql: "UPDATE snapshot SET metrics = x'ff00' WHERE rowid = ?", arguments: [ids[0]])
-            try db.execute(sql: "UPDATE snapshot SET time = 'noon' WHERE rowid = ?", arguments: [ids[1]])
-            try db.execute(sql: "UPDATE snapshot SET user = x'ff' WHERE rowid = ?", arguments: [ids[2]])
-            try db.execute(sql: "UPDATE snapshot SET raw = 42 WHERE rowid = ?", arguments: [ids[ids.count - 1]])  // the latest row
-            try db.execute(sql: "UPDATE minute SET last = x'ff' WHERE minute = (SELECT min(minute) FROM minute)")
+            let times = try Double.fetchAll(db, sql: "SELECT time FROM snapshot ORDER BY time")
+            try db.execute(sql: "UPDATE snapshot SET metrics = x'ff00' WHERE time = ?", arguments: [times[0]])
+            try db.execute(sql: "UPDATE snapshot SET time = 'noon' WHERE time = ?", arguments: [times[1]])
+            try db.execute(sql: "UPDATE snapshot SET ok = x'ff' WHERE time = ?", arguments: [times[2]])
+            try db.execute(sql: "UPDATE snapshot SET raw = 42 WHERE time = ?", arguments: [times[times.count - 1]])  // the latest row
+            // The hour block of the first day's two minutes: neither can be read.
+            try db.execute(sql: "UPDATE minute_block SET data = x'ff' WHERE hour = (SELECT min(hour) FROM minute_block)")
         }
         try queue.close()
         let after = try store.snapshots()
         // A time that is text is outside every time range (SQLite orders text after numbers); the
-        // other three cannot be decoded and are counted.
-        #expect(after.count == before.count - 4, "the damaged rows left out, the rest read")
+        // two other rows and the block cannot be decoded and are counted.
+        #expect(before.filter(\.isMinute).count == 2)
+        #expect(after.count == before.count - 5, "the damaged rows and the damaged block's two minutes left out, the rest read")
         #expect(store.damagedRows == 3)
         #expect(try store.latestAnswer(server: "prod", user: "admin") == nil, "the latest row is damaged: no answer, no trap")
         #expect(store.damagedRows == 4)
-        #expect(try store.snapshots(server: "prod").count == before.count - 4)
+        #expect(try store.snapshots(server: "prod").count == before.count - 5)
         try store.prune(now: start.addingTimeInterval(86_400 * 2 + 90), days: 7)  // merges over the damaged rows
         #expect(try store.counts().snapshots == 0, "a row whose time is not a number goes at the next prune")
     }

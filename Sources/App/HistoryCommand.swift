@@ -51,6 +51,9 @@ package struct HistoryCommand: AsyncParsableCommand {
     @Option(name: .long, help: "csv or json (one object per line).")
     var format: Format = .csv
 
+    @Flag(name: .long, help: "Convert a store written by an earlier m4top to this version's layout first (in place, once; the only time this command writes).")
+    var convert = false
+
     enum Format: String, ExpressibleByArgument {
         case csv, json
     }
@@ -85,6 +88,11 @@ package struct HistoryCommand: AsyncParsableCommand {
         var events: [StoredAlertEvent] = []
         if FileManager.default.fileExists(atPath: path) {
             do {
+                // The writer's open migrates in place; a file that is not a store is still an error.
+                if convert, (try? HistoryStore.openReadOnly(path: path)) == nil {
+                    try HistoryStore.openReadOnlyOrConvert(path: path)
+                    Console.error("m4top history: converted \(path) to this version's layout")
+                }
                 // Read-only: a broken file is reported, never moved aside or replaced.
                 let store = try HistoryStore.openReadOnly(path: path)
                 let from = since.flatMap { Self.parseWhen($0, now: now) }, to = until.flatMap { Self.parseWhen($0, now: now) }

@@ -224,8 +224,9 @@ package final class HistoryStore: Sendable {
             // Reading never converts a store; the dashboard or the exporter does, once.
             guard dense else {
                 throw HistoryError("""
-                    cannot read \(path): it was written by an earlier m4top and is converted to the dense layout the first time the \
-                    dashboard or the exporter opens it (reading never changes a store): run `m4top --history \(path)` once, or read a copy
+                    cannot read \(path): it was written by an earlier m4top and is converted to this version's layout the first time \
+                    the dashboard or the exporter opens it (reading never changes a store): run `m4top history --convert --history \(path)` \
+                    once, or read a converted copy
                     """)
             }
             return HistoryStore(path: path, pool: queue)
@@ -233,6 +234,19 @@ package final class HistoryStore: Sendable {
             throw error
         } catch {
             throw HistoryError("cannot read \(path): \(describe(error))")
+        }
+    }
+
+    /// `m4top history --convert`: a store this version can read, converted in place when an
+    /// earlier m4top wrote it. Unlike `open`, a file that is not a database is an error and
+    /// stays where it is.
+    @discardableResult
+    package static func openReadOnlyOrConvert(path: String) throws(HistoryError) -> HistoryStore {
+        if let kind = notRegularFile(path) { throw HistoryError("cannot read \(path): \(kind)") }
+        do {
+            return try openDatabase(path)
+        } catch {
+            throw HistoryError("cannot convert \(path): \(describe(error))")
         }
     }
 

@@ -41,6 +41,26 @@ func answer(_ calls: Int, active: Int) -> QuickStats {
     ])
 }
 
+// M4TOP_BENCH_CONVERT=PATH: a store made before the dense layout, converted in place (the
+// time a first start of this version takes on it), its size before and after; nothing else runs.
+if let path = ProcessInfo.processInfo.environment["M4TOP_BENCH_CONVERT"] {
+    do {
+        let before = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        let clock = ContinuousClock()
+        var opened: HistoryStore?
+        let took = try clock.measure { opened = try HistoryStore.open(path: path).store }
+        let store = opened!
+        try store.checkpoint()
+        let (snapshots, minutes) = try store.counts()
+        let pages = try store.pages()
+        print(String(format: "conversion to the dense layout: %d snapshots + %d minutes in %.1f s; file %.0f MiB before, %.0f MiB of it in use after (%.0f MiB free pages, reused as rows come)",
+                     snapshots, minutes, Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18,
+                     Double(before) / 1_048_576, Double((pages.total - pages.free) * pages.size) / 1_048_576, Double(pages.free * pages.size) / 1_048_576))
+    } catch {
+        print("conversion bench: \(error)")
+    }
+    exit(0)
+}
 print("m4top benchmarks (\(ProcessInfo.processInfo.processorCount) cores)")
 
 // The parser on the seed page's answer.

@@ -52,3 +52,18 @@ struct StoreConversionTests {
         #expect(try HistoryStore.openReadOnly(path: path).snapshots() == all)
     }
 }
+
+extension StoreConversionTests {
+    @Test("`m4top history --convert` converts an earlier store in place, then reads it; without it the read says how")
+    func historyConvert() async throws {
+        let path = dir.path + "/convert.sqlite"
+        try FileManager.default.copyItem(atPath: Self.fixtures.appendingPathComponent("made-by-d2f86f3.sqlite").path, toPath: path)
+        await #expect(throws: ExitRequest.self) { try await HistoryCommand.parse(["--history", path, "--at", "2026-12-01 13:00Z"]).run() }
+        #expect(throws: HistoryError.self, "the failed read left it as it was") { _ = try HistoryStore.openReadOnly(path: path) }
+        try await HistoryCommand.parse(["--convert", "--history", path, "--at", "2026-12-01 13:00Z"]).run()
+        #expect(try HistoryStore.openReadOnly(path: path).fleet(at: Date(timeIntervalSince1970: 1_796_130_000)).count == 3)
+        let notAStore = dir.write("garbage.sqlite", "not a database, not at all; long enough to be read as a header")
+        await #expect(throws: ExitRequest.self) { try await HistoryCommand.parse(["--convert", "--history", notAStore]).run() }
+        #expect(try String(contentsOfFile: notAStore, encoding: .utf8).hasPrefix("not a database"), "never moved aside or replaced")
+    }
+}

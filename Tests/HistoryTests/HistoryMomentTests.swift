@@ -108,7 +108,7 @@ struct HistoryMomentTests {
         #expect {
             _ = try HistoryStore.openReadOnly(path: folder.file)
         } throws: { error in
-            "\(error)".contains("written by an earlier m4top") && "\(error)".contains("m4top --history")
+            "\(error)".contains("written by an earlier m4top") && "\(error)".contains("m4top history --convert")
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: folder.file)) == bytes, "a read never converts")
 

@@ -102,8 +102,12 @@ enum MinuteBlock {
         return bytes
     }
 
-    /// The block's minutes in ascending order; a block that does not read throws `Damaged`.
-    static func decode(_ data: UnsafeRawBufferPointer, hour: Int) throws(Damaged) -> [MinuteEntry] {
+    /// The block's minutes in `range`, in ascending order (only the last `last` of them when
+    /// given: a read of the newest few pays for no more); a block that does not read throws
+    /// `Damaged`. Every minute is read (each holds what changed since the one before), but only
+    /// those kept become entries.
+    static func decode(_ data: UnsafeRawBufferPointer, hour: Int, range: ClosedRange<Int> = Int.min...Int.max,
+                       last: Int? = nil) throws(Damaged) -> [MinuteEntry] {
         let bytes = data.bindMemory(to: UInt8.self)
         var position = 0
         func byte() throws(Damaged) -> UInt8 {
@@ -149,6 +153,8 @@ enum MinuteBlock {
             let total = totalIndex.flatMap { values[$0] }
             let low = flags & Flag.lowWritten != 0 ? try text() : total
             let high = flags & Flag.highWritten != 0 ? try text() : total
+            guard range.contains(hour * 60 + offset) else { continue }
+            if let last, entries.count == last { entries.removeFirst() }
             entries.append(MinuteEntry(minute: hour * 60 + offset, values: values, activeMin: low, activeMax: high))
         }
         return entries
@@ -177,12 +183,12 @@ func floorDivide(_ value: Int, _ divisor: Int) -> Int {
 
 /// The `minute_block` table: reads and writes of minute entries through their hour blocks.
 enum MinuteBlocks {
-    /// A row's (`hour`, `data`) block as its entries.
-    static func decode(_ row: Row) throws -> [MinuteEntry] {
+    /// A row's (`hour`, `data`) block as its entries (those in `range`; the last `last` of them).
+    static func decode(_ row: Row, range: ClosedRange<Int> = Int.min...Int.max, last: Int? = nil) throws -> [MinuteEntry] {
         let hour: Int = try row.decode(forColumn: "hour")
         return try row.withUnsafeData(named: "data") { data in
             guard let data else { throw MinuteBlock.Damaged() }
-            return try data.withUnsafeBytes { bytes throws(MinuteBlock.Damaged) in try MinuteBlock.decode(bytes, hour: hour) }
+            return try data.withUnsafeBytes { bytes throws(MinuteBlock.Damaged) in try MinuteBlock.decode(bytes, hour: hour, range: range, last: last) }
         }
     }
 
@@ -198,9 +204,9 @@ enum MinuteBlocks {
         let rows = try Row.fetchCursor(statement, arguments: [series, floorDivide(from, 60), floorDivide(through, 60)])
         var result: [MinuteEntry] = []
         while let row = try rows.next() {
-            guard let block = damaged.check({ try decode(row) }) else { continue }
-            let inRange = block.filter { $0.minute >= from && $0.minute <= through }
-            result += descending ? inRange.reversed() : inRange
+            let wanted = limit - result.count
+            guard let block = damaged.check({ try decode(row, range: from...through, last: descending ? wanted : nil) }) else { continue }
+            result += descending ? block.reversed() : block
             if result.count >= limit { return Array(result.prefix(limit)) }
         }
         return result

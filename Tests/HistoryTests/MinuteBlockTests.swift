@@ -36,6 +36,12 @@ struct MinuteBlockTests {
             let bytes = MinuteBlock.encode(entries, hour: hour)
             let back = try bytes.withUnsafeBytes { try MinuteBlock.decode($0, hour: hour) }
             #expect(back == entries, "seed \(seed)")
+            // A read of part of the hour, or of its newest few, gives those of the whole.
+            let range = (hour * 60 + Int(seed % 20))...(hour * 60 + 30 + Int(seed % 25))
+            let part = try bytes.withUnsafeBytes { try MinuteBlock.decode($0, hour: hour, range: range) }
+            #expect(part == entries.filter { range.contains($0.minute) })
+            let newest = try bytes.withUnsafeBytes { try MinuteBlock.decode($0, hour: hour, range: range, last: 2) }
+            #expect(newest == Array(entries.filter { range.contains($0.minute) }.suffix(2)))
         }
     }
 

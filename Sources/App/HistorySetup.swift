@@ -46,7 +46,7 @@ struct HistorySetup: Sendable {
             }
         }
         do {
-            let (store, notice) = try HistoryStore.open(path: path)
+            let (store, notice) = try HistoryStore.open(path: path) { Console.error("m4top: \($0)") }
             if let notice { logger.warning("\(notice)") }
             return HistorySetup(recorder: recorder(store, days: settings.historyDays, logger: logger), notice: notice, serverNames: names,
                                 days: settings.historyDays)

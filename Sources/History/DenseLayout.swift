@@ -31,6 +31,12 @@ final class SeriesIDs: Sendable {
 /// day as one BLOB per user-hour (`MinuteBlock`). A store made before it is converted in place,
 /// once, when a writer opens it.
 enum DenseLayout {
+    /// A store an earlier m4top wrote rows into, not converted yet.
+    static func isPending(_ db: Database) throws -> Bool {
+        guard try db.tableExists("snapshot"), try !db.tableExists("series") else { return false }
+        return try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM snapshot) OR EXISTS (SELECT 1 FROM minute)") ?? false
+    }
+
     static func migrate(_ db: Database) throws {
         try db.create(table: "series") { table in
             table.autoIncrementedPrimaryKey("id")

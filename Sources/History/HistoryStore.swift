@@ -122,7 +122,9 @@ package final class HistoryStore: Sendable {
     /// Opens (or creates) the store: the folder owner-only (0700), the file too (0600), the
     /// schema migrated. A file that is not a database (or is corrupt) is moved aside and a new
     /// one started; `notice` says so. Throws only when no store can be had at all.
-    package static func open(path: String) throws(HistoryError) -> (store: HistoryStore, notice: String?) {
+    /// `announce` hears, before it starts, that a store written by an earlier m4top is being
+    /// converted (minutes for a big one: the user is told why the start waits).
+    package static func open(path: String, announce: (String) -> Void = { _ in }) throws(HistoryError) -> (store: HistoryStore, notice: String?) {
         let folder = (path as NSString).deletingLastPathComponent
         let folderExisted = FileManager.default.fileExists(atPath: folder)
         do {
@@ -149,7 +151,7 @@ package final class HistoryStore: Sendable {
         createPrivately(path)
         var failure: any Error
         do {
-            return (try openDatabase(path), nil)
+            return (try openDatabase(path, announce: announce), nil)
         } catch {
             failure = error
         }
@@ -159,7 +161,7 @@ package final class HistoryStore: Sendable {
         if !isUnreadable(failure) {
             Thread.sleep(forTimeInterval: 0.3)
             do {
-                return (try openDatabase(path), nil)
+                return (try openDatabase(path, announce: announce), nil)
             } catch {
                 failure = error
             }
@@ -184,12 +186,15 @@ package final class HistoryStore: Sendable {
         return error.resultCode == .SQLITE_NOTADB || error.resultCode == .SQLITE_CORRUPT
     }
 
-    private static func openDatabase(_ path: String) throws -> HistoryStore {
+    private static func openDatabase(_ path: String, announce: (String) -> Void = { _ in }) throws -> HistoryStore {
         var configuration = Configuration()
         configuration.busyMode = .timeout(busySeconds)
         configuration.label = "m4top.history"
         let pool = try DatabasePool(path: path, configuration: configuration)
         for file in [path, path + "-wal", path + "-shm"] { chmod(file, 0o600) }
+        if try pool.read({ db in try DenseLayout.isPending(db) }) {
+            announce("converting \(path) to this version's layout, once (a week of 1,000 users takes a few minutes)")
+        }
         try migrator.migrate(pool)
         // Read once: a file that is not SQLite fails here, not on the first write.
         _ = try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") }
@@ -241,10 +246,10 @@ package final class HistoryStore: Sendable {
     /// earlier m4top wrote it. Unlike `open`, a file that is not a database is an error and
     /// stays where it is.
     @discardableResult
-    package static func openReadOnlyOrConvert(path: String) throws(HistoryError) -> HistoryStore {
+    package static func openReadOnlyOrConvert(path: String, announce: (String) -> Void = { _ in }) throws(HistoryError) -> HistoryStore {
         if let kind = notRegularFile(path) { throw HistoryError("cannot read \(path): \(kind)") }
         do {
-            return try openDatabase(path)
+            return try openDatabase(path, announce: announce)
         } catch {
             throw HistoryError("cannot convert \(path): \(describe(error))")
         }

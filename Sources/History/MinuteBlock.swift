@@ -125,19 +125,24 @@ enum MinuteBlock {
                 shift += 7
             }
         }
-        func text() throws(Damaged) -> String? {
+        // A value is kept as where its bytes are (a String is made only for a minute kept: a
+        // read of one minute of the hour pays for one minute's strings).
+        func slice() throws(Damaged) -> Range<Int>? {
             let length = try varint()
             guard length > 0 else { return nil }
             guard length - 1 <= UInt64(bytes.count - position) else { throw Damaged() }
             let end = position + Int(length - 1)
             defer { position = end }
-            return String(decoding: UnsafeBufferPointer(rebasing: bytes[position..<end]), as: UTF8.self)
+            return position..<end
+        }
+        func text(_ slice: Range<Int>?) -> String? {
+            slice.map { String(decoding: UnsafeBufferPointer(rebasing: bytes[$0]), as: UTF8.self) }
         }
         guard try byte() == version else { throw Damaged() }
         let count = HistoryStore.storedOrder.count
         let totalIndex = HistoryStore.storedOrder.firstIndex(of: .activeCallsTotal)
         var entries: [MinuteEntry] = []
-        var values = [String?](repeating: nil, count: count)
+        var values = [Range<Int>?](repeating: nil, count: count)
         var lastOffset = -1
         while position < bytes.count {
             let offset = Int(try byte())
@@ -146,16 +151,16 @@ enum MinuteBlock {
             let flags = try byte()
             let mask = try varint()
             for index in 0..<64 where mask & (1 << UInt64(index)) != 0 {
-                let value = try text()
+                let value = try slice()
                 // A value of a metric this version does not know (a later m4top's) is skipped.
                 if index < count { values[index] = value }
             }
             let total = totalIndex.flatMap { values[$0] }
-            let low = flags & Flag.lowWritten != 0 ? try text() : total
-            let high = flags & Flag.highWritten != 0 ? try text() : total
+            let low = flags & Flag.lowWritten != 0 ? try slice() : total
+            let high = flags & Flag.highWritten != 0 ? try slice() : total
             guard range.contains(hour * 60 + offset) else { continue }
             if let last, entries.count == last { entries.removeFirst() }
-            entries.append(MinuteEntry(minute: hour * 60 + offset, values: values, activeMin: low, activeMax: high))
+            entries.append(MinuteEntry(minute: hour * 60 + offset, values: values.map(text), activeMin: text(low), activeMax: text(high)))
         }
         return entries
     }

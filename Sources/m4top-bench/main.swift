@@ -299,7 +299,7 @@ if let users = ProcessInfo.processInfo.environment["M4TOP_BENCH_HISTORY_WEEK"].f
         // What a start reads for the rest of the fleet: every user's hour as points and its latest answer.
         let everyone = (0..<users).map { (key: UserKey(server: 0, name: "user\($0)"), server: "bench") }
         let all = try clock.measure { _ = try reopened!.seeds(for: everyone, since: time.addingTimeInterval(-3600)) }
-        print(String(format: "  open %.1f ms; the user on screen's hour %.1f ms; every user's hour %.0f ms", ms(open), ms(one), ms(all)))
+        print(String(format: "  open %.1f ms; the user on screen's hour %.1f ms; every user's hour %.0f ms (target under 1,000 ms; was 8,500)", ms(open), ms(one), ms(all)))
         // Baselines: yesterday's and last week's row at this time and their days' ends, for every
         // user: what the dashboard reads once a minute. The first pass is a cold cache.
         let utc = TimeZone(identifier: "UTC")!

@@ -170,7 +170,7 @@ struct ExporterRun {
             let target = targets[index], client = target.client, anyUser = target.settings.probeAnyUser
             return Prober.Target(label: serverLabels[index], adminName: target.settings.adminName, interval: target.settings.interval,
                                  gate: gates[index], timeout: target.settings.timeout,
-                                 watches: { user in anyUser || series.watches(server: index, user: user) }) { user in
+                                 watches: { user, _ in anyUser || series.watches(server: index, user: user) ? .watched : .notWatched }) { user in
                 await client.fetchResult(user: user)
             }
         })

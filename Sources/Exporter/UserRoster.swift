@@ -30,6 +30,8 @@ package actor UserRoster {
     private var failedAt: Date?
     private var failure: FetchError?
     private var running: Task<Bool, Never>?
+    /// The latest fetch got its slot: its request was sent.
+    private var sending = false
     /// Lists fetched (tests and the bench read it).
     package private(set) var fetches = 0
 
@@ -63,7 +65,9 @@ package actor UserRoster {
         if answeredAt != nil { return names.contains(user) ? .watched : .notWatched }
         switch waited {
         case .noSlot?: return .unknown(.transport(.timedOut(seconds: seconds)), budgetSpent: true)
-        case .timedOut?: return .unknown(.transport(.timedOut(seconds: seconds)), budgetSpent: false)
+        case .timedOut?:
+            // Still waiting for a slot (nothing sent yet) is the budget's doing, not the server's.
+            return .unknown(.transport(.timedOut(seconds: seconds)), budgetSpent: !sending)
         case .answered?, nil: return .unknown(failure ?? .transport(.timedOut(seconds: seconds)), budgetSpent: false)
         }
     }
@@ -80,11 +84,13 @@ package actor UserRoster {
     /// The fetch, through the server's gate; false when it got no slot within `slotWait`.
     private func start(slotWait: TimeInterval) -> Task<Bool, Never> {
         let gate = self.gate, fetch = self.fetch
+        sending = false
         let task = Task { () -> Bool in
             if let gate, !(await gate.enter(within: slotWait)) {
                 self.settle(nil)
                 return false
             }
+            self.sending = true
             let result = await fetch()
             await gate?.leave()
             self.settle(result)

@@ -132,6 +132,10 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["m4top", "Simulator", "M4API", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: [
+            "m4top", "Simulator", "M4API", "TestSupport",
+            // Insecure.MD5: Prometheus's hashmod, to check the sharded config's split.
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
     ]
 )

@@ -49,6 +49,9 @@ package struct ExporterCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Serve plain HTTP on an address other than loopback (only behind a network you trust).")
     package var insecureListen = false
 
+    @Flag(name: .long, help: ArgumentHelp("Poll nothing in the background: ask a server only for what a /probe names (one of several exporters sharing the probes, spread by Prometheus's hashmod). /metrics then serves the exporter's build info alone; nothing is recorded in the history store."))
+    package var probeOnly = false
+
     @Option(name: .long, help: ArgumentHelp("Write a debug log to this file.", valueName: "path"))
     package var logFile: String?
 
@@ -67,6 +70,9 @@ package struct ExporterCommand: AsyncParsableCommand {
         }
         _ = try listenAddress
         if history != nil && noHistory { throw ValidationError("--history and --no-history exclude each other") }
+        if probeOnly && history != nil {
+            throw ValidationError("--probe-only records nothing (only the exporter's own polls are recorded): leave out --history")
+        }
         guard idleTimeout >= 1 && idleTimeout <= 3_600 else { throw ValidationError("--idle-timeout must be 1-3600 seconds") }
     }
 
@@ -126,6 +132,8 @@ package struct ExporterCommand: AsyncParsableCommand {
             if let history { resolved.historyPath = FileAccess.absolute(FileAccess.expandTilde(history, environment: environment)) }
             // `history_read_only` is for dashboards beside the exporter: the exporter records.
             resolved.historyReadOnly = false
+            // Probe-only polls nothing, so it has nothing of its own to record: no store opened.
+            if probeOnly { resolved.historyPath = nil }
             settings = resolved
             if settings.isAutomaticDemo { throw ConfigError(Self.nothingConfigured(environment)) }
             targets = try await ServerTarget.openAll(settings.servers)
@@ -134,7 +142,7 @@ package struct ExporterCommand: AsyncParsableCommand {
             throw ExitRequest(.usage)
         }
         if let demo = targets.first(where: \.isDemo) { Console.error(DemoNotice.text(automatic: demo.automaticDemo)) }
-        let status = await ExporterRun(settings: settings, targets: targets).serve(address: address, web: web,
+        let status = await ExporterRun(settings: settings, targets: targets, probeOnly: probeOnly).serve(address: address, web: web,
                                                                                    limits: ExporterHTTP.ConnectionLimits(idleSeconds: idleTimeout))
         for target in targets { await target.close() }
         throw ExitRequest(status)
@@ -142,10 +150,13 @@ package struct ExporterCommand: AsyncParsableCommand {
 }
 
 /// One exporter run: the fleet poller, the series it feeds, the prober, and the HTTP server,
-/// under one service group that SIGTERM and SIGINT shut down gracefully.
+/// under one service group that SIGTERM and SIGINT shut down gracefully. Probe-only: no poller;
+/// a server is asked only for what a `/probe` names (and for its user list when a probe needs
+/// it, see `UserRoster`).
 struct ExporterRun {
     let settings: RunSettings
     let targets: [ServerTarget]
+    var probeOnly = false
     let logger = Logger(label: "m4top.exporter")
 
     var serverLabels: [String] {
@@ -165,12 +176,31 @@ struct ExporterRun {
         return FleetPoller(state: state, clients: targets.map(\.client), gates: gates, sinks: Sinks.exporter(series: series, history: history))
     }
 
+    /// The poller (none when probe-only) and the prober, sharing one budget per server.
+    func makeParts(series: FleetSeries, history: HistorySetup) -> (poller: FleetPoller?, prober: Prober) {
+        let gates = self.gates
+        // Probe-only: no poller, so no series but the build info (no user is claimed as watched).
+        let poller = probeOnly ? nil : makePoller(series: series, gates: gates, history: history)
+        return (poller, makeProber(series: series, gates: gates))
+    }
+
     func makeProber(series: FleetSeries, gates: [ServerGate]) -> Prober {
         Prober(targets: targets.indices.map { index in
             let target = targets[index], client = target.client, anyUser = target.settings.probeAnyUser
+            let watches: @Sendable (String, TimeInterval?) async -> Prober.Admission
+            if anyUser {
+                watches = { _, _ in .watched }
+            } else if probeOnly {
+                // No poller keeps the list: the roster asks for it when a probe needs it.
+                let roster = UserRoster(setup: target.setup, gate: gates[index], retry: target.settings.interval, timeout: target.settings.timeout) {
+                    await client.fetchUsersResult()
+                }
+                watches = { user, deadline in await roster.admits(user, deadline: deadline) }
+            } else {
+                watches = { user, _ in series.watches(server: index, user: user) ? .watched : .notWatched }
+            }
             return Prober.Target(label: serverLabels[index], adminName: target.settings.adminName, interval: target.settings.interval,
-                                 gate: gates[index], timeout: target.settings.timeout,
-                                 watches: { user in anyUser || series.watches(server: index, user: user) }) { user in
+                                 gate: gates[index], timeout: target.settings.timeout, watches: watches) { user in
                 await client.fetchResult(user: user)
             }
         })
@@ -179,16 +209,15 @@ struct ExporterRun {
     /// Serves until SIGTERM or SIGINT; the exit status.
     func serve(address: ListenAddress, web: WebConfig, limits: ExporterHTTP.ConnectionLimits = ExporterHTTP.ConnectionLimits()) async -> ExitStatus {
         let series = FleetSeries(serverLabels: serverLabels, version: M4TopVersion.current)
-        let gates = self.gates
         // Every answer into the store, as the dashboard records it: a service that runs all the
         // time keeps the week that baselines compare with. The demo's numbers are never stored.
         let history = HistorySetup.open(settings, demo: targets.contains(where: \.isDemo))
         defer { history.close() }
         if let notice = history.notice { Console.error("m4top exporter: \(notice)") }
         if let path = history.recorder?.store.path { Console.error("m4top exporter: recording every answer in \(TerminalSafeText.clean(path))") }
-        let poller = makePoller(series: series, gates: gates, history: history)
-        let about = ExporterHTTP.About(version: M4TopVersion.current, servers: serverLabels, pollInterval: settings.overviewInterval)
-        let router = ExporterHTTP.router(series: series, prober: makeProber(series: series, gates: gates), about: about, web: web)
+        let (poller, prober) = makeParts(series: series, history: history)
+        let about = ExporterHTTP.About(version: M4TopVersion.current, servers: serverLabels, pollInterval: probeOnly ? nil : settings.overviewInterval)
+        let router = ExporterHTTP.router(series: series, prober: prober, about: about, web: web)
         let scheme = web.tls == nil ? "http" : "https"
         let users = targets.map { $0.settings.allUsers ? "all users" : "\($0.settings.users.count) user\($0.settings.users.count == 1 ? "" : "s")" }
         let application: any Service
@@ -196,14 +225,15 @@ struct ExporterRun {
             application = try ExporterHTTP.application(router: router, address: address, tls: web.tls, logger: logger, limits: limits) { port in
                 let bound = ListenAddress(host: address.host, port: port)
                 let servers = zip(serverLabels, users).map { "\(TerminalSafeText.clean($0)) (\($1))" }.joined(separator: ", ")
-                Console.error("m4top exporter: serving \(scheme)://\(bound)/metrics for \(servers)")
+                let what = probeOnly ? "/probe (probe-only: nothing is polled until a probe names a user)" : "/metrics"
+                Console.error("m4top exporter: serving \(scheme)://\(bound)\(what) for \(servers)")
             }
         } catch {
             Console.error("m4top exporter: \(error.description)")
             return .usage
         }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: application), .init(service: PollingService(poller: poller))],
+            services: [.init(service: application)] + (poller.map { [.init(service: PollingService(poller: $0))] } ?? []),
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         do {

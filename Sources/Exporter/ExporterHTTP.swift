@@ -15,9 +15,10 @@ package enum ExporterHTTP {
     package struct About: Sendable {
         package let version: String
         package let servers: [String]
-        package let pollInterval: TimeInterval
+        /// Nil: probe-only, nothing polled.
+        package let pollInterval: TimeInterval?
 
-        package init(version: String, servers: [String], pollInterval: TimeInterval) {
+        package init(version: String, servers: [String], pollInterval: TimeInterval?) {
             self.version = version
             self.servers = servers
             self.pollInterval = pollInterval
@@ -110,6 +111,9 @@ package enum ExporterHTTP {
     static func landingPage(_ about: About, usersWithSeries: Int, targets: [String]) -> String {
         let example = targets.first.map(html) ?? "PROFILE"
         let servers = about.servers.map { "<li><code>\(html($0))</code></li>" }.joined()
+        let metrics = about.pollInterval.map {
+            "every watched user's latest numbers (\(usersWithSeries) users so far), polled every \(Int($0)) s or slower as each server's budget allows."
+        } ?? "the exporter's build info only: this exporter is probe-only, and asks a server only for what a /probe names."
         return """
         <!DOCTYPE html>
         <html><head><meta charset="utf-8"><title>m4top exporter</title></head>
@@ -117,7 +121,7 @@ package enum ExporterHTTP {
         <h1>m4top exporter</h1>
         <p>Version \(html(about.version)). Kolmisoft M4 quickstats_get, as Prometheus metrics.</p>
         <ul>
-        <li><a href="/metrics">/metrics</a>: every watched user's latest numbers (\(usersWithSeries) users so far), polled every \(Int(about.pollInterval)) s or slower as each server's budget allows.</li>
+        <li><a href="/metrics">/metrics</a>: \(metrics)</li>
         <li><a href="/probe?target=\(example)">/probe?target=\(example)&amp;user=USER</a>: one user, blackbox style; target is a profile name, never a URL.</li>
         <li><a href="/-/healthy">/-/healthy</a></li>
         </ul>

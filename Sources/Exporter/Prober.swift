@@ -23,11 +23,13 @@ package actor Prober {
         /// How long a probe without Prometheus's timeout header waits for a slot.
         package let timeout: TimeInterval
         /// Whether the profile watches this user (its `users`, or its `users_get` list with
-        /// `users = "all"`): a probe cannot make the exporter ask for any name it likes.
-        package let watches: @Sendable (String) -> Bool
+        /// `users = "all"`): a probe cannot make the exporter ask for any name it likes. The
+        /// second argument is the seconds the answer may take (nil: the profile's timeout), for
+        /// a check that has to ask the server for its list first (`UserRoster`).
+        package let watches: @Sendable (String, TimeInterval?) async -> Admission
 
         package init(label: String, adminName: String, interval: TimeInterval, gate: ServerGate? = nil, timeout: TimeInterval = 10,
-                     watches: @escaping @Sendable (String) -> Bool = { _ in true },
+                     watches: @escaping @Sendable (String, TimeInterval?) async -> Admission = { _, _ in .watched },
                      fetch: @escaping @Sendable (String) async -> Result<QuickStats, FetchError>) {
             self.label = label
             self.adminName = adminName
@@ -37,6 +39,17 @@ package actor Prober {
             self.watches = watches
             self.fetch = fetch
         }
+    }
+
+    /// Whether a probe may ask the server for a user.
+    package enum Admission: Sendable, Equatable {
+        case watched
+        /// A 400: nothing is sent.
+        case notWatched
+        /// Whether the profile watches the user could not be told (its `users_get` list was
+        /// needed and could not be had in time): nothing is asked for the user, and the probe
+        /// fails with this error (`budgetSpent`: the list got no slot in the server's budget).
+        case unknown(FetchError, budgetSpent: Bool)
     }
 
     /// A probe's result, and whether it was fetched for this request.
@@ -98,19 +111,27 @@ package actor Prober {
     package func probe(target: String?, user: String?, deadline: TimeInterval? = nil) async throws(BadRequest) -> Outcome {
         let (profile, name) = try validate(target: target, user: user)
         let key = Key(target: profile.label, user: name)
-        switch cache[key] {
-        case .done(let outcome) where now().timeIntervalSince(outcome.fetchedAt) < profile.interval:
-            return Outcome(result: outcome.result, fetchedAt: outcome.fetchedAt, duration: outcome.duration, cached: true)
-        case .inFlight(let task):
-            let outcome = await Self.outcome(of: task, within: deadline, now: now)
-            return Outcome(result: outcome.result, fetchedAt: outcome.fetchedAt, duration: outcome.duration, cached: true)
-        default:
-            break
-        }
+        // A cached answer (or a fetch already running) sends nothing new.
+        if let shared = await shared(key, interval: profile.interval, deadline: deadline) { return shared }
         let clock = now
+        let started = ContinuousClock.now
+        switch await profile.watches(name, deadline) {
+        case .watched:
+            break
+        case .notWatched:
+            throw BadRequest(message: "user '\(TerminalSafeText.excerpt(name))' is not one profile \(profile.label) watches (its users, or its users_get list with users = \"all\")")
+        case .unknown(let error, let budgetSpent):
+            let duration = Self.seconds(ContinuousClock.now - started)
+            var unknown = Outcome(result: .failure(error), fetchedAt: clock(), duration: duration, cached: false)
+            unknown.budgetSpent = budgetSpent
+            return unknown
+        }
+        // What the check left of the deadline; and another probe may have started the fetch meanwhile.
+        let left = deadline.map { max(0.1, $0 - Self.seconds(ContinuousClock.now - started)) }
+        if let shared = await shared(key, interval: profile.interval, deadline: left) { return shared }
         // A little less than the probe's deadline: a probe that got no slot says so (kind
         // "budget") before the deadline would call it a timeout.
-        let wait = max(0, (deadline ?? profile.timeout) - 0.1)
+        let wait = max(0, (left ?? profile.timeout) - 0.1)
         let task = Task { () -> Outcome in
             let started = clock()
             if let gate = profile.gate {
@@ -130,7 +151,27 @@ package actor Prober {
             return outcome
         }
         cache[key] = .inFlight(task)
-        return await Self.outcome(of: task, within: deadline, now: now)
+        return await Self.outcome(of: task, within: left, now: now)
+    }
+
+    /// The answer younger than the interval, or the fetch already running for this user
+    /// (waited for within `deadline`); nil when a new fetch is needed.
+    private func shared(_ key: Key, interval: TimeInterval, deadline: TimeInterval?) async -> Outcome? {
+        switch cache[key] {
+        case .done(let outcome) where now().timeIntervalSince(outcome.fetchedAt) < interval:
+            return Outcome(result: outcome.result, fetchedAt: outcome.fetchedAt, duration: outcome.duration, cached: true)
+        case .inFlight(let task):
+            let outcome = await Self.outcome(of: task, within: deadline, now: now)
+            var joined = Outcome(result: outcome.result, fetchedAt: outcome.fetchedAt, duration: outcome.duration, cached: true)
+            joined.budgetSpent = outcome.budgetSpent
+            return joined
+        default:
+            return nil
+        }
+    }
+
+    static func seconds(_ duration: Duration) -> TimeInterval {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// A probe that sent nothing leaves no answer behind: the next scrape tries again.
@@ -187,9 +228,6 @@ package actor Prober {
         guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.utf8.count <= Self.longestUserName,
               !name.unicodeScalars.contains(where: TerminalSafeText.isUnsafe) else {
             throw BadRequest(message: "user must be a user name: not empty, at most \(Self.longestUserName) bytes, no control characters")
-        }
-        guard profile.watches(name) else {
-            throw BadRequest(message: "user '\(TerminalSafeText.excerpt(name))' is not one profile \(profile.label) watches (its users, or its users_get list with users = \"all\")")
         }
         return (profile, name)
     }

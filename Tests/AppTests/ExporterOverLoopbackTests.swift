@@ -23,7 +23,8 @@ struct ExporterOverLoopbackTests {
         let simulator: RunningSimulator
         let base: String
         let task: Task<Void, any Error>
-        let poller: FleetPoller
+        /// Nil when probe-only.
+        let poller: FleetPoller?
         let dir: TempDir
 
         func get(_ path: String) async throws -> (status: Int, type: String, body: String) {
@@ -33,7 +34,7 @@ struct ExporterOverLoopbackTests {
         }
 
         func stop() async {
-            await poller.stop()
+            await poller?.stop()
             task.cancel()
             _ = try? await task.value
             await simulator.stop()
@@ -42,7 +43,7 @@ struct ExporterOverLoopbackTests {
 
     /// A config naming the simulator as profile `sim`, watched through the real settings path.
     static func start(users: String = #"["admin", "user0002", "user0003", "nobody"]"#, fleet: Int = 6,
-                      budget: String = "max_rate = 20", extra: String = "", latencyMs: Int? = nil,
+                      budget: String = "max_rate = 20", extra: String = "", latencyMs: Int? = nil, probeOnly: Bool = false,
                       limits: ExporterHTTP.ConnectionLimits = ExporterHTTP.ConnectionLimits()) async throws -> Running {
         var simSettings = SimulatorSettings()
         simSettings.makeFleet(count: fleet)
@@ -66,12 +67,11 @@ struct ExporterOverLoopbackTests {
         flags.configPath = config
         let settings = try SettingsResolver.resolve(flags, environment: ["HOME": dir.path])
         let targets = try await ServerTarget.openAll(settings.servers)
-        let run = ExporterRun(settings: settings, targets: targets)
+        let run = ExporterRun(settings: settings, targets: targets, probeOnly: probeOnly)
         let series = FleetSeries(serverLabels: run.serverLabels, version: "test")
-        let gates = run.gates
-        let poller = run.makePoller(series: series, gates: gates, history: HistorySetup.open(settings, demo: true))
-        let router = ExporterHTTP.router(series: series, prober: run.makeProber(series: series, gates: gates),
-                                         about: .init(version: "test", servers: run.serverLabels, pollInterval: 1))
+        let (poller, prober) = run.makeParts(series: series, history: HistorySetup.open(settings, demo: true))
+        let router = ExporterHTTP.router(series: series, prober: prober,
+                                         about: .init(version: "test", servers: run.serverLabels, pollInterval: probeOnly ? nil : 1))
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = try ExporterHTTP.application(router: router, address: ListenAddress(host: "127.0.0.1", port: 0), tls: nil,
                                                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), limits: limits) { port in
@@ -80,7 +80,7 @@ struct ExporterOverLoopbackTests {
         let task = Task { try await app.run() }
         var iterator = ports.makeAsyncIterator()
         let port = try #require(await iterator.next())
-        await poller.start()
+        await poller?.start()
         return Running(simulator: simulator, base: "http://127.0.0.1:\(port)", task: task, poller: poller, dir: dir)
     }
 
@@ -175,9 +175,10 @@ struct ExporterOverLoopbackTests {
         await open.stop()
     }
 
-    @Test("A /probe flood of 60 users at once keeps within the server's max_in_flight and max_rate (its own counters); the late ones answer kind=\"budget\"")
-    func probeFlood() async throws {
-        let running = try await Self.start(users: #""all""#, fleet: 60, budget: "max_in_flight = 2\nmax_rate = 5")
+    @Test("A /probe flood of 60 users at once keeps within the server's max_in_flight and max_rate (its own counters); the late ones answer kind=\"budget\"; probe-only alike",
+          arguments: [false, true])
+    func probeFlood(probeOnly: Bool) async throws {
+        let running = try await Self.start(users: #""all""#, fleet: 60, budget: "max_in_flight = 2\nmax_rate = 5", probeOnly: probeOnly)
         for _ in 0..<50 {
             let ready = try await running.get("/probe?target=sim&user=user0060")
             if ready.body.contains("m4_probe_success") { break }
@@ -209,7 +210,66 @@ struct ExporterOverLoopbackTests {
         // The rest got a slot late and ran into the deadline (kind="transport"); every probe answered.
         #expect(budget > 30 && answered >= 5, "budget \(budget), answered \(answered)")
         #expect(bodies.allSatisfy { $0.contains("m4_probe_success ") }, "\(bodies.filter { !$0.contains("m4_probe_success ") }.prefix(2))")
+        if probeOnly {
+            #expect(stats.perUser["users_get"] == 1, "one list, fetched for the first probe and kept: \(stats.perUser["users_get"] ?? 0)")
+            #expect(stats.total == stats.perUser.filter { $0.key != "users_get" }.count + 1, "one request per user probed, and the list: \(stats.perUser)")
+        }
         await running.stop()
+    }
+
+    /// The simulator's requests, as a dictionary: user (or users_get) to count.
+    static func asked(_ running: Running) async -> [String: Int] { await running.simulator.server.requests.perUser }
+
+    @Test("--probe-only sends nothing until a /probe comes, then only the named user (and the server's list, once, for users = \"all\"); /metrics claims no user")
+    func probeOnlyAsksOnlyForProbes() async throws {
+        let running = try await Self.start(users: #""all""#, fleet: 30, probeOnly: true)
+        // overview_interval = 1: a poller would have asked for every user by now.
+        try await Task.sleep(nanoseconds: 2_500_000_000)
+        let before = await Self.asked(running)
+        #expect(before.isEmpty, "nothing sent before a probe: \(before)")
+        let idle = try await running.get("/metrics")
+        #expect(idle.status == 200 && idle.body.contains(#"m4_exporter_build_info{version="test"} 1.0"#), "\(idle.body)")
+        #expect(!idle.body.contains("m4_users_watched") && !idle.body.contains("user="), "no user claimed: \(idle.body)")
+        let landing = try await running.get("/")
+        #expect(landing.body.contains("probe-only"), "\(landing.body)")
+
+        let first = try await running.get("/probe?target=sim&user=user0003")
+        #expect(first.status == 200 && first.body.contains("m4_probe_success 1.0"), "\(first.body)")
+        let firstAsked = await Self.asked(running)
+        #expect(firstAsked == ["users_get": 1, "user0003": 1], "the list (users = \"all\"), then that user: \(firstAsked)")
+        let admin = try await running.get("/probe?target=sim")
+        #expect(admin.body.contains("m4_probe_success 1.0"))
+        let hidden = try await running.get("/probe?target=sim&user=user0025")
+        #expect(hidden.status == 400 && hidden.body.contains("is not one profile sim watches"), "a hidden user is not listed: \(hidden.body)")
+        let stranger = try await running.get("/probe?target=sim&user=stranger")
+        #expect(stranger.status == 400, "\(stranger.body)")
+        let blocked = try await running.get("/probe?target=sim&user=user0010")
+        #expect(blocked.status == 200, "a blocked user is listed, as for the poller: \(blocked.body)")
+        _ = try await running.get("/probe?target=sim&user=user0003")
+        let allAsked = await Self.asked(running)
+        #expect(allAsked == ["users_get": 1, "user0003": 1, "admin": 1, "user0010": 1],
+                "the list kept, the cached answer served, nothing for refused names: \(allAsked)")
+        try await Task.sleep(nanoseconds: 1_500_000_000)
+        #expect(await running.simulator.server.requests.total == 4, "still nothing in the background")
+        let after = try await running.get("/metrics").body
+        #expect(!after.contains("user="), "probes are not polls: /metrics claims no user: \(after)")
+        await running.stop()
+
+        // users = [...]: the configured names decide; the server's list is never asked for.
+        let listed = try await Self.start(users: #"["admin", "user0002"]"#, probeOnly: true)
+        let named = try await listed.get("/probe?target=sim&user=user0002")
+        #expect(named.body.contains("m4_probe_success 1.0"))
+        let other = try await listed.get("/probe?target=sim&user=user0003")
+        #expect(other.status == 400)
+        let listedAsked = await Self.asked(listed)
+        #expect(listedAsked == ["user0002": 1], "\(listedAsked)")
+        await listed.stop()
+    }
+
+    @Test("--probe-only with --history is refused: a probe-only exporter records nothing")
+    func probeOnlyNoHistory() throws {
+        #expect(throws: (any Error).self) { try ExporterCommand.parse(["--probe-only", "--history", "/tmp/x.sqlite"]) }
+        #expect(try ExporterCommand.parse(["--probe-only", "--no-history"]).probeOnly)
     }
 
     @Test("/probe honours Prometheus's X-Prometheus-Scrape-Timeout-Seconds against a slow server")

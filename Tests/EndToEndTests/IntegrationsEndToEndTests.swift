@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -16,10 +17,11 @@ enum Integrations {
     static let deploy = repository + "/deploy"
 
     /// A simulator in this process (so a test can stop it), its admin's active calls fixed.
-    static func simulator(activeCalls: Int = 7, latencyMs: Int? = nil, start: Date = Date()) async throws -> RunningSimulator {
+    static func simulator(activeCalls: Int = 7, latencyMs: Int? = nil, start: Date = Date(),
+                          users: [String] = ["alice", "bob"]) async throws -> RunningSimulator {
         var settings = SimulatorSettings()
         settings.secret = secret
-        settings.users = ["alice", "bob"]
+        settings.users = users
         settings.pinnedActiveCalls = activeCalls
         var faults = FaultBoard()
         if let latencyMs {
@@ -89,18 +91,23 @@ enum Integrations {
         let dir: String
 
         static func start(scrapeConfigs: String, files: [String: String] = [:]) async throws -> Prometheus {
-            // Free now (bound, read, released when the ClosedPort goes): Prometheus cannot take port 0.
-            let port = ClosedPort().port
-            let dir = NSTemporaryDirectory() + "m4top-prometheus-\(UUID().uuidString)"
-            try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
-            for (name, text) in files { try text.write(toFile: dir + "/" + name, atomically: true, encoding: .utf8) }
-            try """
+            try await start(config: """
             global:
               scrape_interval: 1s
               evaluation_interval: 1s
             scrape_configs:
             \(scrapeConfigs)
-            """.write(toFile: dir + "/prometheus.yml", atomically: true, encoding: .utf8)
+            """, files: files)
+        }
+
+        /// A whole config file; `files` go beside it (what its relative paths name).
+        static func start(config: String, files: [String: String] = [:]) async throws -> Prometheus {
+            // Free now (bound, read, released when the ClosedPort goes): Prometheus cannot take port 0.
+            let port = ClosedPort().port
+            let dir = NSTemporaryDirectory() + "m4top-prometheus-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
+            for (name, text) in files { try text.write(toFile: dir + "/" + name, atomically: true, encoding: .utf8) }
+            try config.write(toFile: dir + "/prometheus.yml", atomically: true, encoding: .utf8)
             let child = try Spawn.start(["prometheus", "--config.file=\(dir)/prometheus.yml", "--storage.tsdb.path=\(dir)/data",
                                          "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn"])
             return Prometheus(child: child, port: port, dir: dir)
@@ -131,6 +138,33 @@ enum Integrations {
             }
             return last
         }
+
+        /// Every series of an instant query: its labels and value.
+        func vector(_ promQL: String) async -> [(labels: [String: String], value: String)] {
+            let url = "http://127.0.0.1:\(port)/api/v1/query?query=" + promQL.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            guard let body = try? await Integrations.get(url).body,
+                  let json = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
+                  let data = json["data"] as? [String: Any], let result = data["result"] as? [[String: Any]] else { return [] }
+            return result.compactMap { series in
+                guard let labels = series["metric"] as? [String: String], let value = (series["value"] as? [Any])?.last as? String else { return nil }
+                return (labels, value)
+            }
+        }
+    }
+
+    /// Prometheus's `hashmod` relabelling: the MD5 of the value, its last 8 bytes as a
+    /// big-endian number, modulo `modulus`.
+    static func hashmod(_ value: String, modulus: UInt64) -> UInt64 {
+        let digest = Array(Insecure.MD5.hash(data: Data(value.utf8)))
+        return digest[8...].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } % modulus
+    }
+
+    /// The users a `--log-file` says the exporter asked quickstats_get for.
+    static func askedFor(inLog path: String) -> [String] {
+        let log = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        return log.split(separator: "\n").filter { $0.contains("m4top.api: quickstats_get ") }.compactMap { line in
+            line.split(separator: " ").first { $0.hasPrefix("user=") }.map { String($0.dropFirst("user=".count)) }
+        }
     }
 
     /// Every `m4_…` name a text mentions.
@@ -147,6 +181,9 @@ struct IntegrationsEndToEndTests {
         let config = try await Integrations.tool(["promtool", "check", "config", Integrations.deploy + "/prometheus/prometheus.yml"])
         #expect(config.status == 0, "\(config.output)")
         #expect(config.output.contains("SUCCESS"))
+        // The sharded config, and its file_sd targets file beside it (promtool reads that too).
+        let sharded = try await Integrations.tool(["promtool", "check", "config", Integrations.deploy + "/prometheus/prometheus-sharded.yml"])
+        #expect(sharded.status == 0 && sharded.output.contains("SUCCESS") && !sharded.output.contains("WARNING"), "\(sharded.output)")
         let rules = try await Integrations.tool(["promtool", "check", "rules", Integrations.deploy + "/prometheus/m4top-rules.yml"])
         #expect(rules.status == 0, "\(rules.output)")
         #expect(rules.output.contains("SUCCESS: 7 rules found"))
@@ -249,6 +286,89 @@ struct IntegrationsEndToEndTests {
         #expect(await query(#"m4_poll_errors_total{user="admin",kind="transport"} > 0"#, until: "1", seconds: 10) != nil)
         let ended = try await Integrations.terminate(exporter)
         #expect(ended.status == 0, "\(ended.output)")
+    }
+
+    @Test("Two --probe-only exporters behind the shipped hashmod config: a real Prometheus probes every target through exactly one of them, and each asks only for its share")
+    func shardedProbeOnly() async throws {
+        let users = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"]
+        let simulator = try await Integrations.simulator(users: users)
+        defer { Task { await simulator.stop() } }
+        let dir = NSTemporaryDirectory() + "m4top-sharded-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // The same config for both: users from the server's list; an answer is served again for
+        // the whole test, so a user asked twice would be two exporters asking.
+        try """
+        watch = ["sim"]
+        [profiles.sim]
+        url = "\(simulator.baseURL)"
+        users = "all"
+        interval = 300
+        max_rate = 5
+        """.write(toFile: dir + "/config.toml", atomically: true, encoding: .utf8)
+        var replicas: [(child: Spawn.Child, address: String, log: String)] = []
+        for index in 0..<2 {
+            let log = dir + "/exporter-\(index).log"
+            let (child, base) = try await Integrations.exporter(["--config", dir + "/config.toml", "--probe-only", "--log-file", log])
+            replicas.append((child, base.replacingOccurrences(of: "http://", with: ""), log))
+        }
+        try await Task.sleep(nanoseconds: 1_000_000_000)
+        let idle = await simulator.server.requests.total
+        #expect(idle == 0, "probe-only: nothing asked before a probe (\(idle) requests)")
+
+        // The shipped file, with the replicas' addresses and a test's pace; the targets file
+        // names the profile and every user of the simulator.
+        var config = try String(contentsOfFile: Integrations.deploy + "/prometheus/prometheus-sharded.yml", encoding: .utf8)
+        for (index, replica) in replicas.enumerated() {
+            config = config.replacingOccurrences(of: "m4top-exporter-\(index):9417", with: replica.address)
+        }
+        for (from, to) in [("scrape_interval: 60s", "scrape_interval: 1s"), ("scrape_timeout: 15s", "scrape_timeout: 1s"),
+                           ("evaluation_interval: 30s", "evaluation_interval: 1s")] {
+            #expect(config.contains(from))
+            config = config.replacingOccurrences(of: from, with: to)
+        }
+        let targets = ["admin"] + users
+        let targetsFile = targets.map { "- targets: [sim]\n  labels: {user: \($0)}" }.joined(separator: "\n") + "\n"
+        let rules = try String(contentsOfFile: Integrations.deploy + "/prometheus/m4top-rules.yml", encoding: .utf8)
+        let prometheus = try await Integrations.Prometheus.start(config: config, files: ["m4top-targets.yml": targetsFile, "m4top-rules.yml": rules])
+        defer { prometheus.stop() }
+
+        // Each target goes to the shard its hash names; both shards have some.
+        let expected = Dictionary(uniqueKeysWithValues: targets.map { ($0, Int(Integrations.hashmod("sim/\($0)", modulus: 2))) })
+        #expect(Set(expected.values) == [0, 1], "the test's users fall in both shards: \(expected)")
+        let answered = await prometheus.query("count(m4_probe_success == 1)", until: "\(targets.count)", seconds: 40)
+        #expect(answered == "\(targets.count)", "every target probed successfully")
+        let up = await prometheus.vector(#"up{job=~"m4top-probe-.*"}"#)
+        #expect(up.count == targets.count, "one scrape target per user, no more: \(up.map(\.labels))")
+        var shardOf: [String: Int] = [:]
+        for series in up {
+            let user = String((series.labels["instance"] ?? "").dropFirst("sim/".count))
+            #expect(shardOf[user] == nil, "\(user) scraped by two jobs")
+            shardOf[user] = Int((series.labels["job"] ?? "").dropFirst("m4top-probe-".count))
+            #expect(series.value == "1" && series.labels["server"] == "sim" && series.labels["user"] == user, "\(series)")
+        }
+        #expect(shardOf == expected, "each target in its hash's shard")
+        let exportersUp = await prometheus.vector(#"up{job="m4top"}"#)
+        #expect(exportersUp.count == 2 && exportersUp.allSatisfy { $0.value == "1" }, "each replica's own /metrics: \(exportersUp)")
+
+        // The simulator: every user asked once in all (union: every target; nobody twice), and
+        // the list at most once per replica; nothing else.
+        let stats = await simulator.server.requests
+        #expect(stats.perUser.filter { $0.key != "users_get" } == Dictionary(uniqueKeysWithValues: targets.map { ($0, 1) }), "\(stats.perUser)")
+        #expect((stats.perUser["users_get"] ?? 0) <= 2, "\(stats.perUser)")
+        // Each replica: only its share, by its own log.
+        for (index, replica) in replicas.enumerated() {
+            let asked = Integrations.askedFor(inLog: replica.log)
+            let share = targets.filter { expected[$0] == index }
+            #expect(asked.sorted() == share.sorted(), "replica \(index) asked for \(asked), its share is \(share)")
+            let metrics = try await Integrations.get("http://\(replica.address)/metrics").body
+            #expect(metrics.contains("m4_exporter_build_info") && !metrics.contains("user="), "no user claimed: \(metrics)")
+        }
+        for replica in replicas {
+            let ended = try await Integrations.terminate(replica.child)
+            #expect(ended.status == 0, "\(ended.output)")
+            #expect(ended.output.contains("probe-only") && !ended.output.contains(Integrations.secret), "\(ended.output)")
+        }
     }
 
     @Test("--web.config.file: a real Prometheus scrapes over HTTPS (verified against the certificate) with basic auth from an htpasswd bcrypt hash; a wrong password is up 0")

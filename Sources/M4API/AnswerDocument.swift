@@ -81,9 +81,21 @@ package enum AnswerDocument {
         return Data(body[end.upperBound...])
     }
 
+    /// Bytes, ASCII case folded: `String.contains` went through NSString and was a tenth of a
+    /// parse (the needles are ASCII, so ASCII folding finds what Unicode folding found).
     private static func looksLikeHTML(_ body: Data) -> Bool {
-        let head = String(decoding: body.prefix(512), as: UTF8.self).lowercased()
-        return head.contains("<!doctype html") || head.contains("<html")
+        let head = body.prefix(512).map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+        return contains(head, htmlDoctype) || contains(head, htmlTag)
+    }
+
+    private static let htmlDoctype = Array("<!doctype html".utf8), htmlTag = Array("<html".utf8)
+
+    private static func contains(_ bytes: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard bytes.count >= needle.count else { return false }
+        for start in 0...(bytes.count - needle.count) where bytes[start] == needle[0] {
+            if bytes[start..<start + needle.count].elementsEqual(needle) { return true }
+        }
+        return false
     }
 
     /// An XML answer that stops before its root element closes.

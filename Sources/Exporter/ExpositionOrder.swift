@@ -26,6 +26,10 @@ enum ExpositionOrder {
             }
             // A family's name, and its lines (comments first, then samples).
             var families: [(name: Range<Int>, comments: [Range<Int>], samples: [Range<Int>])] = []
+            // Each family's index by its name, and the family of the line before (most lines
+            // follow one of their own family): 10,000 users' 200,000 lines were a linear search each.
+            var byName: [ArraySlice<UInt8>: Int] = [:]
+            var current: Int?
             for line in lines {
                 let isComment = bytes[line.lowerBound] == UInt8(ascii: "#")
                 let name = familyName(of: line, in: bytes)
@@ -34,7 +38,9 @@ enum ExpositionOrder {
                 // The family of that name (several registries each write theirs: one family);
                 // else a sample of the family just written whose name extends it.
                 let target: Int
-                if let exact = families.lastIndex(where: { equal($0.name, name) }) {
+                if let current, equal(families[current].name, name) {
+                    target = current
+                } else if let exact = byName[ArraySlice(UnsafeBufferPointer(rebasing: bytes[name]))] {
                     target = exact
                 } else if !isComment, let last = families.indices.last, name.count > families[last].name.count,
                           bytes[name.lowerBound + families[last].name.count] == UInt8(ascii: "_"),
@@ -43,7 +49,9 @@ enum ExpositionOrder {
                 } else {
                     families.append((name, [], []))
                     target = families.count - 1
+                    byName[ArraySlice(UnsafeBufferPointer(rebasing: bytes[name]))] = target
                 }
+                current = target
                 if isComment { families[target].comments.append(line) } else { families[target].samples.append(line) }
             }
             var output: [UInt8] = []

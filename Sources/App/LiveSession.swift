@@ -72,6 +72,8 @@ final class LiveController {
     private var state: DashboardState
     private let terminal: Terminal
     private let targets: [ServerTarget]
+    /// Per server, the budget on the real clock as each request leaves (`fetch`).
+    private let gates: [ServerGate]
     private let history: HistorySetup
     /// Told of every fleet event after the state has taken it in (`Sinks`).
     private let sinks: [any FleetSink]
@@ -97,6 +99,7 @@ final class LiveController {
         self.terminal = terminal
         self.background = background
         self.targets = targets
+        self.gates = targets.map { ServerGate(budget: $0.setup.budget) }
         let cycle = themes.isEmpty ? [Theme.builtinDefault] : themes
         self.themes = Dictionary(cycle.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let glyphs: Glyphs = terminal.isUTF8 ? .unicode : .ascii
@@ -413,29 +416,46 @@ final class LiveController {
         }
     }
 
+    /// A request leaves at once, off the main queue: not after a frame or other answers waiting
+    /// there, which once let two requests to a server leave 12 ms apart though the scheduler
+    /// started them 208 ms apart. Its server's gate keeps starts `minimumGap` apart on the real
+    /// clock as they leave, as the exporter's do. The answer comes back as an event.
     private func fetch(_ key: UserKey) {
         let client = targets[key.server].client
         let server = targets[key.server].settings.name
-        Task { @MainActor [weak self] in
+        let gate = gates[key.server]
+        let logger = logger
+        Task.detached { [weak self] in
+            _ = await gate.enter()
             let result = await client.fetchResult(user: key.name)
+            await gate.leave()
             if case .failure(let error) = result {
-                self?.logger.info("fetch failed", metadata: ["server": "\(server)", "user": "\(key.name)", "error": "\(error.message)"])
+                logger.info("fetch failed", metadata: ["server": "\(server)", "user": "\(key.name)", "error": "\(error.message)"])
             }
-            self?.dispatch(.fetched(key, result: result, at: Date()))
+            await self?.answered { .fetched(key, result: result, at: $0) }
         }
     }
 
     private func fetchUserList(_ server: Int) {
         let client = targets[server].client
         let name = targets[server].settings.name
-        Task { @MainActor [weak self] in
+        let gate = gates[server]
+        let logger = logger
+        Task.detached { [weak self] in
+            _ = await gate.enter()
             let result = await client.fetchUsersResult()
+            await gate.leave()
             switch result {
-            case .success(let users): self?.logger.info("users_get", metadata: ["server": "\(name)", "users": "\(users.count)"])
-            case .failure(let error): self?.logger.info("users_get failed", metadata: ["server": "\(name)", "error": "\(error.message)"])
+            case .success(let users): logger.info("users_get", metadata: ["server": "\(name)", "users": "\(users.count)"])
+            case .failure(let error): logger.info("users_get failed", metadata: ["server": "\(name)", "error": "\(error.message)"])
             }
-            self?.dispatch(.userListFetched(server: server, result: result, at: Date()))
+            await self?.answered { .userListFetched(server: server, result: result, at: $0) }
         }
+    }
+
+    /// An answer, on the main queue: its time is taken there, for the update's clock.
+    private func answered(_ event: @Sendable (Date) -> Event) {
+        dispatch(event(Date()))
     }
 
     private func pollFired() {

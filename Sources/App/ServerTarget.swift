@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import M4API
 import Simulator
 import Watch
@@ -52,7 +53,7 @@ final class ServerTarget: Sendable {
     static func open(_ settings: ServerSettings, demoDays: Int? = nil) async throws(ConfigError) -> ServerTarget {
         switch settings.target {
         case .server(let url):
-            let client = M4Client(settings: settings.connection(methodURL: url), secret: settings.secret)
+            let client = M4Client(settings: settings.connection(methodURL: url), secret: settings.secret, logger: apiLogger(settings))
             return ServerTarget(settings: settings, client: client, displayURL: QuickStatsEndpoint.displayBase(of: url),
                                 simulator: nil, automaticDemo: false)
         case .demo(let automatic):
@@ -67,10 +68,17 @@ final class ServerTarget: Sendable {
             let url = try! QuickStatsEndpoint.methodURL(fromBase: simulator.baseURL)
             var demo = settings
             demo.hashDisabled = false
-            let client = M4Client(settings: demo.connection(methodURL: url), secret: plan.settings.secret)
+            let client = M4Client(settings: demo.connection(methodURL: url), secret: plan.settings.secret, logger: apiLogger(settings))
             return ServerTarget(settings: settings, client: client, displayURL: simulator.baseURL, simulator: simulator,
                                 automaticDemo: automatic, demoPlan: plan, demoWeek: week)
         }
+    }
+
+    /// The debug log's lines of one server's requests name the server (its profile; `-` for `--url`).
+    static func apiLogger(_ settings: ServerSettings) -> Logger {
+        var logger = Logger(label: "m4top.api")
+        logger[metadataKey: "server"] = "\(settings.name.isEmpty ? "-" : settings.name)"
+        return logger
     }
 
     func close() async {

@@ -67,6 +67,12 @@ package enum DashboardUpdate {
     package static let hangUpSignal: Int32 = 1
 
     package static func update(_ state: inout DashboardState, _ event: Event) -> [Effect] {
+        let effects = take(event, &state)
+        formatCurrent(&state)
+        return effects
+    }
+
+    private static func take(_ event: Event, _ state: inout DashboardState) -> [Effect] {
         if let fleetEvent = event.fleetEvent {
             let effects = FleetUpdate.update(&state.fleetState, fleetEvent).map(Effect.init)
             return effects + followFleet(&state, fleetEvent)
@@ -121,16 +127,32 @@ package enum DashboardUpdate {
             followUsers(&state, server: server)
             return []
         case .historyLoaded(let seeds):
-            for key in seeds.keys where state.formatted[key] == nil { format(&state, key) }
+            for key in seeds.keys where state.figures[key] == nil { format(&state, key) }
             return []
         }
     }
 
-    /// The user's latest answer as the dashboard's panels and the overview's row show it.
+    /// The user's latest answer as the overview's row shows it, and as the dashboard's panels
+    /// show it when the user is on screen. A user off screen gets its panels' rows only when it
+    /// comes on screen (`formatCurrent`): ten thousand users answer, one is looked at.
     static func format(_ state: inout DashboardState, _ key: UserKey) {
         guard let userState = state.userStates[key], let latest = userState.latest else { return }
-        state.formatted[key] = FormattedSnapshot.make(latest, diff: userState.diff, trends: userState.trends)
         state.figures[key] = RowFigures(latest, diff: userState.diff, trends: userState.trends)
+        if key == state.current {
+            state.formatted[key] = FormattedSnapshot.make(latest, diff: userState.diff, trends: userState.trends)
+        } else {
+            // Formatted from an older answer: made again from the newest when it is wanted.
+            state.formatted[key] = nil
+        }
+    }
+
+    /// The user on screen has its panels' rows, from its latest answer, after every event (the
+    /// user changed by a key, by rotation, from the overview, or a user list): the same rows an
+    /// answer would have made, since they come from the same answer, diff and trends.
+    static func formatCurrent(_ state: inout DashboardState) {
+        let key = state.current
+        guard state.formatted[key] == nil, let userState = state.userStates[key], let latest = userState.latest else { return }
+        state.formatted[key] = FormattedSnapshot.make(latest, diff: userState.diff, trends: userState.trends)
     }
 
     /// A server's users changed: the user on screen and the overview's cursor stay on watched

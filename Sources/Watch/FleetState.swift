@@ -16,26 +16,146 @@ package struct ActiveCallsDrop: Sendable, Equatable {
 /// Everything known about one watched user: its answers, what changed, how its polling stands.
 /// The one place each of these facts lives (the screens read them here). When the next poll is
 /// due is the scheduler's business, not the user's.
+///
+/// A value, kept behind one reference and copied on write: reading a fact out of a fleet's
+/// dictionary of ten thousand users copies one reference, not a dozen fields (the overview judges
+/// every row each frame).
 package struct UserState: Sendable {
-    package var history: SnapshotHistory
-    package var diff = SnapshotDiff()
-    package var trends = Trends()
-    /// When the latest diff that changed something arrived.
-    package var changedAt: Date?
-    package var rollover: Rollover?
-    /// Kept until calls come back.
-    package var activeCallsDrop: ActiveCallsDrop?
-    package var lastSuccess: Date?
-    package var lastError: FetchError?
-    package var lastErrorAt: Date?
-    package var consecutiveFailures = 0
-    package var inFlightSince: Date?
-    /// In a replay: how far apart the stored answers were (the latest two). Staleness is judged
-    /// by the cadence they were recorded at (an exporter's 60 s, a demo's minutes), not this run's.
-    package var recordedPeriod: TimeInterval?
+    private var storage: Storage
+
+    /// Mutated only through `unique()`, so a storage shared by two values is never written: the
+    /// copy-on-write that makes it safe to hand across queues (as arrays are).
+    private final class Storage: @unchecked Sendable {
+        var history: SnapshotHistory
+        var diff: SnapshotDiff = SnapshotDiff()
+        var trends: Trends = Trends()
+        var changedAt: Date?
+        var rollover: Rollover?
+        var activeCallsDrop: ActiveCallsDrop?
+        var lastSuccess: Date?
+        var lastError: FetchError?
+        var lastErrorAt: Date?
+        var consecutiveFailures: Int = 0
+        var inFlightSince: Date?
+        var recordedPeriod: TimeInterval?
+
+        init(history: SnapshotHistory) {
+            self.history = history
+        }
+
+        func copy() -> Storage {
+            let copy = Storage(history: history)
+            copy.diff = diff
+            copy.trends = trends
+            copy.changedAt = changedAt
+            copy.rollover = rollover
+            copy.activeCallsDrop = activeCallsDrop
+            copy.lastSuccess = lastSuccess
+            copy.lastError = lastError
+            copy.lastErrorAt = lastErrorAt
+            copy.consecutiveFailures = consecutiveFailures
+            copy.inFlightSince = inFlightSince
+            copy.recordedPeriod = recordedPeriod
+            return copy
+        }
+    }
+
+    private mutating func unique() -> Storage {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        return storage
+    }
 
     package init(retention: TimeInterval = SnapshotHistory.defaultRetention) {
-        history = SnapshotHistory(retention: retention)
+        storage = Storage(history: SnapshotHistory(retention: retention))
+    }
+
+    package var history: SnapshotHistory {
+        get { storage.history }
+        _modify {
+            let storage = unique()
+            yield &storage.history
+        }
+    }
+    package var diff: SnapshotDiff {
+        get { storage.diff }
+        _modify {
+            let storage = unique()
+            yield &storage.diff
+        }
+    }
+    package var trends: Trends {
+        get { storage.trends }
+        _modify {
+            let storage = unique()
+            yield &storage.trends
+        }
+    }
+    /// When the latest diff that changed something arrived.
+    package var changedAt: Date? {
+        get { storage.changedAt }
+        _modify {
+            let storage = unique()
+            yield &storage.changedAt
+        }
+    }
+    package var rollover: Rollover? {
+        get { storage.rollover }
+        _modify {
+            let storage = unique()
+            yield &storage.rollover
+        }
+    }
+    /// Kept until calls come back.
+    package var activeCallsDrop: ActiveCallsDrop? {
+        get { storage.activeCallsDrop }
+        _modify {
+            let storage = unique()
+            yield &storage.activeCallsDrop
+        }
+    }
+    package var lastSuccess: Date? {
+        get { storage.lastSuccess }
+        _modify {
+            let storage = unique()
+            yield &storage.lastSuccess
+        }
+    }
+    package var lastError: FetchError? {
+        get { storage.lastError }
+        _modify {
+            let storage = unique()
+            yield &storage.lastError
+        }
+    }
+    package var lastErrorAt: Date? {
+        get { storage.lastErrorAt }
+        _modify {
+            let storage = unique()
+            yield &storage.lastErrorAt
+        }
+    }
+    package var consecutiveFailures: Int {
+        get { storage.consecutiveFailures }
+        _modify {
+            let storage = unique()
+            yield &storage.consecutiveFailures
+        }
+    }
+    package var inFlightSince: Date? {
+        get { storage.inFlightSince }
+        _modify {
+            let storage = unique()
+            yield &storage.inFlightSince
+        }
+    }
+    /// In a replay: how far apart the stored answers were (the latest two). Staleness is judged
+    /// by the cadence they were recorded at (an exporter's 60 s, a demo's minutes), not this run's.
+    package var recordedPeriod: TimeInterval? {
+        get { storage.recordedPeriod }
+        _modify {
+            let storage = unique()
+            yield &storage.recordedPeriod
+        }
     }
 
     package var isInFlight: Bool { inFlightSince != nil }
@@ -148,8 +268,16 @@ package struct FleetState: Sendable {
     /// No success for three of the user's polling periods (its interval in focus, its full
     /// round otherwise).
     package func isStale(_ key: UserKey) -> Bool {
-        guard let user = userStates[key], let lastSuccess = user.lastSuccess else { return false }
-        let period = user.recordedPeriod ?? (key == scheduler.focus ? scheduler.interval : scheduler.roundSeconds(server: key.server))
+        guard let user = userStates[key] else { return false }
+        return isStale(key, user, round: scheduler.roundSeconds(server: key.server))
+    }
+
+    /// The same for the user's state already read, with the server's full round
+    /// (`scheduler.roundSeconds`) worked out once for many of its users: the overview judges
+    /// every row once a frame.
+    package func isStale(_ key: UserKey, _ user: UserState, round: TimeInterval) -> Bool {
+        guard let lastSuccess = user.lastSuccess else { return false }
+        let period = user.recordedPeriod ?? (key == scheduler.focus ? scheduler.interval : round)
         return now.timeIntervalSince(lastSuccess) > Self.staleIntervals * period
     }
 

@@ -80,20 +80,10 @@ package enum FleetUpdate {
     }
 
     static func finish(_ fleet: inout FleetState, key: UserKey, result: Result<QuickStats, FetchError>, at: Date) -> [FleetEffect] {
-        if var userState = fleet.userStates[key] {
-            userState.inFlightSince = nil
-            switch result {
-            case .success(let stats):
-                record(stats, at: at, in: &userState, calendar: fleet.calendar(of: key))
-                userState.lastError = nil
-                userState.lastErrorAt = nil
-                userState.consecutiveFailures = 0
-            case .failure(let error):
-                userState.lastError = error
-                userState.lastErrorAt = at
-                userState.consecutiveFailures += 1
-            }
-            fleet.userStates[key] = userState
+        if fleet.userStates[key] != nil {
+            // In place: a copy taken out and put back copies the user's history on every answer.
+            let calendar = fleet.calendar(of: key)
+            take(result, at: at, calendar: calendar, in: &fleet.userStates[key]!)
         }
         let outcome: PollOutcome
         switch result {
@@ -108,6 +98,21 @@ package enum FleetUpdate {
             ring = fleet.alerts.observe(key, input: input, activeCallsDrop: userState.activeCallsDrop, baseline: fleet.baselines[key], now: at)
         }
         return startDue(&fleet) + (ring ? [.bell] : [])
+    }
+
+    private static func take(_ result: Result<QuickStats, FetchError>, at: Date, calendar: Calendar, in userState: inout UserState) {
+        userState.inFlightSince = nil
+        switch result {
+        case .success(let stats):
+            record(stats, at: at, in: &userState, calendar: calendar)
+            userState.lastError = nil
+            userState.lastErrorAt = nil
+            userState.consecutiveFailures = 0
+        case .failure(let error):
+            userState.lastError = error
+            userState.lastErrorAt = at
+            userState.consecutiveFailures += 1
+        }
     }
 
     /// A server's user list: watched users follow it; a refusal keeps the configured users.

@@ -122,6 +122,74 @@ wide.width = 200
 wide.height = 60
 measure("render 200x60 frame into the canvas", iterations: 1_000) { _ = view.render(wide) }
 
+// A key press on the overview of ten servers of 1,000 users (10,000 rows), every user answered:
+// the update for the key plus the frame rendered into the canvas, per key, as the shell does it
+// (the terminal's own diff and write are not in it). `M4TOP_BENCH_ONLY=key` runs only this.
+if only == nil || "key press".contains(only!) {
+    func ms(_ duration: Duration) -> Double {
+        (Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18) * 1000
+    }
+    let utc = TimeZone(identifier: "UTC")!
+    let setups = (1...10).map { server in
+        ServerSetup(name: String(format: "s%02d", server), displayURL: "http://127.0.0.1:\(8000 + server)/billing", adminName: "admin",
+                    users: ["admin"] + (1...1000).map { String(format: "user%04d", $0) }, timeZone: utc)
+    }
+    var fleet = DashboardState(servers: setups, interval: 5, overviewInterval: 30, start: .overview, now: time)
+    fleet.width = 200
+    fleet.height = 60
+    // Two answers each (a diff and a rate), spread as a round is, numbers that differ per user.
+    for round in 0..<2 {
+        for (index, key) in fleet.fleet.enumerated() {
+            let at = time.addingTimeInterval(Double(round) * 30 + Double(index) * 0.003)
+            let calls = (index * 7919) % 5000 + round * (index % 5)
+            _ = DashboardUpdate.update(&fleet, .fetched(key, result: .success(answer(calls, active: index % 23)), at: at))
+        }
+    }
+    _ = DashboardUpdate.update(&fleet, .tick(time.addingTimeInterval(61)))
+    let overview = OverviewView(glyphs: .unicode, timeZone: utc)
+    _ = overview.render(fleet)
+    // The main thread's own CPU time beside the clock's: on a loaded machine (another build)
+    // the clock counts waiting for a core too.
+    func cpuMilliseconds() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
+        return Double(spec.tv_sec) * 1000 + Double(spec.tv_nsec) / 1e6
+    }
+    func press(_ keys: [Key], _ state: inout DashboardState) -> [(wall: Double, cpu: Double)] {
+        keys.map { key in
+            let cpu = cpuMilliseconds()
+            let wall = ms(ContinuousClock().measure {
+                _ = DashboardUpdate.update(&state, .key(key))
+                _ = overview.render(state)
+            })
+            return (wall, cpuMilliseconds() - cpu)
+        }
+    }
+    func report(_ label: String, _ times: [(wall: Double, cpu: Double)]) {
+        let wall = times.map(\.wall).sorted(), cpu = times.map(\.cpu).sorted()
+        let padded = label.padding(toLength: 54, withPad: " ", startingAt: 0)
+        print(padded + String(format: "%6.1f ms median, %6.1f worst (CPU %.1f, %.1f; %d keys)",
+                              wall[wall.count / 2], wall.last ?? 0, cpu[cpu.count / 2], cpu.last ?? 0, wall.count))
+    }
+    // `>` through every column twice (server order among them).
+    report("key press to frame, 10,000 rows 200x60: sort (>)", press(Array(repeating: .character(">"), count: 26), &fleet))
+    // Sorted by revenue, a page down at a time from the top.
+    while fleet.overview.sort != .revenue { _ = DashboardUpdate.update(&fleet, .key(.character(">"))) }
+    report("key press to frame, 10,000 rows 200x60: page down", press(Array(repeating: .pageDown, count: 30), &fleet))
+    // `/`, a name typed, taken back, and cleared.
+    let typed: [Key] = [.character("/")] + "user12".map { .character($0) } + Array(repeating: .backspace, count: 6) + [.escape]
+    report("key press to frame, 10,000 rows 200x60: filter (/)", press(typed + typed, &fleet))
+    // The one-second tick's frame with the list sorted (what an idle overview draws every second).
+    report("tick to frame, 10,000 rows 200x60, sorted by revenue", (0..<20).map { second in
+        let cpu = cpuMilliseconds()
+        let wall = ms(ContinuousClock().measure {
+            _ = DashboardUpdate.update(&fleet, .tick(time.addingTimeInterval(62 + Double(second))))
+            _ = overview.render(fleet)
+        })
+        return (wall, cpuMilliseconds() - cpu)
+    })
+}
+
 if let only, only != "week" && only != "exporter" { exit(0) }  // profiling one benchmark: skip the figures below (`week`, `exporter`: only those)
 if only == nil {
 

@@ -203,4 +203,28 @@ struct PollSchedulerTests {
         #expect(scheduler.inFlight(server: 0) == 0)
         #expect(scheduler.nextWake(now: t0.addingTimeInterval(1)) == nil)
     }
+
+    @Test("nextWake: the rate gap while users are due by then (a fleet past its budget), else the earliest due")
+    func nextWakeFloor() {
+        let budget = ServerBudget(maxInFlight: 2, maxRate: 5)
+        var scheduler = PollScheduler(budgets: [budget, budget], interval: 5, overviewInterval: 30)
+        let users = (0..<1000).map { UserKey(server: 0, name: "u\($0)") }
+        scheduler.add(users, now: t0)
+        scheduler.add([UserKey(server: 1, name: "a"), UserKey(server: 1, name: "b")], now: t0)
+        #expect(scheduler.start(now: t0).count == 2, "one per server")
+        // Server 0: 999 users due now, the gap not passed: wake at the gap.
+        #expect(scheduler.nextWake(now: t0) == t0.addingTimeInterval(budget.minimumGap))
+        // Server 1: both asked and answered; each next due 30 s after its answer, later than the gap.
+        scheduler.finish(.quickstats(UserKey(server: 1, name: "a")), outcome: .success, now: t0.addingTimeInterval(0.1))
+        let second = t0.addingTimeInterval(budget.minimumGap)
+        #expect(scheduler.start(now: second).map(\.server).sorted() == [0, 1])
+        scheduler.finish(.quickstats(UserKey(server: 1, name: "b")), outcome: .success, now: second.addingTimeInterval(0.1))
+        for job in [UserKey(server: 0, name: "u0"), UserKey(server: 0, name: "u1")] {
+            scheduler.finish(.quickstats(job), outcome: .success, now: second.addingTimeInterval(0.2))
+        }
+        var alone = scheduler
+        alone.remove(Set(users))
+        #expect(alone.nextWake(now: second) == t0.addingTimeInterval(30.1), "server 1 alone: a's next poll, past the gap")
+        #expect(scheduler.nextWake(now: second) == second.addingTimeInterval(budget.minimumGap), "server 0's gap comes first")
+    }
 }

@@ -37,7 +37,19 @@ package enum RowState: String, Sendable, CaseIterable {
     package var word: String { rawValue }
 
     /// Sorting by state puts trouble first.
-    var severity: Int { Self.allCases.firstIndex(of: self) ?? 0 }
+    /// The place in the list above (`allCases`), without building that list each time: a
+    /// frame asks for every row's.
+    var severity: Int {
+        switch self {
+        case .down: return 0
+        case .denied: return 1
+        case .error: return 2
+        case .stale: return 3
+        case .wait: return 4
+        case .blocked: return 5
+        case .live: return 6
+        }
+    }
 
     package var role: Role {
         switch self {
@@ -76,12 +88,35 @@ package enum OverviewLine: Sendable, Equatable {
 /// The overview's facts, decided here so that no drawing code decides them.
 extension DashboardState {
     package func rowState(_ key: UserKey) -> RowState {
-        if fleetState.isBlocked(key) { return .blocked }
-        if servers[key.server].failure != nil { return .down }
+        let server = servers[key.server]
+        return rowState(key, blocked: server.isBlocked(key.name), serverDown: server.failure != nil,
+                        round: scheduler.roundSeconds(server: key.server))
+    }
+
+    /// One row's state with its server's facts read once for all its rows (a frame judges
+    /// every row).
+    func rowState(_ key: UserKey, blocked: Bool, serverDown: Bool, round: TimeInterval) -> RowState {
+        if blocked { return .blocked }
+        if serverDown { return .down }
         guard let user = userStates[key] else { return .wait }
         if let error = user.lastError { return RowState(problem: error) }
         if user.lastSuccess == nil { return .wait }
-        return isStale(key) ? .stale : .live
+        return fleetState.isStale(key, user, round: round) ? .stale : .live
+    }
+
+    /// Every watched user's row state, counted per server (by `RowState.severity`): one pass
+    /// for a frame's header words and trouble lines.
+    package func rowStateCounts() -> [[Int]] {
+        servers.indices.map { index in
+            let server = servers[index]
+            let down = server.failure != nil
+            let round = scheduler.roundSeconds(server: index)
+            var counts = Array(repeating: 0, count: RowState.allCases.count)
+            for name in server.users {
+                counts[rowState(UserKey(server: index, name: name), blocked: server.isBlocked(name), serverDown: down, round: round).severity] += 1
+            }
+            return counts
+        }
     }
 
     /// A row's number: from its latest answer; a balance also from users_get; `VS 7D` from the
@@ -117,62 +152,159 @@ extension DashboardState {
 
     /// Does the row match the filter (user name, full name, or server name; any case)?
     func matchesFilter(_ key: UserKey) -> Bool {
-        let filter = overview.filter.lowercased()
+        let filter = NameFilter(overview.filter)
         guard !filter.isEmpty else { return true }
-        let server = servers[key.server]
-        if key.name.lowercased().contains(filter) || server.title.lowercased().contains(filter) { return true }
-        return server.directory[key.name]?.fullName.lowercased().contains(filter) ?? false
+        return matches(key.name, of: servers[key.server], filter: filter, serverMatches: filter.matches(servers[key.server].title))
+    }
+
+    /// `filter` is not empty; whether the server's title matches it is worked out once per server.
+    private func matches(_ name: String, of server: WatchedServer, filter: NameFilter, serverMatches: Bool) -> Bool {
+        if serverMatches || filter.matches(name) { return true }
+        return server.directory[name].map { filter.matches($0.fullName) } ?? false
     }
 
     /// The lines of the overview, in order: the fleet total (several servers), then each server
-    /// with its admin row first and its users filtered and sorted.
+    /// with its admin row first and its users filtered and sorted. Worked out once per frame
+    /// and once per key (ten thousand rows): each server's facts read once, each row's sort key
+    /// read once.
     package var overviewLines: [OverviewLine] {
         var lines: [OverviewLine] = servers.count > 1 && overview.filter.isEmpty ? [.fleetTotal] : []
+        let filter = NameFilter(overview.filter)
         for index in servers.indices {
             let server = servers[index]
-            let keys = server.users.map { UserKey(server: index, name: $0) }.filter(matchesFilter)
-            guard !keys.isEmpty || overview.filter.isEmpty else { continue }
-            let admins = keys.filter(isAdmin)
-            let others = sorted(keys.filter { !isAdmin($0) })
+            let serverMatches = !filter.isEmpty && filter.matches(server.title)
+            var admins: [UserKey] = [], others: [UserKey] = []
+            for name in server.users where filter.isEmpty || matches(name, of: server, filter: filter, serverMatches: serverMatches) {
+                if name == server.adminName {
+                    admins.append(UserKey(server: index, name: name))
+                } else {
+                    others.append(UserKey(server: index, name: name))
+                }
+            }
+            guard !admins.isEmpty || !others.isEmpty || overview.filter.isEmpty else { continue }
             lines.append(.server(index))
-            lines += (admins + others).map(OverviewLine.user)
+            lines += admins.map(OverviewLine.user)
+            lines += sorted(others, server: index).map(OverviewLine.user)
         }
         return lines
     }
 
-    private func sorted(_ keys: [UserKey]) -> [UserKey] {
-        guard let column = overview.sort else { return keys }
+    /// One server's users in the overview's sort: by the column, then the server's order.
+    private func sorted(_ keys: [UserKey], server: Int) -> [UserKey] {
+        guard let column = overview.sort, keys.count > 1 else { return keys }
         let descending = overview.descending
-        // Rows without a number go last whichever the direction: they are not the extremes.
-        func compare(_ a: UserKey, _ b: UserKey) -> Bool {
-            switch column {
-            case .user:
-                return descending ? a.name > b.name : a.name < b.name
-            case .state:
-                let (x, y) = (rowState(a).severity, rowState(b).severity)
-                return descending ? x < y : x > y
-            case .age:
-                switch (age(of: a), age(of: b)) {
-                case (let x?, let y?): return descending ? x > y : x < y
-                case (nil, .some): return false
-                case (.some, nil): return true
-                case (nil, nil): return false
+        // Each row's key read once (not twice per comparison), compared once per comparison;
+        // rows without a number go last whichever the direction: they are not the extremes.
+        func order<T>(_ values: [T?], _ compare: (T, T) -> Int) -> [UserKey] {
+            // Stable: equal rows keep the server's order.
+            keys.indices.sorted { a, b in
+                let result: Int
+                switch (values[a], values[b]) {
+                case (let x?, let y?): result = descending ? compare(y, x) : compare(x, y)
+                case (nil, .some): result = 1
+                case (.some, nil): result = -1
+                case (nil, nil): result = 0
                 }
-            default:
-                switch (value(column, of: a), value(column, of: b)) {
-                case (let x?, let y?): return descending ? x > y : x < y
-                case (nil, .some): return false
-                case (.some, nil): return true
-                case (nil, nil): return false
-                }
-            }
+                return result != 0 ? result < 0 : a < b
+            }.map { keys[$0] }
         }
-        // Stable: equal rows keep the server's order.
-        return keys.enumerated().sorted { left, right in
-            if compare(left.element, right.element) { return true }
-            if compare(right.element, left.element) { return false }
-            return left.offset < right.offset
-        }.map(\.element)
+        switch column {
+        case .user:
+            return order(keys.map(\.name), threeWay)
+        case .state:
+            let facts = servers[server]
+            let round = scheduler.roundSeconds(server: server)
+            let severities = keys.map { key in
+                rowState(key, blocked: facts.isBlocked(key.name), serverDown: facts.failure != nil, round: round).severity
+            }
+            // Trouble first: a lower severity is "more" (descending puts it on top).
+            return order(severities) { threeWay($1, $0) }
+        case .age:
+            return order(keys.map(age), threeWay)
+        default:
+            return order(keys.map { value(column, of: $0).map(SortNumber.init) }, SortNumber.compare)
+        }
+    }
+}
+
+/// The overview's filter: a text matches when its lowercase holds the filter's lowercase. Both
+/// in ASCII (user names mostly are), the bytes are compared as they stand, without lowercasing
+/// (a new string) each of ten thousand names per frame and per key; the same answer.
+struct NameFilter {
+    /// Lowercased.
+    let text: String
+    /// The same as bytes, when all ASCII.
+    private let ascii: [UInt8]?
+
+    init(_ filter: String) {
+        text = filter.lowercased()
+        // Not with CR or LF: "\r\n" is one character, which a byte search would split.
+        ascii = text.utf8.allSatisfy { $0 < 0x80 && $0 != 0x0D && $0 != 0x0A } ? Array(text.utf8) : nil
+    }
+
+    var isEmpty: Bool { text.isEmpty }
+
+    func matches(_ candidate: String) -> Bool {
+        if let ascii, let found = candidate.utf8.withContiguousStorageIfAvailable({ Self.find(ascii, in: $0) }), let found {
+            return found
+        }
+        return candidate.lowercased().contains(text)
+    }
+
+    /// Whether `haystack`, lowercased, holds `needle` (lowercase ASCII); nil when `haystack` is
+    /// not all ASCII (then lowercasing may change more than A-Z).
+    private static func find(_ needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>) -> Bool? {
+        if haystack.contains(where: { $0 >= 0x80 }) { return nil }
+        guard needle.count <= haystack.count else { return false }
+        for start in 0...(haystack.count - needle.count) {
+            var index = 0
+            while index < needle.count {
+                var byte = haystack[start + index]
+                if byte >= 0x41 && byte <= 0x5A { byte += 0x20 }
+                if byte != needle[index] { break }
+                index += 1
+            }
+            if index == needle.count { return true }
+        }
+        return false
+    }
+}
+
+/// -1, 0 or 1 as `x` is below, equal to or above `y`.
+private func threeWay<T: Comparable>(_ x: T, _ y: T) -> Int {
+    x < y ? -1 : (y < x ? 1 : 0)
+}
+
+/// A row's number as the sort compares it: exactly as `Decimal` orders numbers, at the cost of
+/// comparing two `Double`s (or the decimals' bytes, for a tie) unless two different numbers are
+/// within a millionth of a percent of each other. A `Decimal` comparison takes ~200 ns (it builds
+/// integers on the heap); a sort of ten thousand rows makes a few hundred thousand comparisons.
+struct SortNumber {
+    let exact: Decimal
+    /// Within ~1e-15 of `exact` (relative): the margin below is a million times that.
+    let approximate: Double
+    /// The decimal's own bytes: the same bytes are the same number.
+    let bytes: (UInt64, UInt64, UInt64)
+
+    init(_ exact: Decimal) {
+        self.exact = exact
+        approximate = NSDecimalNumber(decimal: exact).doubleValue
+        var bytes: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeBytes(of: exact) { source in
+            withUnsafeMutableBytes(of: &bytes) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: source.prefix($0.count))) }
+        }
+        self.bytes = bytes
+    }
+
+    /// The bytes hold the whole decimal (20 bytes), so equal bytes say equal numbers.
+    static let bytesAreWhole = MemoryLayout<Decimal>.size <= MemoryLayout<(UInt64, UInt64, UInt64)>.size
+
+    static func compare(_ x: SortNumber, _ y: SortNumber) -> Int {
+        let margin = 1e-9 * max(abs(x.approximate), abs(y.approximate))
+        if x.approximate < y.approximate - margin { return -1 }
+        if x.approximate > y.approximate + margin { return 1 }
+        if bytesAreWhole && x.bytes == y.bytes { return 0 }
+        return threeWay(x.exact, y.exact)
     }
 }
 
@@ -181,7 +313,8 @@ package enum OverviewNavigation {
     static func perform(_ action: OverviewAction, _ state: inout DashboardState) {
         let lines = state.overviewLines
         let users = lines.compactMap(\.userKey)
-        let page = max(1, OverviewView.listRows(state) - 1)
+        let rows = OverviewView.listRows(state)
+        let page = max(1, rows - 1)
         let position = state.overview.selection.flatMap { users.firstIndex(of: $0) } ?? 0
         func select(_ index: Int) {
             guard !users.isEmpty else { return }
@@ -212,7 +345,14 @@ package enum OverviewNavigation {
         case .open, .refreshAll:
             break
         }
-        keepSelectionVisible(&state)
+        // A move leaves the lines as they were (ten thousand rows are sorted once per key, not
+        // twice); a new sort or filter orders them again. The list's height stays.
+        switch action {
+        case .sortNext, .sortPrevious, .invertSort, .clearFilter:
+            keepSelectionVisible(&state, rows: rows)
+        case .up, .down, .pageUp, .pageDown, .home, .end, .startFilter, .open, .refreshAll:
+            keepSelectionVisible(&state, lines: lines, rows: rows)
+        }
     }
 
     /// Keys while typing a filter: text goes in, Backspace takes out, Enter keeps, Esc clears.
@@ -241,15 +381,17 @@ package enum OverviewNavigation {
     static let maximumFilterLength = 40
 
     /// The selection stays on a shown row, and the list scrolls so that it is on screen.
-    package static func keepSelectionVisible(_ state: inout DashboardState) {
-        let lines = state.overviewLines
+    /// `lines` and `rows`, when given, are the state's `overviewLines` and list height already
+    /// worked out.
+    package static func keepSelectionVisible(_ state: inout DashboardState, lines known: [OverviewLine]? = nil, rows knownRows: Int? = nil) {
+        let lines = known ?? state.overviewLines
         let users = lines.compactMap(\.userKey)
         if let selection = state.overview.selection, !users.contains(selection) {
             state.overview.selection = users.first
         } else if state.overview.selection == nil {
             state.overview.selection = users.first
         }
-        let rows = OverviewView.listRows(state)
+        let rows = knownRows ?? OverviewView.listRows(state)
         var top = min(state.overview.top, max(0, lines.count - rows))
         if let selection = state.overview.selection, let line = lines.firstIndex(of: .user(selection)) {
             // Show the server's line too when the cursor reaches the top of a group.
@@ -295,15 +437,19 @@ extension DashboardState {
     /// its own line and the header say it).
     package var serverTroubles: [ServerTrouble] {
         guard servers.count > 1 else { return [] }
-        var counts = Array(repeating: [RowState: Int](), count: servers.count)
-        for key in fleet { counts[key.server][rowState(key), default: 0] += 1 }
+        return serverTroubles(counts: rowStateCounts())
+    }
+
+    /// The same from the rows' states counted already (`rowStateCounts`).
+    package func serverTroubles(counts: [[Int]]) -> [ServerTrouble] {
+        guard servers.count > 1 else { return [] }
         var alerts = Array(repeating: [FiringAlert](), count: servers.count)
         for alert in self.alerts.firing where alert.subject.server < servers.count { alerts[alert.subject.server].append(alert) }
         var troubles: [ServerTrouble] = []
         for index in servers.indices {
             let server = servers[index]
             let rows = [RowState.down, .denied, .error, .stale].compactMap { state in
-                counts[index][state].flatMap { $0 > 0 ? ServerTrouble.RowCount(state: state, count: $0) : nil }
+                counts[index][state.severity] > 0 ? ServerTrouble.RowCount(state: state, count: counts[index][state.severity]) : nil
             }
             var refused: String?
             if case .refused(let reason) = server.userList { refused = reason }

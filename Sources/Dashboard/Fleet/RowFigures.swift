@@ -67,9 +67,42 @@ package enum OverviewColumn: String, Sendable, CaseIterable {
     }
 }
 
+/// A number per overview column, found by the column's place: a sort of ten thousand rows reads
+/// one of each row's (a dictionary's hashing cost more than the rest of the lookup).
+package struct ColumnValues: Sendable, Equatable {
+    private var numbers = [Decimal?](repeating: nil, count: OverviewColumn.allCases.count)
+
+    package init() {}
+
+    package subscript(column: OverviewColumn) -> Decimal? {
+        get { numbers[column.place] }
+        set { numbers[column.place] = newValue }
+    }
+}
+
+extension OverviewColumn {
+    /// The column's place among `allCases`.
+    var place: Int {
+        switch self {
+        case .user: return 0
+        case .state: return 1
+        case .age: return 2
+        case .active: return 3
+        case .activeDelta: return 4
+        case .calls: return 5
+        case .revenue: return 6
+        case .vsLastWeek: return 7
+        case .profit: return 8
+        case .margin: return 9
+        case .balance: return 10
+        case .callsPerMinute: return 11
+        }
+    }
+}
+
 /// One answer's numbers as the overview shows them, read once per answer (not per frame).
 package struct RowFigures: Sendable, Equatable {
-    package var values: [OverviewColumn: Decimal] = [:]
+    package var values = ColumnValues()
     /// The same, formatted once per answer (a frame draws many rows; formatting a decimal costs
     /// more than drawing it).
     package var texts: [OverviewColumn: String] = [:]

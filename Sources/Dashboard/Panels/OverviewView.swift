@@ -42,9 +42,11 @@ package struct OverviewView {
         let bottom = rest.splitBottom(Self.bottomRows).1
         let columns = OverviewColumn.fitting(state.width, baselines: !state.baselines.isEmpty)
         let lines = state.overviewLines
-        drawHeader(state, lines: lines, in: top, on: &canvas)
+        // Every row's state, judged once for the header's words and the trouble lines.
+        let counts = state.rowStateCounts()
+        drawHeader(state, counts: counts, in: top, on: &canvas)
         drawTitles(state, columns: columns, in: top.row(2), on: &canvas)
-        let troubles = state.serverTroubles
+        let troubles = state.serverTroubles(counts: counts)
         let (strip, list) = rest.splitBottom(Self.bottomRows).0.splitTop(Self.troubleRows(troubles.count, height: state.height))
         drawTroubles(troubles, state, in: strip, on: &canvas)
         let first = min(state.overview.top, max(0, lines.count - list.height))
@@ -60,7 +62,7 @@ package struct OverviewView {
 
     // MARK: Header
 
-    private func drawHeader(_ state: DashboardState, lines: [OverviewLine], in rect: Rect, on canvas: inout Canvas) {
+    private func drawHeader(_ state: DashboardState, counts perServer: [[Int]], in rect: Rect, on canvas: inout Canvas) {
         let glyphs = context.glyphs
         let row = rect.row(0)
         canvas.fill(row, role: .header)
@@ -70,7 +72,9 @@ package struct OverviewView {
         canvas.put(heading, in: row, role: .header)
         // Trouble counted in words on the right: seen from across the room.
         var counts: [RowState: Int] = [:]
-        for key in state.fleet { counts[state.rowState(key), default: 0] += 1 }
+        for server in perServer {
+            for word in RowState.allCases where server[word.severity] > 0 { counts[word, default: 0] += server[word.severity] }
+        }
         var x = row.maxX - 1
         if state.demoNotice != nil { x -= canvas.putRight(" DEMO ", rightEdge: x + 1, y: row.y, role: .warning) + 1 }
         if state.paused && !state.isReplaying { x -= canvas.putRight("\(glyphs.pause) PAUSED", rightEdge: x, y: row.y, role: .warning) + 2 }

@@ -245,9 +245,13 @@ package struct PollScheduler: Sendable {
         for server in lanes.indices {
             let lane = lanes[server]
             guard lane.inFlight < lane.budget.maxInFlight, !(lane.failures > 0 && lane.inFlight > 0) else { continue }
-            guard var wake = earliestDue(server: server) else { continue }
-            if lane.failures > 0, let retryAt = lane.retryAt, !hasForced(server: server) { wake = max(wake, retryAt) }
-            if let last = lane.lastStart { wake = max(wake, last.addingTimeInterval(lane.budget.minimumGap)) }
+            // Nothing starts before the rate gap (and the retry): the scan for the earliest due
+            // may stop at the first user due by then. A fleet over its budget always has one
+            // among its first slots (ten thousand users, a scan after every event).
+            var floor = lane.lastStart.map { $0.addingTimeInterval(lane.budget.minimumGap) }
+            if lane.failures > 0, let retryAt = lane.retryAt, !hasForced(server: server) { floor = max(floor ?? retryAt, retryAt) }
+            guard let due = earliestDue(server: server, notBefore: floor) else { continue }
+            let wake = floor.map { max(due, $0) } ?? due
             best = best.map { min($0, wake) } ?? wake
         }
         return best
@@ -373,12 +377,16 @@ package struct PollScheduler: Sendable {
         lanes[server].slots.contains { $0.forced && isCandidate($0) }
     }
 
-    private func earliestDue(server: Int) -> Date? {
+    /// The earliest due time of the server's user list and candidate users; with `floor`, any
+    /// due time at or before it may be returned instead (the caller waits for the floor anyway).
+    private func earliestDue(server: Int, notBefore floor: Date? = nil) -> Date? {
         let lane = lanes[server]
         var best: Date?
         if !paused, !lane.userListInFlight, let due = lane.userListDue { best = due }
+        if let best, let floor, best <= floor { return best }
         // The slots array itself, not a lookup by name per user: this runs after every answer.
         for slot in lane.slots where isCandidate(slot) {
+            if let floor, slot.due <= floor { return slot.due }
             best = best.map { min($0, slot.due) } ?? slot.due
         }
         return best

@@ -131,6 +131,7 @@ let package = Package(
             "App", "Curses", "Watch", "Dashboard", "Exporter", "History", "M4API", "PluginCheck", "Screen", "Simulator", "TestSupport", "TextSafety",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "m4top", "Simulator", "M4API", "TestSupport",

@@ -90,8 +90,12 @@ package struct HistoryCommand: AsyncParsableCommand {
             do {
                 // The writer's open migrates in place; a file that is not a store is still an error.
                 if convert, (try? HistoryStore.openReadOnly(path: path)) == nil {
-                    try HistoryStore.openReadOnlyOrConvert(path: path) { Console.error("m4top history: \($0)") }
-                    Console.error("m4top history: converted \(path) to this version's layout")
+                    var converting = false
+                    try HistoryStore.openReadOnlyOrConvert(path: path) { notice in
+                        converting = true
+                        Console.error("m4top history: \(notice)")
+                    }
+                    if converting { Console.error("m4top history: converted \(path) to this version's layout") }
                 }
                 // Read-only: a broken file is reported, never moved aside or replaced.
                 let store = try HistoryStore.openReadOnly(path: path)

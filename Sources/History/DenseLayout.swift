@@ -9,6 +9,11 @@ final class SeriesIDs: Sendable {
     private let known = Mutex<[String: Int64]>([:])
 
     /// The user's id, made when new (inside the caller's write).
+    /// After a write that failed: ids it made were rolled back with it.
+    func forgetAll() {
+        known.withLock { $0.removeAll() }
+    }
+
     func id(_ db: Database, server: String, user: String) throws -> Int64 {
         let key = server + "\u{0}" + user
         if let id = known.withLock({ $0[key] }) { return id }
@@ -58,17 +63,25 @@ enum DenseLayout {
             INSERT OR REPLACE INTO answer (series, time, ok, error_kind, metrics, raw, error_text)
             SELECT series.id, snapshot.time, snapshot.ok, snapshot.error_kind, snapshot.metrics, snapshot.raw, snapshot.error_text
             FROM snapshot JOIN series ON series.server = snapshot.server AND series.user = snapshot.user
-            WHERE typeof(snapshot.time) IN ('integer', 'real') ORDER BY series.id, snapshot.time
+            WHERE typeof(snapshot.time) IN ('integer', 'real') ORDER BY series.id, snapshot.time, snapshot.ok
             """)
         try db.execute(sql: "DROP TABLE snapshot")
         try db.execute(sql: "ALTER TABLE answer RENAME TO snapshot")
         try db.execute(sql: """
             CREATE TABLE minute_block (series INTEGER NOT NULL, hour INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (series, hour)) WITHOUT ROWID
             """)
-        // Minute rows, user by user in key order, an hour at a time.
+        // Minute rows, user by user in key order, an hour at a time. A row whose minute is not
+        // an integer a store can hold (edited by hand) is left behind.
         let ids = SeriesIDs()
-        let rows = try Row.fetchCursor(db, sql: "SELECT server, user, minute, last, active_min, active_max FROM minute ORDER BY server, user, minute")
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT server, user, minute, last, active_min, active_max FROM minute
+            WHERE typeof(minute) = 'integer' AND minute BETWEEN ? AND ? ORDER BY server, user, minute
+            """, arguments: [storableMinutes.lowerBound, storableMinutes.upperBound])
         var pending: [(server: String, user: String, entry: MinuteEntry)] = []
+        func flush() throws {
+            try MinuteBlocks.merge(try pending.map { (try ids.id(db, server: $0.server, user: $0.user), $0.entry) }, into: db)
+            pending.removeAll(keepingCapacity: true)
+        }
         while let row = try rows.next() {
             guard let server = try? row.decode(String.self, forColumn: "server"), let user = try? row.decode(String.self, forColumn: "user"),
                   let minute = try? row.decode(Int.self, forColumn: "minute") else { continue }
@@ -76,12 +89,11 @@ enum DenseLayout {
                                     activeMin: (try? row.decode(String?.self, forColumn: "active_min")) ?? nil,
                                     activeMax: (try? row.decode(String?.self, forColumn: "active_max")) ?? nil)
             if let last = pending.last, last.server != server || last.user != user || floorDivide(last.entry.minute, 60) != floorDivide(minute, 60) {
-                try MinuteBlocks.merge(pending, into: db, ids: ids)
-                pending.removeAll(keepingCapacity: true)
+                try flush()
             }
             pending.append((server, user, entry))
         }
-        try MinuteBlocks.merge(pending, into: db, ids: ids)
+        try flush()
         try db.execute(sql: "DROP TABLE minute")
     }
 }

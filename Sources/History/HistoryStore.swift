@@ -355,6 +355,8 @@ package final class HistoryStore: Sendable {
                 }
             }
         } catch {
+            // A new user's id made in the batch was rolled back with it.
+            seriesIDs.forgetAll()
             throw HistoryError("cannot write \(path): \(Self.describe(error))")
         }
     }
@@ -365,10 +367,12 @@ package final class HistoryStore: Sendable {
         guard !rows.isEmpty else { return }
         do {
             try pool.write { db in
-                try MinuteBlocks.merge(rows.map { ($0.server, $0.user, MinuteEntry(minute: $0.minute, values: $0.fields, activeMin: $0.active, activeMax: $0.active)) },
-                                       into: db, ids: seriesIDs)
+                try MinuteBlocks.merge(rows.map { (try seriesIDs.id(db, server: $0.server, user: $0.user),
+                                                   MinuteEntry(minute: $0.minute, values: $0.fields, activeMin: $0.active, activeMax: $0.active)) },
+                                       into: db)
             }
         } catch {
+            seriesIDs.forgetAll()
             throw HistoryError("cannot write \(path): \(Self.describe(error))")
         }
     }
@@ -384,29 +388,30 @@ package final class HistoryStore: Sendable {
                 }
             }
         } catch {
+            seriesIDs.forgetAll()
             throw HistoryError("cannot write \(path): \(Self.describe(error))")
         }
     }
 
     /// Rows older than a day become one entry per minute per user (the minute's last values,
     /// its lowest and highest active calls) in the user's hour blocks; those older than `days`
-    /// go. Read and deleted user by user along the (series, time) key: no scan of the table.
+    /// go. Read and deleted user by user along the (series, time) key.
     package func prune(now: Date, days: Int) throws(HistoryError) {
         let cutoff = now.addingTimeInterval(-Self.fullResolution).timeIntervalSince1970
         let oldest = now.addingTimeInterval(-Double(days) * 86_400).timeIntervalSince1970
         do {
             try pool.write { db in
-                let series = try Row.fetchAll(db, sql: "SELECT id, server, user FROM series")
+                // Every user's id (an integer key: it reads whatever its names hold).
+                let series = try Int64.fetchAll(db, sql: "SELECT id FROM series")
                 let old = try db.cachedStatement(sql: "SELECT time, metrics FROM snapshot WHERE series = ? AND time < ? AND ok ORDER BY time")
                 let drop = try db.cachedStatement(sql: "DELETE FROM snapshot WHERE series = ? AND time < ?")
-                var minutes: [(server: String, user: String, entry: MinuteEntry)] = []
-                for row in series {
-                    guard let id: Int64 = damaged.check({ try row.decode(forColumn: "id") }),
-                          let server: String = damaged.check({ try row.decode(forColumn: "server") }),
-                          let user: String = damaged.check({ try row.decode(forColumn: "user") }) else { continue }
+                var minutes: [(series: Int64, entry: MinuteEntry)] = []
+                for id in series {
                     var current: MinuteEntry?
                     for answer in try Row.fetchAll(old, arguments: [id, cutoff]) {
-                        guard let time: Double = damaged.check({ try answer.decode(forColumn: "time") }) else { continue }
+                        // A time past any calendar (edited by hand) is deleted below, never a minute.
+                        guard let time: Double = damaged.check({ try answer.decode(forColumn: "time") }), time.isFinite,
+                              storableMinutes.contains(Int(max(-1e12, min(1e12, (time / 60).rounded(.down))))) else { continue }
                         let minute = Int((time / 60).rounded(.down))
                         let values = Self.texts(damaged.check { try answer.decode(String?.self, forColumn: "metrics") } ?? nil)
                         let active = values[Self.activeIndex]
@@ -414,18 +419,22 @@ package final class HistoryStore: Sendable {
                         if current?.minute == minute {
                             current?.merge(entry)
                         } else {
-                            if let current { minutes.append((server, user, current)) }
+                            if let current { minutes.append((id, current)) }
                             current = entry
                         }
                     }
-                    if let current { minutes.append((server, user, current)) }
+                    if let current { minutes.append((id, current)) }
                     try drop.execute(arguments: [id, cutoff])
                 }
-                try MinuteBlocks.merge(minutes, into: db, ids: seriesIDs)
-                // A time that is not a number (edited by hand) would never age out.
-                try db.execute(sql: "DELETE FROM snapshot WHERE typeof(time) NOT IN ('integer', 'real')")
+                try MinuteBlocks.merge(minutes, into: db)
+                // A time that is not a number, or a row of no user in `series` (both edited by
+                // hand), would never age out: one pass over the table.
+                try db.execute(sql: """
+                    DELETE FROM snapshot WHERE typeof(time) NOT IN ('integer', 'real') OR (time < ? AND series NOT IN (SELECT id FROM series))
+                    """, arguments: [cutoff])
                 // Whole hours: an hour block is kept while any of its minutes is young enough.
-                try db.execute(sql: "DELETE FROM minute_block WHERE hour < ?", arguments: [floorDivide(Int(oldest / 60), 60)])
+                try db.execute(sql: "DELETE FROM minute_block WHERE hour < ? OR series NOT IN (SELECT id FROM series)",
+                               arguments: [floorDivide(Int(max(-1e12, min(1e12, oldest / 60))), 60)])
                 try db.execute(sql: "DELETE FROM alert_event WHERE time < ?", arguments: [oldest])
                 // A server's list before the cutoff is kept when it is the one in force at it.
                 try db.execute(sql: """

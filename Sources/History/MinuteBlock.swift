@@ -138,7 +138,8 @@ enum MinuteBlock {
         func text(_ slice: Range<Int>?) -> String? {
             slice.map { String(decoding: UnsafeBufferPointer(rebasing: bytes[$0]), as: UTF8.self) }
         }
-        guard try byte() == version else { throw Damaged() }
+        // An hour past any minute a store holds (edited by hand) would overflow the arithmetic below.
+        guard try byte() == version, (-2_000_000_000...2_000_000_000).contains(hour) else { throw Damaged() }
         let count = HistoryStore.storedOrder.count
         let totalIndex = HistoryStore.storedOrder.firstIndex(of: .activeCallsTotal)
         var entries: [MinuteEntry] = []
@@ -181,10 +182,16 @@ enum MinuteBlock {
     }
 }
 
-/// Floor division for minutes and hours (a time before 1970 still lands in its own hour).
+/// Floor division for minutes and hours (a time before 1970 still lands in its own hour);
+/// never overflows, whatever a hand-edited store holds.
 func floorDivide(_ value: Int, _ divisor: Int) -> Int {
-    value >= 0 ? value / divisor : -((-value + divisor - 1) / divisor)
+    let quotient = value / divisor
+    return value % divisor != 0 && value < 0 ? quotient - 1 : quotient
 }
+
+/// Minutes a store can hold (±190,000 years): a value past them (edited by hand) is damaged,
+/// and minute arithmetic on what is inside never overflows.
+let storableMinutes = -100_000_000_000...100_000_000_000
 
 /// The `minute_block` table: reads and writes of minute entries through their hour blocks.
 enum MinuteBlocks {
@@ -219,13 +226,12 @@ enum MinuteBlocks {
 
     /// Entries merged into their blocks (a minute already there: see `MinuteEntry.merge`), each
     /// block read and written once.
-    static func merge(_ rows: [(server: String, user: String, entry: MinuteEntry)], into db: Database, ids: SeriesIDs) throws {
+    static func merge(_ rows: [(series: Int64, entry: MinuteEntry)], into db: Database) throws {
         guard !rows.isEmpty else { return }
         struct Key: Hashable { let series: Int64; let hour: Int }
         var groups: [Key: [MinuteEntry]] = [:]
-        for row in rows {
-            let key = Key(series: try ids.id(db, server: row.server, user: row.user), hour: floorDivide(row.entry.minute, 60))
-            groups[key, default: []].append(row.entry)
+        for row in rows where storableMinutes.contains(row.entry.minute) {
+            groups[Key(series: row.series, hour: floorDivide(row.entry.minute, 60)), default: []].append(row.entry)
         }
         let read = try db.cachedStatement(sql: "SELECT hour, data FROM minute_block WHERE series = ? AND hour = ?")
         let write = try db.cachedStatement(sql: "INSERT OR REPLACE INTO minute_block (series, hour, data) VALUES (?, ?, ?)")

@@ -1,5 +1,6 @@
 @testable import App
 import Foundation
+import GRDB
 import History
 import Testing
 import Watch
@@ -67,3 +68,24 @@ extension StoreConversionTests {
         #expect(try String(contentsOfFile: notAStore, encoding: .utf8).hasPrefix("not a database"), "never moved aside or replaced")
     }
 }
+
+extension StoreConversionTests {
+    @Test("Minutes and times edited past any calendar in an earlier store convert without a trap (those rows are left behind)")
+    func hostileOldStore() throws {
+        let path = dir.path + "/hostile.sqlite"
+        try FileManager.default.copyItem(atPath: Self.fixtures.appendingPathComponent("made-by-d2f86f3.sqlite").path, toPath: path)
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            try db.execute(sql: "UPDATE minute SET minute = -1e300 WHERE rowid = (SELECT min(rowid) FROM minute)")
+            try db.execute(sql: "UPDATE minute SET minute = -9223372036854775808 WHERE rowid = (SELECT max(rowid) FROM minute)")
+            try db.execute(sql: "UPDATE minute SET minute = 'noon' WHERE rowid = (SELECT min(rowid) + 1 FROM minute)")
+            try db.execute(sql: "UPDATE snapshot SET time = -1e999 WHERE rowid = (SELECT min(rowid) FROM snapshot)")
+        }
+        try queue.close()
+        let store = try HistoryStore.open(path: path).store
+        #expect(try store.snapshots().filter(\.isMinute).count == 6, "three of nine minutes left behind")
+        try store.prune(now: Date(timeIntervalSince1970: 1_796_130_000), days: 8)
+        #expect(try store.snapshots().count >= 6)
+    }
+}
+

@@ -298,3 +298,37 @@ struct HistoryStoreTests {
         #expect(try store.counts().snapshots == 100)
     }
 }
+
+extension HistoryStoreTests {
+    @Test("A failed write forgets the user ids it made (rolled back with it): the next users' rows stay their own")
+    func failedWriteForgetsNewIDs() throws {
+        let folder = StoreFolder()
+        let store = try HistoryStore.open(path: folder.file).store
+        let queue = try DatabaseQueue(path: folder.file)
+        try queue.write { try $0.execute(sql: "CREATE TRIGGER full BEFORE INSERT ON snapshot BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END") }
+        #expect(throws: HistoryError.self) { try store.write([.answer(answer(calls: 1, active: 1), server: "p", user: "first", at: t0)]) }
+        try queue.write { try $0.execute(sql: "DROP TRIGGER full") }
+        try queue.close()
+        try store.write([.answer(answer(calls: 2, active: 1), server: "p", user: "second", at: t0.addingTimeInterval(1))])
+        try store.write([.answer(answer(calls: 3, active: 1), server: "p", user: "first", at: t0.addingTimeInterval(2))])
+        #expect(try store.snapshots(user: "second").map { $0.metrics[.todayCalls] } == [2])
+        #expect(try store.snapshots(user: "first").map { $0.metrics[.todayCalls] } == [3])
+    }
+
+    @Test("Prune ages out the rows of a user whose name was damaged by hand, and rows of no user at all")
+    func pruneDamagedNames() throws {
+        let folder = StoreFolder()
+        let store = try HistoryStore.open(path: folder.file).store
+        try store.write((0..<4).map { .answer(answer(calls: $0, active: 1), server: "p", user: "u\($0 % 2)", at: t0.addingTimeInterval(Double($0) * 20)) })
+        let queue = try DatabaseQueue(path: folder.file)
+        try queue.write { db in
+            try db.execute(sql: "UPDATE series SET user = x'ff' WHERE user = 'u1'")
+            try db.execute(sql: "INSERT INTO snapshot (series, time, ok, metrics) VALUES (999, ?, 1, '1')", arguments: [t0.timeIntervalSince1970])
+        }
+        try queue.close()
+        try store.prune(now: t0.addingTimeInterval(86_400 * 2), days: 8)
+        #expect(try store.counts().snapshots == 0)
+        let minutes = try store.snapshots(server: "p").filter(\.isMinute)
+        #expect(!minutes.isEmpty && minutes.allSatisfy { $0.user == "u0" }, "the readable user's minutes; the other's are skipped: \(minutes)")
+    }
+}

@@ -73,3 +73,14 @@ struct MinuteBlockTests {
         }
     }
 }
+
+extension MinuteBlockTests {
+    @Test("An hour past any minute a store holds (edited by hand) is damaged, not an overflow")
+    func hourOutOfRange() {
+        let bytes = MinuteBlock.encode(Self.hour(1, seed: 3), hour: 1)
+        for hour in [Int.max, Int.min, 9_000_000_000_000_000_000, -2_000_000_001] {
+            #expect((try? bytes.withUnsafeBytes { try MinuteBlock.decode($0, hour: hour) }) == nil, "hour \(hour)")
+        }
+        #expect(floorDivide(Int.min, 60) == Int.min / 60 - 1 && floorDivide(-1, 60) == -1 && floorDivide(-60, 60) == -1 && floorDivide(59, 60) == 0)
+    }
+}

@@ -72,8 +72,8 @@ final class LiveController {
     private var state: DashboardState
     private let terminal: Terminal
     private let targets: [ServerTarget]
-    /// Per server, the budget on the real clock as each request leaves (`fetch`).
-    private let gates: [ServerGate]
+    /// Per server, `max_rate` on the real clock as each request leaves (`fetch`).
+    private let spacing: [StartSpacing]
     private let history: HistorySetup
     /// Told of every fleet event after the state has taken it in (`Sinks`).
     private let sinks: [any FleetSink]
@@ -99,7 +99,7 @@ final class LiveController {
         self.terminal = terminal
         self.background = background
         self.targets = targets
-        self.gates = targets.map { ServerGate(budget: $0.setup.budget) }
+        self.spacing = targets.map { StartSpacing(budget: $0.setup.budget) }
         let cycle = themes.isEmpty ? [Theme.builtinDefault] : themes
         self.themes = Dictionary(cycle.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let glyphs: Glyphs = terminal.isUTF8 ? .unicode : .ascii
@@ -416,46 +416,37 @@ final class LiveController {
         }
     }
 
-    /// A request leaves at once, off the main queue: not after a frame or other answers waiting
-    /// there, which once let two requests to a server leave 12 ms apart though the scheduler
-    /// started them 208 ms apart. Its server's gate keeps starts `minimumGap` apart on the real
-    /// clock as they leave, as the exporter's do. The answer comes back as an event.
+    /// A request's task runs on the main queue after whatever is queued there first (a frame,
+    /// other answers), so one request can wait longer than the next: behind frames of 10,000
+    /// rows two requests to a server once left 12 ms apart though the scheduler started them
+    /// 208 ms apart. Its server's spacing reads the clock on the thread that sends, as the
+    /// request leaves, and holds it until `minimumGap` after the one before. The answer comes
+    /// back as an event.
     private func fetch(_ key: UserKey) {
         let client = targets[key.server].client
         let server = targets[key.server].settings.name
-        let gate = gates[key.server]
-        let logger = logger
-        Task.detached { [weak self] in
-            _ = await gate.enter()
-            let result = await client.fetchResult(user: key.name)
-            await gate.leave()
+        let spacing = spacing[key.server]
+        Task { @MainActor [weak self] in
+            let result = await spacing.fetch(key.name, with: client)
             if case .failure(let error) = result {
-                logger.info("fetch failed", metadata: ["server": "\(server)", "user": "\(key.name)", "error": "\(error.message)"])
+                self?.logger.info("fetch failed", metadata: ["server": "\(server)", "user": "\(key.name)", "error": "\(error.message)"])
             }
-            await self?.answered { .fetched(key, result: result, at: $0) }
+            self?.dispatch(.fetched(key, result: result, at: Date()))
         }
     }
 
     private func fetchUserList(_ server: Int) {
         let client = targets[server].client
         let name = targets[server].settings.name
-        let gate = gates[server]
-        let logger = logger
-        Task.detached { [weak self] in
-            _ = await gate.enter()
-            let result = await client.fetchUsersResult()
-            await gate.leave()
+        let spacing = spacing[server]
+        Task { @MainActor [weak self] in
+            let result = await spacing.fetchUsers(with: client)
             switch result {
-            case .success(let users): logger.info("users_get", metadata: ["server": "\(name)", "users": "\(users.count)"])
-            case .failure(let error): logger.info("users_get failed", metadata: ["server": "\(name)", "error": "\(error.message)"])
+            case .success(let users): self?.logger.info("users_get", metadata: ["server": "\(name)", "users": "\(users.count)"])
+            case .failure(let error): self?.logger.info("users_get failed", metadata: ["server": "\(name)", "error": "\(error.message)"])
             }
-            await self?.answered { .userListFetched(server: server, result: result, at: $0) }
+            self?.dispatch(.userListFetched(server: server, result: result, at: Date()))
         }
-    }
-
-    /// An answer, on the main queue: its time is taken there, for the update's clock.
-    private func answered(_ event: @Sendable (Date) -> Event) {
-        dispatch(event(Date()))
     }
 
     private func pollFired() {

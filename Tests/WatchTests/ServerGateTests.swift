@@ -37,4 +37,33 @@ struct ServerGateTests {
         #expect(await gate.enter(within: 1))
         await gate.leave()
     }
+
+    @Test("StartSpacing: starts 1.04/max_rate apart on the clock read as each leaves; a late start waits for none, early ones queue behind it")
+    func startSpacing() async {
+        let spacing = StartSpacing(budget: ServerBudget(maxInFlight: 2, maxRate: 5))
+        let gap = 1.04 / 5
+        let t0 = Date(timeIntervalSince1970: 1_795_000_000)
+        #expect(spacing.reserve(now: t0) == 0)
+        // Two more at the same moment (behind a frame): one and two gaps later, never sooner.
+        #expect(abs(spacing.reserve(now: t0) - gap) < 1e-6)
+        #expect(abs(spacing.reserve(now: t0.addingTimeInterval(0.1)) - (2 * gap - 0.1)) < 1e-6)
+        // Long after: at once.
+        #expect(spacing.reserve(now: t0.addingTimeInterval(5)) == 0)
+        // At most max_rate starts in any sliding second, whatever the asking times.
+        var starts: [Date] = []
+        var now = t0.addingTimeInterval(10)
+        for step in 0..<40 {
+            now = now.addingTimeInterval(step % 3 == 0 ? 0.01 : 0.3)
+            starts.append(now.addingTimeInterval(spacing.reserve(now: now)))
+        }
+        for (index, start) in starts.enumerated() {
+            #expect(starts[index...].prefix { $0.timeIntervalSince(start) < 1 }.count <= 5)
+        }
+        // The wait itself.
+        let timed = StartSpacing(budget: ServerBudget(maxRate: 20))
+        await timed.waitForTurn()
+        let before = Date()
+        await timed.waitForTurn()
+        #expect(Date().timeIntervalSince(before) >= 0.04)
+    }
 }

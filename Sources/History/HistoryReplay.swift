@@ -145,7 +145,13 @@ extension HistoryStore {
 
     /// The last minute that is over at `time` (seconds): minutes are seen at their end.
     static func minute(before time: Double) -> Int {
-        Int(max(-1e12, min(1e12, (time / 60).rounded(.down)))) - 1
+        minute(of: time, .down) - 1
+    }
+
+    /// The minute of a time in seconds, rounded as asked, clamped to ±1e12 (a time edited by
+    /// hand past any calendar must not trap).
+    static func minute(of time: Double, _ rule: FloatingPointRoundingRule) -> Int {
+        Int(max(-1e12, min(1e12, (time / 60).rounded(rule))))
     }
 
     /// Before any minute a store holds: the open end of a range read.
@@ -265,7 +271,7 @@ extension HistoryStore {
                     consider(try Double.fetchOne(snapshot, arguments: [id, time]))
                     let minute = forward
                         ? try MinuteBlocks.entries(db, series: id, from: ended + 1, through: -Self.earliestMinute, limit: 1, damaged: damaged).first
-                        : try MinuteBlocks.entries(db, series: id, from: Self.earliestMinute, through: Int(max(-1e12, min(1e12, (time / 60).rounded(.up)))) - 2, descending: true, limit: 1, damaged: damaged).first
+                        : try MinuteBlocks.entries(db, series: id, from: Self.earliestMinute, through: Self.minute(of: time, .up) - 2, descending: true, limit: 1, damaged: damaged).first
                     consider(minute.map { Double($0.minute + 1) * 60 })
                 }
                 return best.map(Date.init(timeIntervalSince1970:))

@@ -411,7 +411,7 @@ package final class HistoryStore: Sendable {
                     for answer in try Row.fetchAll(old, arguments: [id, cutoff]) {
                         // A time past any calendar (edited by hand) is deleted below, never a minute.
                         guard let time: Double = damaged.check({ try answer.decode(forColumn: "time") }), time.isFinite,
-                              storableMinutes.contains(Int(max(-1e12, min(1e12, (time / 60).rounded(.down))))) else { continue }
+                              storableMinutes.contains(Self.minute(of: time, .down)) else { continue }
                         let minute = Int((time / 60).rounded(.down))
                         let values = Self.texts(damaged.check { try answer.decode(String?.self, forColumn: "metrics") } ?? nil)
                         let active = values[Self.activeIndex]
@@ -434,7 +434,7 @@ package final class HistoryStore: Sendable {
                     """, arguments: [cutoff])
                 // Whole hours: an hour block is kept while any of its minutes is young enough.
                 try db.execute(sql: "DELETE FROM minute_block WHERE hour < ? OR series NOT IN (SELECT id FROM series)",
-                               arguments: [floorDivide(Int(max(-1e12, min(1e12, oldest / 60))), 60)])
+                               arguments: [floorDivide(Self.minute(of: oldest, .towardZero), 60)])
                 try db.execute(sql: "DELETE FROM alert_event WHERE time < ?", arguments: [oldest])
                 // A server's list before the cutoff is kept when it is the one in force at it.
                 try db.execute(sql: """
@@ -460,7 +460,7 @@ package final class HistoryStore: Sendable {
         do {
             return try pool.read { db in
                 let series = try Row.fetchAll(db, sql: "SELECT id, server, user FROM series\(filter)", arguments: StatementArguments(arguments))
-                let clampedLower = Int(max(-1e12, min(1e12, (lower / 60).rounded(.up)))), clampedUpper = Int(max(-1e12, min(1e12, (upper / 60).rounded(.down))))
+                let clampedLower = Self.minute(of: lower, .up), clampedUpper = Self.minute(of: upper, .down)
                 let answers = try db.cachedStatement(sql: """
                     SELECT time, ok, error_kind, metrics\(withRaw ? ", raw" : ""), error_text FROM snapshot WHERE series = ? AND time >= ? AND time <= ? ORDER BY time
                     """)

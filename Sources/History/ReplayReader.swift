@@ -190,7 +190,7 @@ extension HistoryStore {
                 for (key, server) in users {
                     guard let id = try SeriesIDs.find(db, server: server, user: key.name) else { continue }
                     var rows: [(time: Double, values: [Decimal?])] = []
-                    let firstMinute = Int(max(-1e12, min(1e12, (from / 60).rounded(.up))))
+                    let firstMinute = Self.minute(of: from, .up)
                     for entry in try MinuteBlocks.entries(db, series: id, from: firstMinute, through: -Self.earliestMinute, damaged: damaged) {
                         rows.append((Double(entry.minute) * 60, entry.values(only: Self.pointMetrics)))
                     }

@@ -151,11 +151,12 @@ final class LiveController {
         }
 
         let clock = DispatchSource.makeTimerSource(queue: main)
-        clock.schedule(deadline: .now() + 1, repeating: 1, leeway: .milliseconds(50))
+        clockOrigin = .now() + 1
+        clock.schedule(deadline: clockOrigin, repeating: 1, leeway: .milliseconds(50))
         clock.setEventHandler { [weak self] in
             MainActor.assumeIsolated {
                 self?.sayHistoryTrouble()
-                self?.dispatch(.tick(Date()))
+                self?.ticked()
                 self?.loadBaselinesEachMinute()
             }
         }
@@ -182,13 +183,49 @@ final class LiveController {
 
     // MARK: Events and effects
 
-    private func dispatch(_ event: Event) {
+    /// The clock's first tick; the others follow each whole second after it.
+    private var clockOrigin = DispatchTime.now()
+
+    /// A poll due this soon after a tick starts with the tick (early by that much at most, a
+    /// tenth of the interval): at a short interval the clock and the polls then share one
+    /// wake-up, and the user on screen's answer, milliseconds later, draws the only frame.
+    private var tickSlack: TimeInterval { min(0.1, state.interval / 10) }
+
+    /// The clock's tick: the screen's time-driven duties, and the polls due by `tickSlack`.
+    private func ticked() {
+        let now = Date()
+        guard let due = state.nextPollDue, due.timeIntervalSince(now) <= tickSlack else {
+            dispatch(.tick(now))
+            return
+        }
+        let focus = state.current
+        let wasAsking = state.scheduler.isInFlight(focus)
+        dispatch(.tick(now), pollsFollow: true)
+        dispatch(.pollDue(max(now, due)))
+        // The user on screen asked just now: its answer draws (a slow one: the next tick does).
+        let answerDraws = !wasAsking && state.scheduler.isInFlight(focus) && Screens.kind(state.screen).followsCurrentUser
+        if finished != nil, !answerDraws { draw() }
+    }
+
+    /// Whether a poll due at `due` starts with the clock's next tick (`ticked`), so that the
+    /// poll timer need not be armed for it.
+    private func startsWithNextTick(_ due: Date) -> Bool {
+        let now = DispatchTime.now().uptimeNanoseconds, origin = clockOrigin.uptimeNanoseconds
+        let second: UInt64 = 1_000_000_000
+        let nextTick = now <= origin ? origin : origin + ((now - origin) / second + 1) * second
+        let toTick = Double(nextTick - now) / 1e9, toDue = due.timeIntervalSinceNow
+        return toDue >= toTick && toDue <= toTick + tickSlack
+    }
+
+    /// `pollsFollow`: a tick with polls started right after it (`ticked`), which plan the poll
+    /// timer and draw in its place.
+    private func dispatch(_ event: Event, pollsFollow: Bool = false) {
         guard finished != nil else { return }
         perform(DashboardUpdate.update(&state, event))
         if let fleetEvent = event.fleetEvent {
             for sink in sinks { sink.fleet(state.fleetState, took: fleetEvent) }
         }
-        guard finished != nil else { return }
+        guard finished != nil, !pollsFollow else { return }
         planPoll()
         switch event {
         case .pollDue:
@@ -455,7 +492,10 @@ final class LiveController {
     }
 
     private func planPoll() {
-        switch pollPlanner.plan(due: state.nextPollDue, now: Date()) {
+        var due = state.nextPollDue
+        // Due just after the next tick: the tick starts it, no timer of its own to arm and fire.
+        if let wanted = due, startsWithNextTick(wanted) { due = nil }
+        switch pollPlanner.plan(due: due, now: Date()) {
         case .none: break
         case .disarm: pollTimer?.schedule(deadline: .distantFuture)
         case .arm(let wait): pollTimer?.schedule(deadline: .now() + wait, leeway: .milliseconds(20))

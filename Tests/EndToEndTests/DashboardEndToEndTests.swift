@@ -89,6 +89,31 @@ struct DashboardEndToEndTests {
         try await pane.expectShellUsable("q after recovery")
     }
 
+    @Test("At a 1 s interval the poll rides the clock's tick: once a second, the age kept current, a slow answer still shown as fetching")
+    func oneSecondPollOnTheTick() async throws {
+        let sim = try await CountingSimulator()
+        defer { Task { await sim.running.stop() } }
+        let pane = try TmuxPane()
+        try start(pane, sim, "--interval 1 --timeout 5")
+        try await pane.waitFor(text: "1.45")
+        try await Task.sleep(nanoseconds: 1_500_000_000)
+        let before = sim.requests
+        try await Task.sleep(nanoseconds: 8_000_000_000)
+        let asked = sim.requests - before
+        // Once a second (the tick may start it a tenth early): not twice, and none skipped.
+        #expect((7...9).contains(asked), "8 s at a 1 s interval asked \(asked) times")
+        #expect(try pane.screen().contains("(0s ago)"), "each answer's frame shows its own age")
+        // An answer that does not come: the tick after the one that started it draws `fetching`
+        // and the age growing (the tick that starts a poll leaves the frame to its answer).
+        await sim.running.server.setFault(.stall, seconds: nil)
+        try await pane.waitFor(text: "fetching", timeout: 4)
+        try await pane.waitFor(text: "(3s ago)", timeout: 5)
+        await sim.running.server.clearFaults()
+        try await pane.waitFor(text: "(0s ago)", timeout: 10)
+        try pane.keys("q")
+        try await pane.expectShellUsable("q")
+    }
+
     @Test("While a request hangs the keys still work; then the timeout is an error on screen")
     func responsiveWhileHanging() async throws {
         let sim = try await CountingSimulator()

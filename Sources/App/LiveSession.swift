@@ -463,12 +463,15 @@ final class LiveController {
         let client = targets[key.server].client
         let server = targets[key.server].settings.name
         let spacing = spacing[key.server]
-        Task { @MainActor [weak self] in
+        // The request, its answer and the parse run on the client's event loop; one hop back.
+        Task(executorPreference: client.executor) { [weak self] in
             let result = await spacing.fetch(key.name, with: client)
-            if case .failure(let error) = result {
-                self?.logger.info("fetch failed", metadata: ["server": "\(server)", "user": "\(key.name)", "error": "\(error.message)"])
+            await MainActor.run {
+                if case .failure(let error) = result {
+                    self?.logger.info("fetch failed", metadata: ["server": "\(server)", "user": "\(key.name)", "error": "\(error.message)"])
+                }
+                self?.dispatch(.fetched(key, result: result, at: Date()))
             }
-            self?.dispatch(.fetched(key, result: result, at: Date()))
         }
     }
 
@@ -476,13 +479,15 @@ final class LiveController {
         let client = targets[server].client
         let name = targets[server].settings.name
         let spacing = spacing[server]
-        Task { @MainActor [weak self] in
+        Task(executorPreference: client.executor) { [weak self] in
             let result = await spacing.fetchUsers(with: client)
-            switch result {
-            case .success(let users): self?.logger.info("users_get", metadata: ["server": "\(name)", "users": "\(users.count)"])
-            case .failure(let error): self?.logger.info("users_get failed", metadata: ["server": "\(name)", "error": "\(error.message)"])
+            await MainActor.run {
+                switch result {
+                case .success(let users): self?.logger.info("users_get", metadata: ["server": "\(name)", "users": "\(users.count)"])
+                case .failure(let error): self?.logger.info("users_get failed", metadata: ["server": "\(name)", "error": "\(error.message)"])
+                }
+                self?.dispatch(.userListFetched(server: server, result: result, at: Date()))
             }
-            self?.dispatch(.userListFetched(server: server, result: result, at: Date()))
         }
     }
 

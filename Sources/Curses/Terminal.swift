@@ -54,6 +54,9 @@ package final class Terminal {
         nodelay(m4_stdscr(), true)
         _ = curs_set(0)
         set_escdelay(25)
+        // No typeahead check while drawing: ncurses flushes its output before each check, so a
+        // frame went out as twenty small writes (each a trip through the tty layer) instead of one.
+        typeahead(-1)
         var depth = ColorDepth.monochrome
         if colors && has_colors() {
             start_color()

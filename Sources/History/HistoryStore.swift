@@ -573,12 +573,12 @@ package final class HistoryStore: Sendable {
     /// `4;345;1.4475;;…`: exact decimal text in `storedOrder`, empty where absent. A fifth of
     /// the size of JSON, and no Double anywhere.
     static func encode(_ metrics: [MetricID: Decimal]) -> String {
-        storedOrder.map { metrics[$0].map { "\($0)" } ?? "" }.joined(separator: ";")
+        storedOrder.map { metrics[$0].map(PlainDecimal.text) ?? "" }.joined(separator: ";")
     }
 
     /// Each value's exact text in `storedOrder` (nil where absent): a minute entry's values.
     static func texts(_ metrics: [MetricID: Decimal]) -> [String?] {
-        storedOrder.map { metrics[$0].map { "\($0)" } }
+        storedOrder.map { metrics[$0].map(PlainDecimal.text) }
     }
 
     /// An encoded row split into its values' texts, as many as `storedOrder` has.
@@ -698,11 +698,11 @@ enum RawAnswer {
         for section in [Period.today.rawValue, Period.month.rawValue, FieldName.activeCalls] {
             let fields = MetricTable.all.compactMap { metric -> StatField? in
                 guard case .field(section?, let name) = metric.source, let id = metric.id, let value = metrics[id] else { return nil }
-                return StatField(name: name, text: "\(value)")
+                return StatField(name: name, text: PlainDecimal.text(value))
             }
             if !fields.isEmpty { sections.append(StatSection(name: section, fields: fields)) }
         }
-        let top = metrics[.balance].map { [StatField(name: FieldName.balance, text: "\($0)")] } ?? []
+        let top = metrics[.balance].map { [StatField(name: FieldName.balance, text: PlainDecimal.text($0))] } ?? []
         return QuickStats(sections: sections, fields: top)
     }
 

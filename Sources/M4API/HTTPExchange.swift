@@ -37,13 +37,17 @@ struct HTTPExchange: Sendable {
     }
 
     let insecureTLS: Bool
+    /// Every connection of this exchange lives on this loop (see `LoopExecutor`).
+    let loop: any EventLoop
     /// Made once; a failure is kept and reported by each https request only, so that a machine
     /// without the system's CA certificates still reaches an http:// server.
     private let tlsContext: Result<NIOSSLContext, FetchError>
     private let pool: ConnectionPool
 
-    init(insecureTLS: Bool, keepAlive: TimeAmount = ConnectionPool.defaultIdleLimit) {
+    init(insecureTLS: Bool, keepAlive: TimeAmount = ConnectionPool.defaultIdleLimit,
+         loop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()) {
         self.insecureTLS = insecureTLS
+        self.loop = loop
         pool = ConnectionPool(idleLimit: keepAlive)
         var tls = TLSConfiguration.makeClientConfiguration()
         if insecureTLS { tls.certificateVerification = .none }
@@ -76,7 +80,7 @@ struct HTTPExchange: Sendable {
         }
         // A new connection's collector is armed before it connects: a TLS handshake refused
         // right after the connect must reach this request, not be lost.
-        let first = MultiThreadedEventLoopGroup.singleton.next().makePromise(of: Answer.self)
+        let first = loop.makePromise(of: Answer.self)
         let channel: any Channel
         do {
             channel = try await connect(host: host, port: port, secure: secure, timeout: deadline - NIODeadline.now(),
@@ -95,7 +99,7 @@ struct HTTPExchange: Sendable {
     private func connect(host: String, port: Int, secure: Bool, timeout: TimeAmount,
                          collector: @escaping @Sendable () -> AnswerCollector) async throws -> any Channel {
         let tlsContext = secure ? try self.tlsContext.get() : nil
-        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(max(timeout, .milliseconds(1)))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

@@ -41,6 +41,9 @@ package final class M4Client: Sendable {
     package let settings: ConnectionSettings
     private let secret: String?
     private let exchange: HTTPExchange
+    /// The loop this client's connections live on, as a task executor: a task that prefers it
+    /// sends and parses there, with no hop through Swift's global pool.
+    package let executor: LoopExecutor
     private let logger: Logger
 
     /// `secret` may be nil only when the signer has hashing disabled.
@@ -49,7 +52,10 @@ package final class M4Client: Sendable {
         self.secret = secret
         self.logger = logger
         // A TLS context that cannot be made (no system roots) is reported on the first fetch.
-        self.exchange = HTTPExchange(insecureTLS: settings.insecureTLS, keepAlive: .milliseconds(Int64(settings.keepAliveSeconds * 1000)))
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        self.executor = LoopExecutor(loop)
+        self.exchange = HTTPExchange(insecureTLS: settings.insecureTLS, keepAlive: .milliseconds(Int64(settings.keepAliveSeconds * 1000)),
+                                     loop: loop)
     }
 
     /// The request that `fetch` sends for `user` (the hash included).

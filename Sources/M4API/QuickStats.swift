@@ -213,7 +213,72 @@ package enum NumberText {
 
 /// `-123.4500` read without Foundation's scanner (ten times its speed): a sign, up to 18
 /// digits and one point; anything else (an exponent, more digits) is nil, for the slow path.
+/// And written back as `Decimal.description` writes it, without its long division.
 package enum PlainDecimal {
+    /// `value.description` (what `"\(value)"` and `NSDecimalNumber.stringValue` give): `-123.45`,
+    /// `0.005`, `1200`. A significand of up to 64 bits (every value a server sends) is written
+    /// from its digits directly; larger ones and NaN take Foundation's path.
+    package static func text(_ value: Decimal) -> String {
+        guard layoutKnown, !value.isNaN else { return value.description }
+        let raw = unsafeBitCast(value, to: Layout.self)
+        let length = Int(raw.lengthAndFlags >> 4), exponent = Int(raw.exponent)
+        guard length <= 4 else { return value.description }
+        var significand: UInt64 = 0
+        withUnsafeBytes(of: raw.mantissa) { words in
+            for index in 0..<length { significand |= UInt64(words.load(fromByteOffset: 2 * index, as: UInt16.self)) << (16 * index) }
+        }
+        guard significand != 0 else { return "0" }
+        // Digits, least significant first.
+        var digits: [UInt8] = []
+        digits.reserveCapacity(24)
+        while significand > 0 {
+            digits.append(UInt8(significand % 10) + UInt8(ascii: "0"))
+            significand /= 10
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(digits.count + abs(exponent) + 3)
+        if raw.lengthAndFlags & 0x08 != 0 { bytes.append(UInt8(ascii: "-")) }
+        if exponent >= 0 {
+            bytes.append(contentsOf: digits.reversed())
+            bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: exponent))
+        } else {
+            let fraction = -exponent
+            if digits.count <= fraction {
+                bytes.append(UInt8(ascii: "0"))
+                bytes.append(UInt8(ascii: "."))
+                bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: fraction - digits.count))
+                bytes.append(contentsOf: digits.reversed())
+            } else {
+                bytes.append(contentsOf: digits[fraction...].reversed())
+                bytes.append(UInt8(ascii: "."))
+                bytes.append(contentsOf: digits[..<fraction].reversed())
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `Decimal`'s stored layout in swift-foundation: the exponent, a byte of the length (high
+    /// four bits) and the sign (0x08) and compact (0x04) flags, then eight 16-bit words, least
+    /// significant first. Its fields are internal there, so they are read through this copy.
+    private struct Layout {
+        var exponent: Int8
+        var lengthAndFlags: UInt8
+        var reserved: UInt16
+        var mantissa: (UInt16, UInt16, UInt16, UInt16, UInt16, UInt16, UInt16, UInt16)
+    }
+
+    /// The layout checked once against values of a known make-up; if a Foundation stores them
+    /// otherwise, every value takes `description` instead.
+    package static let layoutKnown: Bool = {
+        guard MemoryLayout<Decimal>.size == MemoryLayout<Layout>.size else { return false }
+        let small = unsafeBitCast(Decimal(sign: .minus, exponent: -3, significand: 70_001), to: Layout.self)
+        let big = unsafeBitCast(Decimal(sign: .plus, exponent: 2, significand: Decimal(UInt64(1) << 32 + 5)), to: Layout.self)
+        return small.exponent == -3 && small.lengthAndFlags >> 4 == 2 && small.lengthAndFlags & 0x08 != 0
+            && small.mantissa.0 == UInt16(70_001 & 0xFFFF) && small.mantissa.1 == 1
+            && big.exponent == 2 && big.lengthAndFlags >> 4 == 3 && big.lengthAndFlags & 0x08 == 0
+            && big.mantissa.0 == 5 && big.mantissa.1 == 0 && big.mantissa.2 == 1
+    }()
+
     package static func parse(_ text: String) -> Decimal? {
         var text = text
         return text.withUTF8 { parse($0) }

@@ -17,7 +17,7 @@ package enum MetricFormat {
         NSDecimalRound(&rounded, &input, places, .plain)
         let negative = rounded < 0
         let magnitude = negative ? -rounded : rounded
-        var text = NSDecimalNumber(decimal: magnitude).stringValue
+        var text = PlainDecimal.text(magnitude)
         var whole = text, fraction = ""
         if let dot = text.firstIndex(of: ".") {
             whole = String(text[..<dot])
@@ -49,16 +49,16 @@ package enum MetricFormat {
     package static func count(_ value: Decimal) -> String {
         var input = value, rounded = Decimal()
         NSDecimalRound(&rounded, &input, 0, .plain)
-        guard rounded == value else { return NSDecimalNumber(decimal: value).stringValue }
+        guard rounded == value else { return PlainDecimal.text(value) }
         let negative = value < 0
-        let digits = NSDecimalNumber(decimal: negative ? -value : value).stringValue
+        let digits = PlainDecimal.text(negative ? -value : value)
         return (negative ? "-" : "") + grouped(digits)
     }
 
     package static func percent(_ value: Decimal) -> String {
         var input = value, rounded = Decimal()
         NSDecimalRound(&rounded, &input, 1, .plain)
-        return NSDecimalNumber(decimal: rounded).stringValue + "%"
+        return PlainDecimal.text(rounded) + "%"
     }
 
     /// A server value as the dashboard shows it; text that is not a number (or a number too
@@ -94,7 +94,7 @@ package enum MetricFormat {
         let magnitude = change < 0 ? -change : change
         let body: String
         switch kind {
-        case .text: body = NSDecimalNumber(decimal: magnitude).stringValue
+        case .text: body = PlainDecimal.text(magnitude)
         default: body = format(magnitude, kind: kind, moneyPlaces: moneyPlaces) ?? outOfRange
         }
         if body.allSatisfy({ "0.,:%".contains($0) }) { return nil }

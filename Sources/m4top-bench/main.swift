@@ -168,7 +168,7 @@ if only == nil || "key press".contains(only!) {
     func report(_ label: String, _ times: [(wall: Double, cpu: Double)]) {
         let wall = times.map(\.wall).sorted(), cpu = times.map(\.cpu).sorted()
         let padded = label.padding(toLength: 54, withPad: " ", startingAt: 0)
-        print(padded + String(format: "%6.1f ms median, %6.1f worst (CPU %.1f, %.1f; %d keys)",
+        print(padded + String(format: "%6.1f ms median, %6.1f worst (CPU %.1f, %.1f; %d keys; target under 30 ms)",
                               wall[wall.count / 2], wall.last ?? 0, cpu[cpu.count / 2], cpu.last ?? 0, wall.count))
     }
     // `>` through every column twice (server order among them).

@@ -82,7 +82,8 @@ actor FleetPoller {
             switch effect {
             case .fetch(let key):
                 let client = clients[key.server], gate = gates?[key.server]
-                Task {
+                // Sent, read and parsed on the client's event loop (see `LoopExecutor`).
+                Task(executorPreference: client.executor) {
                     _ = await gate?.enter()
                     let result = await client.fetchResult(user: key.name)
                     await gate?.leave()
@@ -90,7 +91,7 @@ actor FleetPoller {
                 }
             case .fetchUserList(let server):
                 let client = clients[server], gate = gates?[server]
-                Task {
+                Task(executorPreference: client.executor) {
                     _ = await gate?.enter()
                     let result = await client.fetchUsersResult()
                     await gate?.leave()

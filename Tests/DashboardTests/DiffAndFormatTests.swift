@@ -46,6 +46,56 @@ struct DiffAndFormatTests {
         #expect(Trends.from(history).callsPerMinute == 2)
     }
 
+    /// The rates as first written: walk back over the window while the counters only grew.
+    static func walkedBack(_ history: SnapshotHistory, window: TimeInterval = 300) -> Trends {
+        var trends = Trends()
+        guard let last = history.points.last else { return trends }
+        let recent = history.points.filter { $0.time >= last.time.addingTimeInterval(-window) }
+        var first = last
+        for point in recent.reversed().dropFirst() {
+            guard point.todayCalls != nil || point.todayDuration != nil, !first.fellBack(from: point) else { break }
+            first = point
+        }
+        let seconds = last.time.timeIntervalSince(first.time)
+        guard seconds >= 1 else { return trends }
+        let elapsed = Decimal(Int((seconds * 1000).rounded())) / 1000
+        if let a = first.todayCalls, let b = last.todayCalls { trends.callsPerMinute = (b - a) * 60 / elapsed }
+        if let a = first.todayRevenue, let b = last.todayRevenue { trends.revenuePerHour = (b - a) * 3600 / elapsed }
+        return trends
+    }
+
+    @Test("Rates kept as answers come are the rates of a walk back over the window: midnights, gaps, seeds, thinning")
+    func ratesKeptAsAnswersCome() {
+        var generator = SplitMix(state: 25)
+        for round in 0..<40 {
+            var history = SnapshotHistory(retention: 900, capacity: 400)
+            var calls = 100, time = Fixture.t0
+            var seedPoints: [HistoryPoint] = []
+            for step in 0..<300 {
+                time = time.addingTimeInterval(Double(Int.random(in: 1...20, using: &generator)))
+                switch Int.random(in: 0..<40, using: &generator) {
+                case 0: calls = Int.random(in: 0...5, using: &generator)  // midnight
+                case 1:  // an answer without today's counters
+                    let monthOnly = QuickStats(sections: [Fixture.section("month", [("calls", "\(calls)")])])
+                    history.append(Snapshot(time: time, stats: monthOnly))
+                    continue
+                default: calls += Int.random(in: 0...4, using: &generator)
+                }
+                let stats = Fixture.admin(calls: calls, duration: calls * 60, revenue: "\(calls).25")
+                if round % 4 == 1 && step < 60 {
+                    // The store's points, seeded before the run's first answer.
+                    seedPoints.append(HistoryPoint(Snapshot(time: time, stats: stats)))
+                    continue
+                }
+                history.append(Snapshot(time: time, stats: stats))
+                if round % 4 == 1 && step == 60 { history.seed(SeedHistory(points: seedPoints, chart: [], latest: nil)) }
+                if round % 4 == 2 && step % 97 == 0 { history.thin(toSpacing: 30) }
+                #expect(Trends.from(history) == Self.walkedBack(history), "round \(round) step \(step)")
+                #expect(Trends.from(history, window: 60) == Self.walkedBack(history, window: 60), "round \(round) step \(step), 60 s")
+            }
+        }
+    }
+
     @Test("History is bounded by time and by count")
     func bounded() {
         var history = SnapshotHistory(retention: 100, capacity: 5)
@@ -81,5 +131,18 @@ struct DiffAndFormatTests {
         #expect(MetricFormat.delta(131, kind: .duration) == "+0:02:11")
         #expect(MetricFormat.value(StatField(name: "margin", text: "54"), kind: MetricTable.field(section: "today", name: "margin").kind) == "54%")
         #expect(MetricFormat.value(StatField(name: "mystery", text: "x1"), kind: MetricTable.field(section: "today", name: "mystery").kind) == "x1")
+    }
+}
+
+/// A repeatable random sequence (SplitMix64) for the property tests.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

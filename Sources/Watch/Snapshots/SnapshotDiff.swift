@@ -49,9 +49,9 @@ package struct SnapshotDiff: Sendable, Equatable {
 
     /// The one rule for a period starting again, on answers and on history points alike.
     static func countersFell(calls: (before: Decimal?, after: Decimal?), duration: (before: Decimal?, after: Decimal?)) -> Bool {
-        for (before, after) in [calls, duration] {
-            if let b = before, let a = after, a < b { return true }
-        }
+        // Two checks written out: an array of the pairs was a heap allocation per call.
+        if let b = calls.before, let a = calls.after, a < b { return true }
+        if let b = duration.before, let a = duration.after, a < b { return true }
         return false
     }
 
@@ -80,14 +80,11 @@ package struct Trends: Sendable, Equatable {
     /// Rates over the last `window` seconds, counted only since the latest rollover.
     package static func from(_ history: SnapshotHistory, window: TimeInterval = 300) -> Trends {
         var trends = Trends()
-        let recent = history.recent(window)
-        guard let last = recent.last else { return trends }
-        // Walk back while today's counters only grow: that run has no midnight inside it.
-        var first = last
-        for point in recent.reversed().dropFirst() {
-            guard point.todayCalls != nil || point.todayDuration != nil, !first.fellBack(from: point) else { break }
-            first = point
-        }
+        guard let last = history.points.last else { return trends }
+        // From the window's start or the latest run in which today's counters only grew (no
+        // midnight inside it), whichever is later.
+        let from = max(last.time.addingTimeInterval(-window), history.runStart ?? last.time)
+        let first = history.firstPoint(from: from) ?? last
         let seconds = last.time.timeIntervalSince(first.time)
         guard seconds >= 1 else { return trends }
         let elapsed = Decimal(Int((seconds * 1000).rounded())) / 1000

@@ -36,6 +36,9 @@ package struct HistoryPoint: Sendable, Equatable {
         todayRevenue = snapshot.stats.revenue(.today)
     }
 
+    /// It has today's calls or duration: a rollover can be told at it.
+    var hasCounters: Bool { todayCalls != nil || todayDuration != nil }
+
     /// Today's counters fell from `earlier` to this point: midnight passed in between.
     package func fellBack(from earlier: HistoryPoint) -> Bool {
         SnapshotDiff.countersFell(calls: (earlier.todayCalls, todayCalls), duration: (earlier.todayDuration, todayDuration))
@@ -79,6 +82,11 @@ package struct SnapshotHistory: Sendable {
     /// Active calls for the chart, oldest first (answers without active calls are left out).
     package private(set) var chart = Deque<ChartSample>()
     package private(set) var latest: Snapshot?
+    /// Where the latest run of points begins in which today's counters never fell and every
+    /// point before the last had calls or duration: rates are read from within it. Kept as
+    /// points come (one comparison an answer), not found by walking back over the window on
+    /// every answer (a fifth of an answer's cost at a 1 s poll).
+    package private(set) var runStart: Date?
 
     /// An hour: the chart's span and what rates are read from.
     package static let defaultRetention: TimeInterval = 3600
@@ -92,7 +100,13 @@ package struct SnapshotHistory: Sendable {
 
     package mutating func append(_ snapshot: Snapshot) {
         latest = snapshot
-        points.append(HistoryPoint(snapshot))
+        let point = HistoryPoint(snapshot)
+        if let previous = points.last, previous.hasCounters, !point.fellBack(from: previous), let start = runStart {
+            runStart = start
+        } else {
+            runStart = point.time
+        }
+        points.append(point)
         if let total = snapshot.stats.activeTotal {
             chart.append(ChartSample(time: snapshot.time.timeIntervalSince1970, level: NSDecimalNumber(decimal: total).doubleValue))
         }
@@ -114,6 +128,28 @@ package struct SnapshotHistory: Sendable {
         points.insert(contentsOf: olderPoints, at: 0)
         chart.insert(contentsOf: seed.chart.filter { $0.time < firstChart && $0.time >= oldest.timeIntervalSince1970 }, at: 0)
         if latest == nil { latest = seed.latest }
+        findRunStart()
+    }
+
+    /// The run's start found by walking back from the latest point (after points came other
+    /// than one at the end).
+    private mutating func findRunStart() {
+        guard var first = points.last else { runStart = nil; return }
+        for point in points.reversed().dropFirst() {
+            guard point.hasCounters, !first.fellBack(from: point) else { break }
+            first = point
+        }
+        runStart = first.time
+    }
+
+    /// The first point at or after `time` (points are in time order), or nil.
+    package func firstPoint(from time: Date) -> HistoryPoint? {
+        var low = 0, high = points.count
+        while low < high {
+            let middle = (low + high) / 2
+            if points[middle].time < time { low = middle + 1 } else { high = middle }
+        }
+        return low < points.count ? points[low] : nil
     }
 
     /// More points than one per `spacing` over the retention: a user that was on screen.
@@ -139,17 +175,6 @@ package struct SnapshotHistory: Sendable {
         }
         points = kept
         chart = keptChart
-    }
-
-    /// Points no older than `window` seconds before the latest.
-    package func recent(_ window: TimeInterval) -> [HistoryPoint] {
-        guard let last = points.last else { return [] }
-        let from = last.time.addingTimeInterval(-window)
-        var result: [HistoryPoint] = []
-        for point in points.reversed() {
-            if point.time < from { break }
-            result.append(point)
-        }
-        return result.reversed()
+        findRunStart()
     }
 }

@@ -6,6 +6,8 @@ import M4API
 /// `FleetUpdate` the dashboard wraps, driven by one timer pointed at the scheduler's next due
 /// time, as the live shell's poll timer is. Requests run concurrently and come back as events;
 /// nothing here decides what to ask for. Idle, it sleeps: no wake-up until something is due.
+/// It runs on the first client's event loop (its executor and its timer), where that client's
+/// answers are read: an answer reaches it without a thread switch.
 actor FleetPoller {
     private(set) var state: FleetState
     private let clients: [M4Client]
@@ -15,12 +17,16 @@ actor FleetPoller {
     private let sinks: [any FleetSink]
     private var running = false
     private var planner = PollTimerPlanner()
-    private var timer: Task<Void, Never>?
+    private var timer: LoopTimer?
+    private let loop: LoopExecutor
+
+    nonisolated var unownedExecutor: UnownedSerialExecutor { loop.serialExecutor }
 
     init(state: FleetState, clients: [M4Client], gates: [ServerGate]? = nil, sinks: [any FleetSink] = []) {
         precondition(state.servers.count == clients.count, "one client per server")
         self.state = state
         self.clients = clients
+        self.loop = clients.first?.executor ?? M4Client.spareExecutor
         self.gates = gates
         self.sinks = sinks
     }
@@ -64,10 +70,9 @@ actor FleetPoller {
         timer?.cancel()
         timer = nil
         guard case .arm(let after) = command else { return }
-        timer = Task { [weak self] in
-            try? await Task.sleep(nanoseconds: UInt64(after * 1_000_000_000))
-            guard !Task.isCancelled else { return }
-            await self?.timerFired()
+        timer = loop.after(after) { [weak self] in
+            // The loop is this actor's executor: the timer runs isolated to it already.
+            self?.assumeIsolated { $0.timerFired() }
         }
     }
 

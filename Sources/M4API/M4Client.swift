@@ -44,6 +44,8 @@ package final class M4Client: Sendable {
     /// The loop this client's connections live on, as a task executor: a task that prefers it
     /// sends and parses there, with no hop through Swift's global pool.
     package let executor: LoopExecutor
+    /// A loop for work that has no client of its own (a fleet of no servers).
+    package static let spareExecutor = LoopExecutor(MultiThreadedEventLoopGroup.singleton.next())
     private let logger: Logger
 
     /// `secret` may be nil only when the signer has hashing disabled.

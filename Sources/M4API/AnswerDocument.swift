@@ -100,9 +100,14 @@ package enum AnswerDocument {
 
     /// An XML answer that stops before its root element closes.
     private static func isCutOff(_ body: Data) -> Bool {
+        if let page = Whitespace.endsWith(body, closePage), let status = Whitespace.endsWith(body, closeStatus) {
+            return !(page || status)
+        }
         let text = String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return !(text.hasSuffix("</page>") || text.hasSuffix("</status>"))
     }
+
+    private static let closePage = Array("</page>".utf8), closeStatus = Array("</status>".utf8)
 
     static func preview(_ body: Data) -> String {
         let text = String(decoding: body.prefix(60), as: UTF8.self)

@@ -57,6 +57,6 @@ package enum QuickStatsParser {
 
     private static func field(_ node: XMLNode, name: String) -> StatField {
         StatField(name: TerminalSafeText.clean(name),
-                  text: TerminalSafeText.clean(node.text.trimmingCharacters(in: .whitespacesAndNewlines)))
+                  text: TerminalSafeText.clean(Whitespace.trimmed(node.text)))
     }
 }

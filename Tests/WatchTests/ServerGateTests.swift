@@ -59,6 +59,11 @@ struct ServerGateTests {
         for (index, start) in starts.enumerated() {
             #expect(starts[index...].prefix { $0.timeIntervalSince(start) < 1 }.count <= 5)
         }
+        // A start that leaves late (its wake-up behind other work) moves the next one back.
+        let late = StartSpacing(budget: ServerBudget(maxRate: 5))
+        #expect(late.reserve(now: t0) == 0)
+        late.left(at: t0.addingTimeInterval(0.05))
+        #expect(abs(late.reserve(now: t0.addingTimeInterval(0.1)) - (0.05 + gap - 0.1)) < 1e-6)
         // The wait itself.
         let timed = StartSpacing(budget: ServerBudget(maxRate: 20))
         await timed.waitForTurn()

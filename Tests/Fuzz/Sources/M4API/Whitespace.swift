@@ -1,0 +1,1 @@
+../../../../Sources/M4API/Whitespace.swift

@@ -101,11 +101,9 @@ package struct SnapshotHistory: Sendable {
     package mutating func append(_ snapshot: Snapshot) {
         latest = snapshot
         let point = HistoryPoint(snapshot)
-        if let previous = points.last, previous.hasCounters, !point.fellBack(from: previous), let start = runStart {
-            runStart = start
-        } else {
-            runStart = point.time
-        }
+        // The run goes on past the previous point only when it had counters and they did not fall.
+        let runGoesOn = points.last.map { $0.hasCounters && !point.fellBack(from: $0) } ?? false
+        if !runGoesOn || runStart == nil { runStart = point.time }
         points.append(point)
         if let total = snapshot.stats.activeTotal {
             chart.append(ChartSample(time: snapshot.time.timeIntervalSince1970, level: NSDecimalNumber(decimal: total).doubleValue))

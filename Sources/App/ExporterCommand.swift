@@ -164,7 +164,7 @@ struct ExporterRun {
     }
 
     /// One budget per server, shared by the poller and /probe.
-    var gates: [ServerGate] { targets.map { ServerGate(budget: $0.setup.budget) } }
+    var gates: [ServerGate] { targets.map { ServerGate(budget: $0.setup.budget, timers: $0.client.executor) } }
 
     func makePoller(series: FleetSeries, gates: [ServerGate], history: HistorySetup) -> FleetPoller {
         // The overview's policy: every user at the overview interval, none in focus. The alert

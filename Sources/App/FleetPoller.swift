@@ -91,7 +91,7 @@ actor FleetPoller {
                 Task(executorPreference: client.executor) {
                     _ = await gate?.enter()
                     let result = await client.fetchResult(user: key.name)
-                    await gate?.leave()
+                    gate?.leave()
                     await self.deliver(.fetched(key, result: result, at: Date()))
                 }
             case .fetchUserList(let server):
@@ -99,7 +99,7 @@ actor FleetPoller {
                 Task(executorPreference: client.executor) {
                     _ = await gate?.enter()
                     let result = await client.fetchUsersResult()
-                    await gate?.leave()
+                    gate?.leave()
                     await self.deliver(.userListFetched(server: server, result: result, at: Date()))
                 }
             case .bell:

@@ -24,12 +24,12 @@ enum OneShot {
         let store = settings.historyPath.flatMap { try? HistoryStore.openReadOnly(path: $0) }
         for target in targets {
             // The server's max_rate and max_in_flight hold here too: users = "all" asked 23 a second.
-            let gate = ServerGate(budget: target.setup.budget)
+            let gate = ServerGate(budget: target.setup.budget, timers: target.client.executor)
             var users = target.settings.users
             if target.settings.allUsers {
                 _ = await gate.enter()
                 let listed = await target.client.fetchUsersResult()
-                await gate.leave()
+                gate.leave()
                 do {
                     let list = try listed.get()
                     users = [target.settings.adminName] + list.filter { !$0.hidden && !$0.blocked && $0.username != target.settings.adminName }.map(\.username)
@@ -42,7 +42,7 @@ enum OneShot {
             for user in users {
                 _ = await gate.enter()
                 let result = await target.client.fetchResult(user: user)
-                await gate.leave()
+                gate.leave()
                 do {
                     let stats = try result.get()
                     let now = Date()

@@ -144,7 +144,7 @@ package actor Prober {
                 }
             }
             let result = await profile.fetch(name)
-            await profile.gate?.leave()
+            profile.gate?.leave()
             let ended = clock()
             let outcome = Outcome(result: result, fetchedAt: ended, duration: ended.timeIntervalSince(started), cached: false)
             self.finished(key, outcome)

@@ -92,7 +92,7 @@ package actor UserRoster {
             }
             self.sending = true
             let result = await fetch()
-            await gate?.leave()
+            gate?.leave()
             self.settle(result)
             return true
         }

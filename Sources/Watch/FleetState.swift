@@ -38,6 +38,7 @@ package struct UserState: Sendable {
         var consecutiveFailures: Int = 0
         var inFlightSince: Date?
         var recordedPeriod: TimeInterval?
+        var periods: CalendarPeriods?
 
         init(history: SnapshotHistory) {
             self.history = history
@@ -56,6 +57,7 @@ package struct UserState: Sendable {
             copy.consecutiveFailures = consecutiveFailures
             copy.inFlightSince = inFlightSince
             copy.recordedPeriod = recordedPeriod
+            copy.periods = periods
             return copy
         }
     }
@@ -88,6 +90,14 @@ package struct UserState: Sendable {
         _modify {
             let storage = unique()
             yield &storage.trends
+        }
+    }
+    /// The day and month of the latest answer (see `CalendarPeriods`).
+    package var periods: CalendarPeriods? {
+        get { storage.periods }
+        _modify {
+            let storage = unique()
+            yield &storage.periods
         }
     }
     /// When the latest diff that changed something arrived.

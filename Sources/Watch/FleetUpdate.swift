@@ -172,8 +172,7 @@ package enum FleetUpdate {
     /// trends.
     static func record(_ stats: QuickStats, at: Date, in userState: inout UserState, calendar: Calendar) {
         if let previous = userState.history.latest {
-            let newDate = !calendar.isDate(previous.time, inSameDayAs: at)
-            let newMonth = !calendar.isDate(previous.time, equalTo: at, toGranularity: .month)
+            let (newDate, newMonth) = CalendarPeriods.changes(from: previous.time, to: at, cached: &userState.periods, calendar: calendar)
             let diff = SnapshotDiff.between(previous.stats, stats, newDate: newDate, newMonth: newMonth)
             userState.diff = diff
             userState.changedAt = diff.deltas.isEmpty ? userState.changedAt : at

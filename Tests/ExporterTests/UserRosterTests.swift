@@ -149,7 +149,7 @@ struct UserRosterTests {
         let refused = await roster.admits("alice", deadline: 0.3)
         #expect(refused == .unknown(.transport(.timedOut(seconds: 0.3)), budgetSpent: true), "\(refused)")
         #expect(source.calls == 0)
-        await gate.leave()
+        gate.leave()
         var next = await roster.admits("alice", deadline: 5)
         for _ in 0..<100 where next != .watched {
             try? await Task.sleep(nanoseconds: 50_000_000)

@@ -114,6 +114,14 @@ struct ParserTests {
         }
     }
 
+    @Test("An XML declaration is skipped however it is written: after white space or a byte order mark, with another encoding named")
+    func declarations() throws {
+        let body = String(Self.seedSample.drop { $0 != ">" }.dropFirst())
+        for declaration in ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>", "\u{FEFF}<?xml version=\"1.0\"?>", " \r\n<?xml version='1.0' encoding='ISO-8859-1' ?>\n"] {
+            #expect(try stats(declaration + body) == (try stats(Self.seedSample)), "\(declaration.debugDescription)")
+        }
+    }
+
     @Test("Bodies that are not answers get their own response errors")
     func badBodies() {
         #expect(failure("") == .response(.empty))
@@ -121,6 +129,13 @@ struct ParserTests {
         #expect(failure("Internal error: please try again later\n") == .response(.notXML(preview: "Internal error: please try again later ")))
         #expect(failure("<!DOCTYPE html><html><body>502 Bad Gateway</body></html>") == .response(.htmlPage))
         #expect(failure("<html><head><title>Login</title></head></html>") == .response(.htmlPage))
+        // HTML in upper case, after white space, and past a byte order mark.
+        #expect(failure("\n  <!doctype HTML><HTML><BODY>Gateway</BODY></HTML>") == .response(.htmlPage))
+        #expect(failure("\u{FEFF}<HtMl lang=\"en\"><body>x</body></HtMl>") == .response(.htmlPage))
+        // A declaration that never ends is not skipped: libxml2 names what is wrong.
+        if case .response(.malformedXML) = failure("<?xml version=\"1.0\" <page></page>") {} else {
+            Issue.record("an unterminated declaration should be malformed XML, got \(String(describing: failure("<?xml version=\"1.0\" <page></page>")))")
+        }
         #expect(failure(String(Self.seedSample.prefix(200))) == .response(.truncated))
         #expect(failure("<?xml version=\"1.0\"?><page><quickstats><today><calls>4</calls>") == .response(.truncated))
         #expect(failure("<users><user>x</user></users>") == .response(.unexpectedXML(root: "users", expected: "quickstats")))

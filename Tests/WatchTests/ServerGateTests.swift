@@ -1,21 +1,23 @@
 import Foundation
 import Testing
+import M4API
 import Watch
 
 /// The budget one server's callers share: /probe, the exporter's polls, --once.
 @Suite("ServerGate: max_in_flight and max_rate for every caller of a server")
 struct ServerGateTests {
-    @Test("Twelve callers at once: never more than max_in_flight inside, starts at least 1.04/max_rate apart")
-    func spacingAndInFlight() async {
-        let gate = ServerGate(budget: ServerBudget(maxInFlight: 2, maxRate: 10))
+    @Test("Twelve callers at once: never more than max_in_flight inside, starts at least 1.04/max_rate apart (waits on Task.sleep, and on an event loop's timer)",
+          arguments: [false, true])
+    func spacingAndInFlight(onLoop: Bool) async {
+        let gate = ServerGate(budget: ServerBudget(maxInFlight: 2, maxRate: 10), timers: onLoop ? M4Client.spareExecutor : nil)
         let started = Date()
         let most = await withTaskGroup(of: Int.self) { group in
             for _ in 0..<12 {
                 group.addTask {
                     _ = await gate.enter()
-                    let inside = await gate.load.inFlight
+                    let inside = gate.load.inFlight
                     try? await Task.sleep(nanoseconds: 50_000_000)
-                    await gate.leave()
+                    gate.leave()
                     return inside
                 }
             }
@@ -24,7 +26,18 @@ struct ServerGateTests {
         #expect(most <= 2)
         // Eleven gaps of 0.104 s at least, whatever the machine's load (a lower bound only).
         #expect(Date().timeIntervalSince(started) >= 11 * 1.04 / 10)
-        #expect(await gate.load == (0, 0))
+        #expect(gate.load == (0, 0))
+    }
+
+    @Test("A caller with a deadline is refused on time by an event loop's timer too")
+    func deadlineOnLoop() async {
+        let gate = ServerGate(budget: ServerBudget(maxInFlight: 1, maxRate: 100), timers: M4Client.spareExecutor)
+        #expect(await gate.enter(within: 1))
+        let before = Date()
+        #expect(await gate.enter(within: 0.2) == false)
+        #expect(Date().timeIntervalSince(before) >= 0.2)
+        #expect(gate.load == (1, 0))
+        gate.leave()
     }
 
     @Test("A caller with a deadline gets false when no slot comes in time, and leaves no trace")
@@ -32,10 +45,10 @@ struct ServerGateTests {
         let gate = ServerGate(budget: ServerBudget(maxInFlight: 1, maxRate: 100))
         #expect(await gate.enter(within: 1))
         #expect(await gate.enter(within: 0.2) == false, "the one slot is taken")
-        #expect(await gate.load == (1, 0), "the refused caller is not left waiting")
-        await gate.leave()
+        #expect(gate.load == (1, 0), "the refused caller is not left waiting")
+        gate.leave()
         #expect(await gate.enter(within: 1))
-        await gate.leave()
+        gate.leave()
     }
 
     @Test("StartSpacing: starts 1.04/max_rate apart on the clock read as each leaves; a late start waits for none, early ones queue behind it")
@@ -70,5 +83,10 @@ struct ServerGateTests {
         let before = Date()
         await timed.waitForTurn()
         #expect(Date().timeIntervalSince(before) >= 0.04)
+        // On an event loop's timer (as a client's fetch waits).
+        await timed.waitForTurn(timers: M4Client.spareExecutor)
+        let onLoop = Date()
+        await timed.waitForTurn(timers: M4Client.spareExecutor)
+        #expect(Date().timeIntervalSince(onLoop) >= 0.04)
     }
 }

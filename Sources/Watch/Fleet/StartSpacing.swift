@@ -26,10 +26,20 @@ package final class StartSpacing: Sendable {
         }
     }
 
-    /// Waits for the next start: returns when the request may leave.
-    package func waitForTurn() async {
+    /// Waits for the next start: returns when the request may leave. The wait is a timer on
+    /// `timers` (the client's loop) when given, not `Task.sleep` (libdispatch's timer thread,
+    /// then a worker, then back to the loop).
+    package func waitForTurn(timers: LoopExecutor? = nil) async {
         let wait = reserve(now: Date())
-        if wait > 0 { try? await Task.sleep(nanoseconds: UInt64(wait * 1_000_000_000)) }
+        if wait > 0 {
+            if let timers {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    _ = timers.after(wait) { continuation.resume() }
+                }
+            } else {
+                try? await Task.sleep(nanoseconds: UInt64(wait * 1_000_000_000))
+            }
+        }
         left(at: Date())
     }
 
@@ -43,13 +53,13 @@ package final class StartSpacing: Sendable {
     /// One user's answer, asked for when its turn comes. Called from the main queue it runs on
     /// the thread that sends the request (the client's own), so the clock is read right there.
     package func fetch(_ user: String, with client: M4Client) async -> Result<QuickStats, FetchError> {
-        await waitForTurn()
+        await waitForTurn(timers: client.executor)
         return await client.fetchResult(user: user)
     }
 
     /// The server's user list, when its turn comes (as `fetch`).
     package func fetchUsers(with client: M4Client) async -> Result<[M4User], FetchError> {
-        await waitForTurn()
+        await waitForTurn(timers: client.executor)
         return await client.fetchUsersResult()
     }
 }

@@ -118,17 +118,16 @@ package final class M4Client: Sendable {
 
     /// Sends one call; every failure comes back as a `FetchError` in the user's terms.
     private func send(_ call: APIRequest, limit: Int) async throws(FetchError) -> Data {
-        let name = call.methodURL.lastPathComponent
-        let user = call["u"] ?? "-"
-        logger.debug("\(name)", metadata: ["user": "\(user)", "method": "\(call.method.rawValue)"])
+        // Named inside the log calls: a log that is off (the usual case) reads no URL.
+        logger.debug("\(call.methodURL.lastPathComponent)", metadata: ["user": "\(call["u"] ?? "-")", "method": "\(call.method.rawValue)"])
         do {
             return try await exchange(call, limit: limit)
         } catch let error as FetchError {
-            logger.debug("\(name) failed", metadata: ["user": "\(user)", "error": "\(error.message)"])
+            logger.debug("\(call.methodURL.lastPathComponent) failed", metadata: ["user": "\(call["u"] ?? "-")", "error": "\(error.message)"])
             throw error
         } catch {
             let mapped = Self.classify(error, url: call.methodURL, timeout: settings.timeoutSeconds, limit: limit)
-            logger.debug("\(name) failed", metadata: ["user": "\(user)", "error": "\(mapped.message)"])
+            logger.debug("\(call.methodURL.lastPathComponent) failed", metadata: ["user": "\(call["u"] ?? "-")", "error": "\(mapped.message)"])
             throw mapped
         }
     }

@@ -34,4 +34,15 @@ package enum Whitespace {
     static func isASCIISpace(_ byte: UInt8) -> Bool {
         byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)
     }
+
+    /// Only white space. ASCII is judged on its bytes (the usual layout between elements);
+    /// anything else as `Character.isWhitespace` does, which is slower.
+    package static func isBlank(_ text: String) -> Bool {
+        var ascii = true
+        for byte in text.utf8 {
+            if byte >= 0x80 { ascii = false; break }
+            if !isASCIISpace(byte) { return false }
+        }
+        return ascii || text.allSatisfy(\.isWhitespace)
+    }
 }

@@ -99,7 +99,7 @@ enum XMLTreeBuilder {
         }
         // Whitespace between child elements is layout: an indented list of 20,000 users would
         // otherwise pile it up as the list's own text, past the value limit.
-        if !children.isEmpty { pieces.removeAll { $0.allSatisfy(\.isWhitespace) } }
+        if !children.isEmpty { pieces.removeAll(where: Whitespace.isBlank) }
         let text = pieces.joined()
         if text.utf8.count > limits.valueBytes { throw .limit("a value longer than \(limits.valueBytes / 1024) KiB") }
         return XMLNode(name: name, text: text, children: children)

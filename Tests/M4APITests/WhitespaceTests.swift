@@ -19,6 +19,18 @@ struct WhitespaceTests {
         }
     }
 
+    @Test("Blank text (layout between elements) is told as Character.isWhitespace tells it")
+    func blank() {
+        for a in Self.pieces {
+            for b in Self.pieces {
+                for c in Self.pieces {
+                    let text = a + b + c
+                    #expect(Whitespace.isBlank(text) == text.allSatisfy(\.isWhitespace), "\(Array(text.unicodeScalars))")
+                }
+            }
+        }
+    }
+
     @Test("An answer's end is told as the trimmed text's suffix would tell it")
     func answerEnd() {
         for a in Self.pieces {

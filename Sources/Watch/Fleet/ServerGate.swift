@@ -50,7 +50,7 @@ package final class ServerGate: Sendable {
         }
         if atOnce { return true }
         if let seconds, seconds <= 0 { return false }
-        return await withCheckedContinuation { continuation in
+        let admitted = await withCheckedContinuation { continuation in
             let id = state.withLock { state -> UInt64 in
                 defer { state.nextID += 1 }
                 state.waiting.append(Waiter(id: state.nextID, continuation: continuation))
@@ -59,6 +59,10 @@ package final class ServerGate: Sendable {
             if let seconds { after(seconds) { self.expire(id) } }
             admit()
         }
+        // Let in, the caller runs only when its executor gets to it (a loop busy with other
+        // answers): its start is now, and the next one waits a whole gap from here.
+        if admitted { state.withLock { $0.lastStart = max($0.lastStart, Date()) } }
+        return admitted
     }
 
     package func leave() {

@@ -7,27 +7,20 @@ struct WhitespaceTests {
     static let pieces = ["", " ", "\t", "\n", "\r\n", "\u{0B}", "\u{0C}", "\u{A0}", "\u{2028}", "\u{85}", "\u{3000}", "\u{1C}",
                          "12.50", "-3", "abc", "é", "日本", "\u{FEFF}", "a b", "x\u{A0}y", "</page>", "\u{301}"]
 
+    /// Every pair and triple of pieces (the empty piece makes the pairs).
+    static let triples = pieces.flatMap { a in pieces.flatMap { b in pieces.map { c in a + b + c } } }
+
     @Test("Every pair and triple of pieces: the same text as trimmingCharacters(in: .whitespacesAndNewlines)")
     func sameAsFoundation() {
-        for a in Self.pieces {
-            for b in Self.pieces {
-                for c in Self.pieces {
-                    let text = a + b + c
-                    #expect(Whitespace.trimmed(text) == text.trimmingCharacters(in: .whitespacesAndNewlines), "\(Array(text.unicodeScalars))")
-                }
-            }
+        for text in Self.triples {
+            #expect(Whitespace.trimmed(text) == text.trimmingCharacters(in: .whitespacesAndNewlines), "\(Array(text.unicodeScalars))")
         }
     }
 
     @Test("Blank text (layout between elements) is told as Character.isWhitespace tells it")
     func blank() {
-        for a in Self.pieces {
-            for b in Self.pieces {
-                for c in Self.pieces {
-                    let text = a + b + c
-                    #expect(Whitespace.isBlank(text) == text.allSatisfy(\.isWhitespace), "\(Array(text.unicodeScalars))")
-                }
-            }
+        for text in Self.triples {
+            #expect(Whitespace.isBlank(text) == text.allSatisfy(\.isWhitespace), "\(Array(text.unicodeScalars))")
         }
     }
 

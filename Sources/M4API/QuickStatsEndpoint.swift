@@ -12,6 +12,7 @@ package enum QuickStatsEndpoint {
         case missingHost(String)
         case hasQuery(String)
         case badPort(String)
+        case badHost(String)
 
         package var description: String {
             switch self {
@@ -21,6 +22,7 @@ package enum QuickStatsEndpoint {
             case .missingHost(let s): return "'\(TerminalSafeText.redactedURL(s))' has no host name"
             case .hasQuery(let s): return "'\(TerminalSafeText.redactedURL(s))' must not carry a query or fragment (parameters are sent by m4top)"
             case .badPort(let s): return "'\(TerminalSafeText.redactedURL(s))' has a port outside 1-65535"
+            case .badHost(let s): return "'\(TerminalSafeText.redactedURL(s))' has a host name with spaces or control characters (percent-encoded)"
             }
         }
     }
@@ -34,6 +36,8 @@ package enum QuickStatsEndpoint {
             throw .unsupportedScheme(trimmed)
         }
         guard let host = components.host, !host.isEmpty else { throw .missingHost(trimmed) }
+        // `%0d%0a` in a host decodes to a line break, which would end the Host header early.
+        guard !host.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }) else { throw .badHost(trimmed) }
         guard components.query == nil, components.fragment == nil else { throw .hasQuery(trimmed) }
         if let port = components.port, !(1...65535).contains(port) { throw .badPort(trimmed) }
         var path = components.path

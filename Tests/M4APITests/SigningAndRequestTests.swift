@@ -56,6 +56,10 @@ struct SigningAndRequestTests {
         #expect(throws: QuickStatsEndpoint.URLError.hasQuery("http://h/billing?u=admin")) {
             try QuickStatsEndpoint.methodURL(fromBase: "http://h/billing?u=admin")
         }
+        // A host that decodes to a line break or a space: never a Host header.
+        for base in ["http://pbx%0d%0aX-Evil:1/billing", "http://pbx%20example.com/billing", "https://pbx%7f/billing"] {
+            #expect(throws: QuickStatsEndpoint.URLError.badHost(base)) { try QuickStatsEndpoint.methodURL(fromBase: base) }
+        }
     }
 
     @Test("Display base strips the method path")

@@ -85,6 +85,7 @@ let package = Package(
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         // Prometheus: every watched user's latest numbers as gauges, /probe, the HTTP face.
         .target(name: "Exporter", dependencies: [

@@ -6,6 +6,8 @@ import Logging
 import M4API
 import NIOCore
 import NIOSSL
+import ServiceLifecycle
+import Synchronization
 
 /// Serves a `SimulatedServer` over HTTP: `/billing/api/quickstats_get`, plus a small control API
 /// under `/_sim/` for switching settings and faults while running.
@@ -175,16 +177,23 @@ package final class RunningSimulator: Sendable {
     package let port: Int
     package let usesTLS: Bool
     private let task: Task<Void, any Error>
+    /// Runs the server; its graceful shutdown is how `stop` ends it.
+    private let group: ServiceGroup
+    /// Whether the server's task has ended.
+    private let ended: EndFlag
 
     /// GUI base URL to give m4top, e.g. `http://127.0.0.1:8080/billing`.
     package var baseURL: String { "\(usesTLS ? "https" : "http")://\(host):\(port)\(SimulatorHTTP.basePath)" }
 
-    private init(server: SimulatedServer, host: String, port: Int, usesTLS: Bool, task: Task<Void, any Error>) {
+    private init(server: SimulatedServer, host: String, port: Int, usesTLS: Bool, task: Task<Void, any Error>,
+                 group: ServiceGroup, ended: EndFlag) {
         self.server = server
         self.host = host
         self.port = port
         self.usesTLS = usesTLS
         self.task = task
+        self.group = group
+        self.ended = ended
     }
 
     /// A PEM certificate chain and private key, for serving HTTPS.
@@ -219,9 +228,17 @@ package final class RunningSimulator: Sendable {
             },
             logger: logger
         )
+        // Run in a group of our own so that `stop` can shut the server down gracefully:
+        // cancelling its task while a connection was being accepted trapped in NIO
+        // ("Deinited NIOAsyncWriter without calling finish()", swift-nio#3481).
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: logger))
+        let ended = EndFlag()
         let task = Task {
-            defer { portContinuation.finish() }
-            try await app.run()
+            defer {
+                portContinuation.finish()
+                ended.set()
+            }
+            try await group.run()
         }
         var iterator = portStream.makeAsyncIterator()
         guard let bound = await iterator.next() else {
@@ -229,14 +246,27 @@ package final class RunningSimulator: Sendable {
             _ = try await task.result.get()
             throw SimulatorStartError(host: host, port: port)
         }
-        return RunningSimulator(server: server, host: host, port: bound, usesTLS: tls != nil, task: task)
+        return RunningSimulator(server: server, host: host, port: bound, usesTLS: tls != nil, task: task, group: group, ended: ended)
     }
 
+    /// Stops gracefully (no new connection; those open finish their request); a request that
+    /// still runs after two seconds is cancelled.
     package func stop() async {
         await server.clearFaults()
-        task.cancel()
+        await group.triggerGracefulShutdown()
+        for _ in 0..<100 where !ended.isSet {
+            try? await Task.sleep(nanoseconds: 20_000_000)
+        }
+        if !ended.isSet { task.cancel() }
         _ = try? await task.value
     }
+}
+
+/// A flag set once, read from anywhere.
+final class EndFlag: Sendable {
+    private let value = Mutex(false)
+    var isSet: Bool { value.withLock { $0 } }
+    func set() { value.withLock { $0 = true } }
 }
 
 package struct SimulatorStartError: Error, CustomStringConvertible {

@@ -65,7 +65,7 @@ struct HTTPExchange: Sendable {
         let deadline = NIODeadline.now() + timeout
         // The Host header is written unchecked (see `connect`): a host with a control character
         // or a space is no host (`QuickStatsEndpoint` refuses such a URL before it gets here).
-        guard let host = url.host, !host.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }) else {
+        guard let host = url.host, QuickStatsEndpoint.isUsableHost(host) else {
             throw ChannelError.inappropriateOperationForState
         }
         let secure = url.scheme?.lowercased() == "https"

@@ -36,8 +36,7 @@ package enum QuickStatsEndpoint {
             throw .unsupportedScheme(trimmed)
         }
         guard let host = components.host, !host.isEmpty else { throw .missingHost(trimmed) }
-        // `%0d%0a` in a host decodes to a line break, which would end the Host header early.
-        guard !host.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }) else { throw .badHost(trimmed) }
+        guard isUsableHost(host) else { throw .badHost(trimmed) }
         guard components.query == nil, components.fragment == nil else { throw .hasQuery(trimmed) }
         if let port = components.port, !(1...65535).contains(port) { throw .badPort(trimmed) }
         var path = components.path
@@ -47,6 +46,12 @@ package enum QuickStatsEndpoint {
         result.path = path
         guard let url = result.url else { throw .unparsable(trimmed) }
         return url
+    }
+
+    /// A decoded host with no space or control character: `%0d%0a` in a host decodes to a line
+    /// break, which would end the Host header early.
+    package static func isUsableHost(_ host: String) -> Bool {
+        !host.unicodeScalars.contains { $0.value <= 0x20 || $0.value == 0x7F }
     }
 
     /// Another method of the same server: `.../api/quickstats_get` becomes `.../api/users_get`.
